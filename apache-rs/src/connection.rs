@@ -1,0 +1,108 @@
+//! `conn_rec`: one client connection, which may carry many requests (keep-alive).
+
+use crate::cstr;
+use apache_sys as ffi;
+use std::cell::UnsafeCell;
+use std::marker::PhantomData;
+
+/// A borrowed `conn_rec`. Not `Send`: it belongs to the thread serving the connection.
+#[repr(transparent)]
+pub struct Connection(UnsafeCell<ffi::conn_rec>, PhantomData<*mut ()>);
+
+impl Connection {
+    /// Borrows a conn_rec httpd handed over.
+    ///
+    /// # Safety
+    /// `c` is a valid conn_rec, used by this thread only, for `'a`.
+    pub unsafe fn from_raw<'a>(c: *mut ffi::conn_rec) -> &'a mut Connection {
+        &mut *(c as *mut Connection)
+    }
+
+    /// The `conn_rec` pointer.
+    pub fn as_ptr(&self) -> *mut ffi::conn_rec {
+        self.0.get()
+    }
+
+    fn raw(&self) -> &ffi::conn_rec {
+        // SAFETY: read access on this connection's own thread.
+        unsafe { &*self.0.get() }
+    }
+
+    /// The connection's pool (lives as long as the connection).
+    pub fn pool(&self) -> &crate::Pool {
+        // SAFETY: the pool outlives the conn_rec borrow.
+        unsafe { crate::Pool::from_raw(self.raw().pool) }
+    }
+
+    /// The server (virtual host) the connection came in on, by address.
+    pub fn base_server(&self) -> &crate::Server {
+        // SAFETY: set when the connection is made.
+        unsafe { crate::Server::from_raw(self.raw().base_server) }
+    }
+
+    /// The peer's IP address as text (`client_ip`: the TCP peer, before any proxy rewriting).
+    pub fn client_ip(&self) -> Option<&str> {
+        // SAFETY: pool string.
+        unsafe { cstr::to_str(self.raw().client_ip) }
+    }
+
+    /// The peer's port.
+    pub fn client_port(&self) -> u16 {
+        let a = self.raw().client_addr;
+        // SAFETY: client_addr is set for accepted connections.
+        if a.is_null() {
+            0
+        } else {
+            unsafe { (*a).port }
+        }
+    }
+
+    /// Our own IP address for this connection.
+    pub fn local_ip(&self) -> Option<&str> {
+        // SAFETY: pool string.
+        unsafe { cstr::to_str(self.raw().local_ip) }
+    }
+
+    /// Our own port for this connection.
+    pub fn local_port(&self) -> u16 {
+        let a = self.raw().local_addr;
+        // SAFETY: local_addr is set for accepted connections.
+        if a.is_null() {
+            0
+        } else {
+            unsafe { (*a).port }
+        }
+    }
+
+    /// The client's host name, when a reverse lookup was made (`HostnameLookups`).
+    pub fn remote_host(&self) -> Option<&str> {
+        // SAFETY: pool string.
+        unsafe { cstr::to_str(self.raw().remote_host) }
+    }
+
+    /// httpd's id for the connection, unique among the connections alive at the same time.
+    pub fn id(&self) -> i64 {
+        self.raw().id
+    }
+
+    /// Whether the client has gone away.
+    pub fn aborted(&self) -> bool {
+        self.raw().aborted != 0
+    }
+
+    /// Whether the connection will be kept alive after the current request.
+    pub fn keepalive(&self) -> bool {
+        self.raw().keepalive == ffi::AP_CONN_KEEPALIVE
+    }
+
+    /// How many requests this connection has served so far.
+    pub fn keepalives(&self) -> i32 {
+        self.raw().keepalives
+    }
+
+    /// Notes shared by the modules for this connection.
+    pub fn notes(&mut self) -> &mut crate::Table {
+        // SAFETY: the table lives as long as the connection.
+        unsafe { crate::Table::from_raw(self.raw().notes) }
+    }
+}
