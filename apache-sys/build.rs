@@ -94,10 +94,9 @@ fn find_clang_args() -> Result<Vec<String>, String> {
         }
     }
     for f in flags {
-        if (f.starts_with("-I") && f.len() > 2 && f != "-I.") || f.starts_with("-D") {
-            if !args.contains(&f) {
-                args.push(f);
-            }
+        let wanted = (f.starts_with("-I") && f.len() > 2 && f != "-I.") || f.starts_with("-D");
+        if wanted && !args.contains(&f) {
+            args.push(f);
         }
     }
     let has = |header: &str| {

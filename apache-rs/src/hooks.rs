@@ -106,9 +106,9 @@ fn conjure<F: Copy>() -> F {
             "hooks must be functions or closures that capture nothing"
         )
     };
-    // SAFETY: F is a zero-sized function item or closure type (checked above); it has exactly one
-    // value and no bytes to initialise.
-    unsafe { std::mem::MaybeUninit::<F>::uninit().assume_init() }
+    // SAFETY: F is a zero-sized function item or closure type (checked above): it has exactly one
+    // value, and reading a zero-sized value through a dangling, aligned pointer is allowed.
+    unsafe { std::ptr::NonNull::<F>::dangling().as_ptr().read() }
 }
 
 /// Whether an authentication/authorization hook runs per URI or only once per configuration
