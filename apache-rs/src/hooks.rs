@@ -2,7 +2,7 @@
 //!
 //! A hook is a plain Rust function (or capture-less closure) registered with [`crate::hook!`]:
 //!
-//! ```
+//! ```no_run
 //! use apache::{hook, HookResult, Order, Request, Status};
 //!
 //! hook!(fixups, add_header, Order::LAST);

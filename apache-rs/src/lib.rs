@@ -6,7 +6,7 @@
 //! no `extern "C"` is needed in user code. A panic in a hook never crosses into httpd: it is
 //! logged with its location and the request gets a 500.
 //!
-//! ```
+//! ```no_run
 //! use apache::{Request, HookResult, Status};
 //! use std::io::Write;
 //!

@@ -121,7 +121,7 @@ unsafe extern "C" fn register_hooks(pool: *mut ffi::apr_pool_t) {
 
 /// Declares the module: exports the `module` struct httpd's `LoadModule` looks up.
 ///
-/// ```
+/// ```no_run
 /// apache::module!(hello_module);
 /// # fn main() {}
 /// ```

@@ -1,0 +1,483 @@
+//! Starts a real httpd for integration tests: a temporary ServerRoot, `Listen` on 127.0.0.1 and
+//! a free port, the MPM the test asks for, and the test's modules and configuration. The server
+//! stops when the [`Httpd`] is dropped; a test that fails prints the error_log.
+//!
+//! There is no mock of httpd anywhere in the project: every test talks HTTP to the real server.
+#![deny(missing_docs)]
+
+mod client;
+
+pub use client::Response;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// httpd's multi-processing modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mpm {
+    /// `mpm_event`: threads, with keep-alive connections parked off-thread.
+    Event,
+    /// `mpm_worker`: threads.
+    Worker,
+    /// `mpm_prefork`: one single-threaded process per connection.
+    Prefork,
+}
+
+impl Mpm {
+    /// Every MPM.
+    pub const ALL: [Mpm; 3] = [Mpm::Event, Mpm::Worker, Mpm::Prefork];
+
+    /// The MPM's name (`event`, `worker`, `prefork`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mpm::Event => "event",
+            Mpm::Worker => "worker",
+            Mpm::Prefork => "prefork",
+        }
+    }
+
+    fn sizing(&self) -> &'static str {
+        match self {
+            Mpm::Prefork => "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 16\nServerLimit 16\n",
+            _ => "StartServers 2\nServerLimit 4\nThreadsPerChild 8\nMinSpareThreads 8\nMaxSpareThreads 32\nMaxRequestWorkers 32\nThreadLimit 8\n",
+        }
+    }
+}
+
+fn apxs(var: &str) -> Option<String> {
+    let out = Command::new("apxs").args(["-q", var]).output().ok()?;
+    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !s.is_empty()).then_some(s)
+}
+
+/// The httpd binary: `$HTTPD`, else `apache2` or `httpd` in `apxs -q SBINDIR`, else
+/// `/usr/sbin/apache2`.
+pub fn httpd_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("HTTPD") {
+        return PathBuf::from(p);
+    }
+    if let Some(dir) = apxs("SBINDIR") {
+        for name in ["apache2", "httpd"] {
+            let p = Path::new(&dir).join(name);
+            if p.exists() {
+                return p;
+            }
+        }
+    }
+    PathBuf::from("/usr/sbin/apache2")
+}
+
+/// Where httpd's own modules are: `$APACHE_MODULES_DIR`, else `apxs -q LIBEXECDIR`, else
+/// Debian's `/usr/lib/apache2/modules`.
+pub fn system_modules_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("APACHE_MODULES_DIR") {
+        return PathBuf::from(p);
+    }
+    apxs("LIBEXECDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/apache2/modules"))
+}
+
+/// The shared library `lib<lib_name>.so` that cargo built in the profile of the running test
+/// (`target/<profile>/`), or in `$CARGO_TARGET_DIR/<profile>/`.
+pub fn cdylib(lib_name: &str) -> PathBuf {
+    let file = format!("lib{lib_name}.so");
+    let mut candidates = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        // target/<profile>/deps/<test> -> target/<profile>
+        let mut dir = exe.parent().map(Path::to_path_buf);
+        if dir.as_ref().is_some_and(|d| d.ends_with("deps")) {
+            dir = dir.and_then(|d| d.parent().map(Path::to_path_buf));
+        }
+        if let Some(d) = dir {
+            let profile = d.file_name().map(|n| n.to_os_string());
+            candidates.push(d.join(&file));
+            if let (Some(t), Some(p)) = (std::env::var_os("CARGO_TARGET_DIR"), profile) {
+                candidates.push(PathBuf::from(t).join(p).join(&file));
+            }
+        }
+    }
+    candidates.into_iter().find(|p| p.exists()).unwrap_or_else(|| {
+        panic!("{file} not found next to the test binary: build it first with `cargo build --workspace`")
+    })
+}
+
+/// Configures an httpd to start; made by [`Httpd::builder`].
+pub struct Builder {
+    mpm: Mpm,
+    modules: Vec<(String, PathBuf)>,
+    config: Vec<String>,
+    log_level: String,
+    files: Vec<(String, Vec<u8>)>,
+    env: Vec<(String, String)>,
+}
+
+impl Builder {
+    /// The MPM (default [`Mpm::Event`]).
+    pub fn mpm(mut self, mpm: Mpm) -> Self {
+        self.mpm = mpm;
+        self
+    }
+
+    /// Loads a module: `LoadModule symbol path`.
+    pub fn module(mut self, symbol: &str, path: impl AsRef<Path>) -> Self {
+        if !self.modules.iter().any(|(s, _)| s == symbol) {
+            self.modules
+                .push((symbol.to_string(), path.as_ref().to_path_buf()));
+        }
+        self
+    }
+
+    /// Loads one of httpd's own modules, e.g. `("auth_basic_module", "mod_auth_basic.so")`.
+    pub fn system_module(self, symbol: &str, file: &str) -> Self {
+        let path = system_modules_dir().join(file);
+        self.module(symbol, path)
+    }
+
+    /// Appends configuration text; `@ROOT@` stands for the ServerRoot.
+    pub fn config(mut self, text: &str) -> Self {
+        self.config.push(text.to_string());
+        self
+    }
+
+    /// The `LogLevel` line's value (default `info`).
+    pub fn log_level(mut self, level: &str) -> Self {
+        self.log_level = level.to_string();
+        self
+    }
+
+    /// Writes a file under the ServerRoot before start (`htdocs/x.txt` is served as `/x.txt`).
+    /// `@ROOT@` in its contents stands for the ServerRoot.
+    pub fn file(mut self, rel_path: &str, contents: impl AsRef<[u8]>) -> Self {
+        self.files
+            .push((rel_path.to_string(), contents.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets an environment variable for the httpd process.
+    pub fn env(mut self, key: &str, val: &str) -> Self {
+        self.env.push((key.to_string(), val.to_string()));
+        self
+    }
+
+    /// Starts httpd; panics with its output and error_log when it does not come up.
+    pub fn start(self) -> Httpd {
+        self.try_start()
+            .unwrap_or_else(|e| panic!("httpd did not start:\n{e}"))
+    }
+
+    /// Starts httpd; `Err` carries httpd's output and error_log (a configuration error names
+    /// the file and line there).
+    pub fn try_start(self) -> Result<Httpd, String> {
+        let mut last = String::new();
+        for _ in 0..5 {
+            let root = make_root()?;
+            let port = free_port()?;
+            match self.start_at(&root, port) {
+                Ok(h) => return Ok(h),
+                Err(e) => {
+                    let busy = e.contains("Address already in use");
+                    if std::env::var_os("KEEP_HTTPD_ROOT").is_none() {
+                        let _ = std::fs::remove_dir_all(&root);
+                    }
+                    if !busy {
+                        return Err(e);
+                    }
+                    last = e;
+                }
+            }
+        }
+        Err(last)
+    }
+
+    fn conf_text(&self, root: &Path, port: u16) -> String {
+        let r = root.display();
+        let moddir = system_modules_dir();
+        let m = moddir.display();
+        let mpm = self.mpm.name();
+        let mut c = format!(
+            "ServerRoot \"{r}\"\nListen 127.0.0.1:{port}\nServerName 127.0.0.1:{port}\nPidFile \"{r}/run/httpd.pid\"\n\
+             DefaultRuntimeDir \"{r}/run\"\nErrorLog \"{r}/logs/error_log\"\nLogLevel {lvl}\n\
+             LoadModule mpm_{mpm}_module \"{m}/mod_mpm_{mpm}.so\"\n{sizing}\
+             LoadModule authz_core_module \"{m}/mod_authz_core.so\"\nLoadModule mime_module \"{m}/mod_mime.so\"\n",
+            lvl = self.log_level,
+            sizing = self.mpm.sizing(),
+        );
+        if Path::new("/etc/mime.types").exists() {
+            c += "TypesConfig /etc/mime.types\n";
+        }
+        // SAFETY-free libc call: geteuid only reads the process's credentials.
+        if unsafe { libc::geteuid() } == 0 {
+            let www = Command::new("id")
+                .arg("www-data")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            c += if www {
+                "User www-data\nGroup www-data\n"
+            } else {
+                "User nobody\nGroup nogroup\n"
+            };
+        }
+        c += &format!(
+            "KeepAlive On\nTimeout 20\nMaxConnectionsPerChild 0\nDocumentRoot \"{r}/htdocs\"\n\
+             <Directory \"{r}/htdocs\">\n    Require all granted\n</Directory>\n"
+        );
+        for (sym, path) in &self.modules {
+            c += &format!("LoadModule {sym} \"{}\"\n", path.display());
+        }
+        for text in &self.config {
+            c += text;
+            c += "\n";
+        }
+        c.replace("@ROOT@", &root.display().to_string())
+    }
+
+    fn start_at(&self, root: &Path, port: u16) -> Result<Httpd, String> {
+        let root_str = root.display().to_string();
+        for (rel, contents) in &self.files {
+            let p = root.join(rel);
+            if let Some(d) = p.parent() {
+                mkdir(d)?;
+            }
+            let text = String::from_utf8_lossy(contents);
+            let data = if text.contains("@ROOT@") {
+                text.replace("@ROOT@", &root_str).into_bytes()
+            } else {
+                contents.clone()
+            };
+            std::fs::write(&p, data).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        let conf = root.join("httpd.conf");
+        std::fs::write(&conf, self.conf_text(root, port)).map_err(|e| e.to_string())?;
+        let out = std::fs::File::create(root.join("logs/stdout")).map_err(|e| e.to_string())?;
+        let err = std::fs::File::create(root.join("logs/stderr")).map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(httpd_binary());
+        cmd.arg("-d")
+            .arg(root)
+            .arg("-f")
+            .arg(&conf)
+            .arg("-DFOREGROUND");
+        cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+        // prefork signals its whole process group at shutdown: keep the test runner out of it.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", httpd_binary().display()))?;
+        let mut h = Httpd {
+            child: Some(child),
+            root: root.to_path_buf(),
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = h.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                h.child = None;
+                return Err(format!(
+                    "httpd exited ({status}) at start-up:\n{}",
+                    h.output()
+                ));
+            }
+            if client::probe(port) {
+                return Ok(h);
+            }
+            if Instant::now() > deadline {
+                let out = h.output();
+                return Err(format!("httpd did not answer within 20 s:\n{out}"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn mkdir(d: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    // Children run as www-data when the tests run as root: they must reach the files.
+    let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755));
+    Ok(())
+}
+
+fn make_root() -> Result<PathBuf, String> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!(
+        "apache-rs-test-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let root = std::env::temp_dir().join(name);
+    for sub in ["", "logs", "run", "htdocs"] {
+        mkdir(&root.join(sub))?;
+    }
+    std::fs::write(
+        root.join("htdocs/index.html"),
+        "<html><body>it works</body></html>\n",
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(root)
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+/// A running httpd, stopped on drop.
+pub struct Httpd {
+    child: Option<Child>,
+    root: PathBuf,
+    port: u16,
+}
+
+impl Httpd {
+    /// Starts configuring a server.
+    pub fn builder() -> Builder {
+        Builder {
+            mpm: Mpm::Event,
+            modules: Vec::new(),
+            config: Vec::new(),
+            log_level: "info".into(),
+            files: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The temporary ServerRoot.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The parent process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, &[], b"")
+    }
+
+    /// Sends a request with extra headers and a body (a `Content-Length` is added unless the
+    /// headers give one or a `Transfer-Encoding`).
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        client::request(self.port, method, path, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\nerror_log:\n{}", self.error_log()))
+    }
+
+    /// Sends raw bytes and returns everything the server answers until it closes.
+    pub fn raw(&self, bytes: &[u8]) -> Vec<u8> {
+        client::raw(self.port, bytes).unwrap_or_else(|e| panic!("raw request: {e}"))
+    }
+
+    /// The error_log so far.
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.root.join("logs/error_log")).unwrap_or_default()
+    }
+
+    fn output(&self) -> String {
+        let read =
+            |f: &str| std::fs::read_to_string(self.root.join("logs").join(f)).unwrap_or_default();
+        format!(
+            "--- stderr ---\n{}--- error_log ---\n{}",
+            read("stderr"),
+            read("error_log")
+        )
+    }
+
+    fn signal(&self, sig: i32) {
+        if let Some(c) = &self.child {
+            // SAFETY-free libc call: kill on our own child's pid.
+            unsafe { libc::kill(c.id() as i32, sig) };
+        }
+    }
+
+    /// Graceful restart (SIGUSR1): waits until the server has re-read its configuration and
+    /// answers again.
+    pub fn graceful_restart(&self) {
+        let count = |log: &str| log.matches("resuming normal operations").count();
+        let before = count(&self.error_log());
+        self.signal(libc::SIGUSR1);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while count(&self.error_log()) <= before {
+            assert!(
+                Instant::now() < deadline,
+                "no restart within 20 s:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        while !client::probe(self.port) {
+            assert!(
+                Instant::now() < deadline,
+                "not answering after restart:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the server and waits for it to exit.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        // SAFETY-free libc call: SIGTERM to our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Httpd {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "=== httpd at {} ===\n{}",
+                self.root.display(),
+                self.output()
+            );
+        }
+        self.shutdown();
+        if std::env::var_os("KEEP_HTTPD_ROOT").is_none() {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+}
