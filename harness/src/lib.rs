@@ -112,9 +112,16 @@ pub struct Builder {
     log_level: String,
     files: Vec<(String, Vec<u8>)>,
     env: Vec<(String, String)>,
+    port: Option<u16>,
 }
 
 impl Builder {
+    /// Listens on this port if it is free (the demo's fixed address), else on a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
     /// The MPM (default [`Mpm::Event`]).
     pub fn mpm(mut self, mpm: Mpm) -> Self {
         self.mpm = mpm;
@@ -172,9 +179,12 @@ impl Builder {
     /// the file and line there).
     pub fn try_start(self) -> Result<Httpd, String> {
         let mut last = String::new();
-        for _ in 0..5 {
+        for attempt in 0..5 {
             let root = make_root()?;
-            let port = free_port()?;
+            let port = match self.port {
+                Some(p) if attempt == 0 => p,
+                _ => free_port()?,
+            };
             match self.start_at(&root, port) {
                 Ok(h) => return Ok(h),
                 Err(e) => {
@@ -347,6 +357,7 @@ impl Httpd {
             log_level: "info".into(),
             files: Vec::new(),
             env: Vec::new(),
+            port: None,
         }
     }
 

@@ -1,0 +1,305 @@
+//! The project's commands: `cargo xtask demo | test | install | bindings | bench`.
+
+mod bench;
+mod prereqs;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  demo [--port N]        build everything and serve the examples on 127.0.0.1 until Ctrl-C
+  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, build, every test (--quick: no fmt/clippy)
+  install [--dry-run]    release build; copy the modules into httpd's module directory
+  bindings               regenerate apache-sys's checked-in bindings from the installed headers
+  bench [--seconds N] [--connections N]  cost per request against C modules";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => ("help", &[][..]),
+    };
+    let result = match cmd {
+        "demo" => demo(rest),
+        "test" => test(rest),
+        "install" => install(rest),
+        "bindings" => bindings(),
+        "bench" => prereqs::ensure(prereqs::Set::Bench).and_then(|_| bench::run(rest)),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+pub(crate) fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// Runs a command in the workspace, streaming its output; fails naming the step.
+pub(crate) fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
+    eprintln!("xtask: {step}: {cmd:?}");
+    let status = cmd
+        .current_dir(workspace())
+        .status()
+        .map_err(|e| format!("{step}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    prereqs::ensure(prereqs::Set::Build)?;
+    let quick = args.iter().any(|a| a == "--quick");
+    let extra: Vec<&String> = args.iter().skip_while(|a| *a != "--").skip(1).collect();
+    if !quick {
+        run("fmt", cargo().args(["fmt", "--all", "--", "--check"]))?;
+        run(
+            "clippy",
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+    }
+    // Integration tests load the modules' .so files, so every cdylib is built first.
+    run("build", cargo().args(["build", "--workspace"]))?;
+    run("test", cargo().args(["test", "--workspace"]).args(&extra))
+}
+
+/// A module the workspace builds: its library file and the symbol LoadModule looks up.
+pub(crate) struct BuiltModule {
+    /// Short name (`hello`, `python`).
+    pub name: String,
+    /// `hello_module`.
+    pub symbol: String,
+    /// `libmod_hello.so` in the target directory.
+    pub lib: PathBuf,
+    /// Text for httpd.conf from the crate's demo.conf, if any.
+    pub demo_conf: Option<String>,
+}
+
+/// The modules in examples/* and mod-python, found in `target/<profile>`.
+pub(crate) fn modules(profile: &str) -> Vec<BuiltModule> {
+    let ws = workspace();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ws.join("target"));
+    let mut crates: Vec<PathBuf> = std::fs::read_dir(ws.join("examples"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("Cargo.toml").exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    crates.sort();
+    crates.push(ws.join("mod-python"));
+    let mut out = Vec::new();
+    for dir in crates {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        let lib_name = manifest
+            .lines()
+            .skip_while(|l| l.trim() != "[lib]")
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("name = ")
+                    .map(|v| v.trim_matches('"').to_string())
+            });
+        let Some(lib_name) = lib_name else { continue };
+        let lib = target.join(profile).join(format!("lib{lib_name}.so"));
+        let demo_conf = std::fs::read_to_string(dir.join("demo.conf")).ok();
+        let name = lib_name
+            .strip_prefix("mod_")
+            .unwrap_or(&lib_name)
+            .to_string();
+        let symbol = demo_conf
+            .as_deref()
+            .and_then(|c| c.lines().next())
+            .and_then(|l| l.strip_prefix("# LoadModule "))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| format!("{name}_module"));
+        out.push(BuiltModule {
+            name,
+            symbol,
+            lib,
+            demo_conf,
+        });
+    }
+    out
+}
+
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn demo(args: &[String]) -> Result<(), String> {
+    prereqs::ensure(prereqs::Set::Build)?;
+    let mut port: u16 = 8080;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" => port = it.next().and_then(|p| p.parse().ok()).ok_or("--port N")?,
+            other => return Err(format!("demo: unknown argument {other}")),
+        }
+    }
+    run("build", cargo().args(["build", "--workspace"]))?;
+    let ws = workspace().display().to_string();
+    let mut builder = harness::Httpd::builder().port(port).log_level("info");
+    let mut urls = Vec::new();
+    for m in modules("debug") {
+        let (Some(conf), true) = (&m.demo_conf, m.lib.exists()) else {
+            continue;
+        };
+        builder = builder
+            .module(&m.symbol, &m.lib)
+            .config(&conf.replace("@WORKSPACE@", &ws));
+        urls.extend(
+            conf.lines()
+                .filter_map(|l| l.strip_prefix("# URL "))
+                .map(|u| (m.name.clone(), u.trim().to_string())),
+        );
+    }
+    let httpd = builder.try_start()?;
+    println!(
+        "httpd is serving the demo at {} (ServerRoot {})",
+        httpd.base_url(),
+        httpd.root().display()
+    );
+    for (module, url) in &urls {
+        println!("  {:<12} {}{}", module, httpd.base_url(), url);
+    }
+    println!(
+        "error_log: {}/logs/error_log — Ctrl-C stops",
+        httpd.root().display()
+    );
+    // SAFETY-free libc call: installs a handler that only stores to an atomic.
+    unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
+    unsafe { libc::signal(libc::SIGTERM, on_sigint as *const () as libc::sighandler_t) };
+    while !STOP.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    println!("stopping httpd");
+    httpd.stop();
+    Ok(())
+}
+
+fn apxs(var: &str) -> Result<String, String> {
+    let out = Command::new("apxs")
+        .args(["-q", var])
+        .output()
+        .map_err(|e| format!("apxs: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn install(args: &[String]) -> Result<(), String> {
+    let dry = args.iter().any(|a| a == "--dry-run");
+    prereqs::ensure(prereqs::Set::Build)?;
+    if !dry {
+        run(
+            "release build",
+            cargo().args(["build", "--release", "--workspace"]),
+        )?;
+    }
+    let libexec = PathBuf::from(apxs("LIBEXECDIR")?);
+    let sysconf = PathBuf::from(apxs("SYSCONFDIR")?);
+    let available = sysconf.join("mods-available");
+    for m in modules("release") {
+        let dest = libexec.join(format!("mod_{}.so", m.name));
+        let load = available.join(format!("{}.load", m.name));
+        let line = format!("LoadModule {} {}\n", m.symbol, dest.display());
+        if dry {
+            println!("would copy {} -> {}", m.lib.display(), dest.display());
+            println!("would write {}: {}", load.display(), line.trim());
+            continue;
+        }
+        if !m.lib.exists() {
+            println!("skipping {}: {} was not built", m.name, m.lib.display());
+            continue;
+        }
+        if let Some(pkg) = dpkg_owner(&dest) {
+            println!(
+                "skipping {}: {} belongs to Debian's package {pkg}; remove it first",
+                m.name,
+                dest.display()
+            );
+            continue;
+        }
+        std::fs::copy(&m.lib, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+        if available.is_dir() {
+            std::fs::write(&load, &line).map_err(|e| format!("{}: {e}", load.display()))?;
+            println!(
+                "installed {} and {} (enable with: a2enmod {})",
+                dest.display(),
+                load.display(),
+                m.name
+            );
+        } else {
+            println!(
+                "installed {}; add to httpd.conf: {}",
+                dest.display(),
+                line.trim()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The Debian package that owns `path`, if any: such a file is not ours to overwrite.
+fn dpkg_owner(path: &Path) -> Option<String> {
+    let out = Command::new("dpkg").arg("-S").arg(path).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    out.status.success().then(|| {
+        text.split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    })
+}
+
+fn bindings() -> Result<(), String> {
+    prereqs::ensure(prereqs::Set::Bindings)?;
+    run(
+        "build apache-sys",
+        cargo().args(["build", "-p", "apache-sys"]),
+    )?;
+    let build = workspace().join("target/debug/build");
+    let newest = std::fs::read_dir(&build)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("apache-sys-"))
+        .map(|e| e.path().join("out/bindings.rs"))
+        .filter(|p| p.exists())
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+        .ok_or("no generated bindings found (is libclang installed?)")?;
+    let dest = workspace().join("apache-sys/src/pregenerated/bindings_linux_x86_64.rs");
+    std::fs::copy(&newest, &dest).map_err(|e| e.to_string())?;
+    println!("updated {} from {}", dest.display(), newest.display());
+    Ok(())
+}
