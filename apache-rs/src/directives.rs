@@ -66,3 +66,486 @@ pub fn publish() {
         drop(unsafe { Box::from_raw(old as *mut [ffi::command_rec]) });
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Typed configuration structs.
+
+use crate::{cstr, panic, Pool, Request, Server};
+use std::any::TypeId;
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::OnceLock;
+
+/// A module's per-directory or per-server configuration.
+///
+/// httpd makes one for every configuration section (`create`) and layers the more specific
+/// over the more general (`merge`) for each request.
+pub trait ModuleConfig: Sized + 'static {
+    /// A fresh configuration. `context` is the directory or location of the section for a
+    /// per-directory configuration; `None` at server level and for per-server configurations.
+    fn create(context: Option<&str>) -> Self;
+    /// `add` (the more specific section) layered over `base`.
+    fn merge(base: &Self, add: &Self) -> Self;
+}
+
+// The types given to module!, so that accessors can refuse a different type instead of
+// reinterpreting memory.
+static DIR_TYPE: OnceLock<TypeId> = OnceLock::new();
+static SERVER_TYPE: OnceLock<TypeId> = OnceLock::new();
+
+fn alloc_config<T: ModuleConfig>(p: *mut ffi::apr_pool_t, make: impl FnOnce() -> T) -> *mut c_void {
+    panic::guard(
+        // SAFETY: httpd passes a valid pool that outlives the configuration.
+        || unsafe { Pool::from_raw(p) }.alloc_raw(make()) as *mut c_void,
+        |msg| {
+            crate::logging::server_error(std::ptr::null_mut(), &msg);
+            std::ptr::null_mut()
+        },
+    )
+}
+
+/// `create_dir_config` for `T`.
+#[doc(hidden)]
+pub unsafe extern "C" fn create_dir_trampoline<T: ModuleConfig>(
+    p: *mut ffi::apr_pool_t,
+    dir: *mut c_char,
+) -> *mut c_void {
+    DIR_TYPE.get_or_init(TypeId::of::<T>);
+    // SAFETY: dir is NULL or a configuration string.
+    let ctx = unsafe { cstr::to_str(dir) };
+    alloc_config(p, || T::create(ctx))
+}
+
+/// `create_server_config` for `T`.
+#[doc(hidden)]
+pub unsafe extern "C" fn create_server_trampoline<T: ModuleConfig>(
+    p: *mut ffi::apr_pool_t,
+    _s: *mut ffi::server_rec,
+) -> *mut c_void {
+    SERVER_TYPE.get_or_init(TypeId::of::<T>);
+    alloc_config(p, || T::create(None))
+}
+
+unsafe fn merge<T: ModuleConfig>(
+    p: *mut ffi::apr_pool_t,
+    base: *mut c_void,
+    add: *mut c_void,
+) -> *mut c_void {
+    // A NULL side comes from a create that panicked; keep the other.
+    match (base.is_null(), add.is_null()) {
+        (true, _) => add,
+        (_, true) => base,
+        // SAFETY: both were made by alloc_config::<T> and live in configuration pools.
+        _ => alloc_config(p, || unsafe {
+            T::merge(&*(base as *const T), &*(add as *const T))
+        }),
+    }
+}
+
+/// `merge_dir_config` for `T`.
+#[doc(hidden)]
+pub unsafe extern "C" fn merge_dir_trampoline<T: ModuleConfig>(
+    p: *mut ffi::apr_pool_t,
+    base: *mut c_void,
+    add: *mut c_void,
+) -> *mut c_void {
+    merge::<T>(p, base, add)
+}
+
+/// `merge_server_config` for `T`.
+#[doc(hidden)]
+pub unsafe extern "C" fn merge_server_trampoline<T: ModuleConfig>(
+    p: *mut ffi::apr_pool_t,
+    base: *mut c_void,
+    add: *mut c_void,
+) -> *mut c_void {
+    merge::<T>(p, base, add)
+}
+
+/// This module's entry of a configuration vector, if it is of type `T`.
+fn module_config<T: 'static>(
+    vector: *mut ffi::ap_conf_vector_t,
+    declared: &OnceLock<TypeId>,
+) -> *mut T {
+    let module = crate::module::this_module();
+    if vector.is_null() || module.is_null() || declared.get() != Some(&TypeId::of::<T>()) {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: the vector has a slot for every loaded module; ours holds a T (checked above).
+    unsafe { ffi::get_module_config(vector, module) as *mut T }
+}
+
+impl Request {
+    /// This module's merged per-directory configuration for the request; `None` when `T` is not
+    /// the `dir_config` type given to [`crate::module!`].
+    pub fn dir_config<T: ModuleConfig>(&self) -> Option<&T> {
+        // SAFETY: configurations live in configuration pools, longer than any request.
+        unsafe { module_config::<T>(self.raw().per_dir_config, &DIR_TYPE).as_ref() }
+    }
+}
+
+impl Server {
+    /// This module's configuration for this (virtual) server; `None` when `T` is not the
+    /// `server_config` type given to [`crate::module!`].
+    pub fn module_config<T: ModuleConfig>(&self) -> Option<&T> {
+        // SAFETY: server configurations live as long as the server_rec.
+        unsafe { module_config::<T>((*self.as_ptr()).module_config, &SERVER_TYPE).as_ref() }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directives.
+
+/// Where a directive may appear (`req_override`); combine with `|`.
+pub type Context = c_int;
+/// Outside any `<Directory>`/`<Location>`: server and virtual host level.
+pub const RSRC_CONF: Context = ffi::RSRC_CONF as Context;
+/// Inside `<Directory>`, `<Location>`, `<Files>` sections.
+pub const ACCESS_CONF: Context = ffi::ACCESS_CONF as Context;
+/// In `.htaccess` under `AllowOverride Limit`.
+pub const OR_LIMIT: Context = ffi::OR_LIMIT as Context;
+/// In `.htaccess` under `AllowOverride Options`.
+pub const OR_OPTIONS: Context = ffi::OR_OPTIONS as Context;
+/// In `.htaccess` under `AllowOverride FileInfo`.
+pub const OR_FILEINFO: Context = ffi::OR_FILEINFO as Context;
+/// In `.htaccess` under `AllowOverride AuthConfig`.
+pub const OR_AUTHCFG: Context = ffi::OR_AUTHCFG as Context;
+/// In `.htaccess` under `AllowOverride Indexes`.
+pub const OR_INDEXES: Context = ffi::OR_INDEXES as Context;
+/// Anywhere, `.htaccess` included under any `AllowOverride`.
+pub const OR_ALL: Context = ffi::OR_ALL as Context;
+/// Nowhere in `.htaccess`.
+pub const OR_NONE: Context = ffi::OR_NONE as Context;
+/// Run while the configuration is first read (for directives that change how it is read).
+pub const EXEC_ON_READ: Context = ffi::EXEC_ON_READ as Context;
+
+/// The directive being processed (`cmd_parms`).
+#[repr(transparent)]
+pub struct Cmd(
+    std::cell::UnsafeCell<ffi::cmd_parms>,
+    std::marker::PhantomData<*mut ()>,
+);
+
+impl Cmd {
+    fn raw(&self) -> &ffi::cmd_parms {
+        // SAFETY: httpd owns the struct for the directive call, on this thread.
+        unsafe { &*self.0.get() }
+    }
+
+    /// The directive's name as declared.
+    pub fn name(&self) -> &str {
+        // SAFETY: cmd points to our static command_rec.
+        unsafe { cstr::to_str((*self.raw().cmd).name) }.unwrap_or("")
+    }
+
+    /// The server (or virtual host) being configured.
+    pub fn server(&self) -> &Server {
+        // SAFETY: valid during configuration.
+        unsafe { Server::from_raw(self.raw().server) }
+    }
+
+    /// The configuration pool (lives until restart).
+    pub fn pool(&self) -> &Pool {
+        // SAFETY: valid during configuration.
+        unsafe { Pool::from_raw(self.raw().pool) }
+    }
+
+    /// A pool cleared once the configuration has been read.
+    pub fn temp_pool(&self) -> &Pool {
+        // SAFETY: valid during configuration.
+        unsafe { Pool::from_raw(self.raw().temp_pool) }
+    }
+
+    /// The directory or location of the enclosing section; `None` at server level.
+    pub fn path(&self) -> Option<&str> {
+        // SAFETY: configuration string or NULL.
+        unsafe { cstr::to_str(self.raw().path) }
+    }
+
+    /// The file and line the directive is on.
+    pub fn config_file(&self) -> Option<(&str, u32)> {
+        let d = self.raw().directive;
+        if d.is_null() {
+            return None;
+        }
+        // SAFETY: the directive node lives for the configuration read.
+        unsafe { Some((cstr::to_str((*d).filename)?, (*d).line_num as u32)) }
+    }
+
+    /// Refuses the directive in the given places (`ap_check_cmd_context` with
+    /// `NOT_IN_VIRTUALHOST`, `NOT_IN_DIRECTORY`, `GLOBAL_ONLY`, ... from `apache::ffi`).
+    pub fn check_context(&self, forbidden: u32) -> Result<(), String> {
+        // SAFETY: valid cmd_parms; the returned message is a static or pool string.
+        let err = unsafe { ffi::ap_check_cmd_context(self.0.get(), forbidden) };
+        // SAFETY: as above.
+        match unsafe { cstr::to_str(err) } {
+            None => Ok(()),
+            Some(msg) => Err(msg.to_string()),
+        }
+    }
+}
+
+/// Finds the configuration a directive function changes: the section's per-directory
+/// configuration (httpd's `mconfig`) or the server's configuration.
+unsafe fn target<'a, T: ModuleConfig, const SERVER: bool>(
+    cmd: *mut ffi::cmd_parms,
+    mconfig: *mut c_void,
+) -> Result<&'a mut T, String> {
+    let p = if SERVER {
+        module_config::<T>((*(*cmd).server).module_config, &SERVER_TYPE)
+    } else if DIR_TYPE.get() == Some(&TypeId::of::<T>()) {
+        mconfig as *mut T
+    } else {
+        std::ptr::null_mut()
+    };
+    p.as_mut()
+        .ok_or_else(|| "the module has no configuration of this type (see module!)".to_string())
+}
+
+unsafe fn arg<'a>(p: *const c_char) -> Result<&'a str, String> {
+    match cstr::to_bytes(p) {
+        None => Err("missing argument".into()),
+        Some(b) => std::str::from_utf8(b).map_err(|_| "argument is not valid UTF-8".to_string()),
+    }
+}
+
+unsafe fn opt_arg<'a>(p: *const c_char) -> Result<Option<&'a str>, String> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        arg(p).map(Some)
+    }
+}
+
+/// Runs a directive function: catches panics, and turns an error into the message httpd shows
+/// as "Syntax error on line N of FILE: ...".
+unsafe fn run_directive(
+    cmd: *mut ffi::cmd_parms,
+    f: impl FnOnce(&mut Cmd) -> Result<(), String>,
+) -> *const c_char {
+    let c = &mut *(cmd as *mut Cmd);
+    let name = c.name().to_string();
+    let result = panic::guard(|| f(c), Err);
+    match result {
+        Ok(()) => std::ptr::null(),
+        Err(msg) => (*(cmd as *mut Cmd)).pool().c_str(&format!("{name}: {msg}")),
+    }
+}
+
+macro_rules! directive_kinds {
+    ($(
+        $(#[$doc:meta])*
+        $kind:ident / $server_kind:ident => $init:ident,
+        fn($($arg:ident: $cty:ty => $conv:ident -> $rty:ty),*)
+    ;)*) => {$(
+        $(#[$doc])*
+        #[doc(hidden)]
+        pub fn $kind<T: ModuleConfig, F>(name: &'static CStr, _f: F, ctx: Context, help: &'static CStr) -> CommandRec
+        where
+            F: Fn(&mut Cmd, &mut T $(, $rty)*) -> Result<(), String> + Copy + 'static,
+        {
+            CommandRec(ffi::$init(name.as_ptr(), tramp::<T, F, false>, std::ptr::null_mut(), ctx, help.as_ptr()))
+        }
+
+        #[doc(hidden)]
+        pub fn $server_kind<T: ModuleConfig, F>(name: &'static CStr, _f: F, ctx: Context, help: &'static CStr) -> CommandRec
+        where
+            F: Fn(&mut Cmd, &mut T $(, $rty)*) -> Result<(), String> + Copy + 'static,
+        {
+            CommandRec(ffi::$init(name.as_ptr(), tramp::<T, F, true>, std::ptr::null_mut(), ctx, help.as_ptr()))
+        }
+
+        unsafe extern "C" fn tramp<T: ModuleConfig, F, const SERVER: bool>(
+            cmd: *mut ffi::cmd_parms,
+            mconfig: *mut c_void
+            $(, $arg: $cty)*
+        ) -> *const c_char
+        where
+            F: Fn(&mut Cmd, &mut T $(, $rty)*) -> Result<(), String> + Copy + 'static,
+        {
+            run_directive(cmd, |c| {
+                let cfg = target::<T, SERVER>(cmd, mconfig)?;
+                $(let $arg = $conv($arg)?;)*
+                crate::hooks::conjure::<F>()(c, cfg $(, $arg)*)
+            })
+        }
+    )*};
+}
+
+fn flag_arg(v: c_int) -> Result<bool, String> {
+    Ok(v != 0)
+}
+
+/// Directive functions of each argument kind, and their trampolines.
+mod kinds {
+    use super::*;
+
+    directive_kinds! {
+        /// `NO_ARGS`
+        no_args / server_no_args => AP_INIT_NO_ARGS, fn();
+    }
+}
+mod kinds_raw {
+    use super::*;
+    directive_kinds! {
+        /// `RAW_ARGS`: the rest of the line, unparsed.
+        raw_args / server_raw_args => AP_INIT_RAW_ARGS, fn(a: *const c_char => arg -> &str);
+    }
+}
+mod kinds_take1 {
+    use super::*;
+    directive_kinds! {
+        /// `TAKE1`
+        take1 / server_take1 => AP_INIT_TAKE1, fn(a: *const c_char => arg -> &str);
+    }
+}
+mod kinds_iterate {
+    use super::*;
+    directive_kinds! {
+        /// `ITERATE`: called once for each argument.
+        iterate / server_iterate => AP_INIT_ITERATE, fn(a: *const c_char => arg -> &str);
+    }
+}
+mod kinds_take2 {
+    use super::*;
+    directive_kinds! {
+        /// `TAKE2`
+        take2 / server_take2 => AP_INIT_TAKE2, fn(a: *const c_char => arg -> &str, b: *const c_char => arg -> &str);
+    }
+}
+mod kinds_iterate2 {
+    use super::*;
+    directive_kinds! {
+        /// `ITERATE2`: called with the first argument and each of the others.
+        iterate2 / server_iterate2 => AP_INIT_ITERATE2, fn(a: *const c_char => arg -> &str, b: *const c_char => arg -> &str);
+    }
+}
+mod kinds_take12 {
+    use super::*;
+    directive_kinds! {
+        /// `TAKE12`
+        take12 / server_take12 => AP_INIT_TAKE12, fn(a: *const c_char => arg -> &str, b: *const c_char => opt_arg -> Option<&str>);
+    }
+}
+mod kinds_take3 {
+    use super::*;
+    directive_kinds! {
+        /// `TAKE3`
+        take3 / server_take3 => AP_INIT_TAKE3, fn(a: *const c_char => arg -> &str, b: *const c_char => arg -> &str, c3: *const c_char => arg -> &str);
+    }
+}
+mod kinds_take23 {
+    use super::*;
+    directive_kinds! {
+        /// `TAKE23`
+        take23 / server_take23 => AP_INIT_TAKE23, fn(a: *const c_char => arg -> &str, b: *const c_char => arg -> &str, c3: *const c_char => opt_arg -> Option<&str>);
+    }
+}
+mod kinds_take123 {
+    use super::*;
+    directive_kinds! {
+        /// `TAKE123`
+        take123 / server_take123 => AP_INIT_TAKE123, fn(a: *const c_char => arg -> &str, b: *const c_char => opt_arg -> Option<&str>, c3: *const c_char => opt_arg -> Option<&str>);
+    }
+}
+mod kinds_flag {
+    use super::*;
+    directive_kinds! {
+        /// `FLAG`: `On` or `Off` (httpd refuses anything else).
+        flag / server_flag => AP_INIT_FLAG, fn(v: c_int => flag_arg -> bool);
+    }
+}
+
+#[doc(hidden)]
+pub use kinds::{no_args, server_no_args};
+#[doc(hidden)]
+pub use kinds_flag::{flag, server_flag};
+#[doc(hidden)]
+pub use kinds_iterate::{iterate, server_iterate};
+#[doc(hidden)]
+pub use kinds_iterate2::{iterate2, server_iterate2};
+#[doc(hidden)]
+pub use kinds_raw::{raw_args, server_raw_args};
+#[doc(hidden)]
+pub use kinds_take1::{server_take1, take1};
+#[doc(hidden)]
+pub use kinds_take12::{server_take12, take12};
+#[doc(hidden)]
+pub use kinds_take123::{server_take123, take123};
+#[doc(hidden)]
+pub use kinds_take2::{server_take2, take2};
+#[doc(hidden)]
+pub use kinds_take23::{server_take23, take23};
+#[doc(hidden)]
+pub use kinds_take3::{server_take3, take3};
+
+/// The per-server forms of the directive functions, used by `directive!(server ...)`.
+#[doc(hidden)]
+pub mod server {
+    pub use super::{
+        server_flag as flag, server_iterate as iterate, server_iterate2 as iterate2,
+        server_no_args as no_args, server_raw_args as raw_args, server_take1 as take1,
+        server_take12 as take12, server_take123 as take123, server_take2 as take2,
+        server_take23 as take23, server_take3 as take3,
+    };
+}
+
+/// Declares a configuration directive, from anywhere in the module's crate.
+///
+/// `directive!(Name, kind, function, context, "help")` where `kind` is one of `no_args`,
+/// `raw_args`, `take1`, `take2`, `take12`, `take3`, `take23`, `take123`, `flag`, `iterate`,
+/// `iterate2`, and `function` is `fn(&mut Cmd, &mut DirConfig, args...) -> Result<(), String>`
+/// changing the section's per-directory configuration. Prefix the name with `server` for a
+/// directive that changes the per-server configuration instead. An `Err` is shown by httpd as
+/// a syntax error with the file and line.
+///
+/// ```no_run
+/// use apache::directives::{Cmd, ModuleConfig, ACCESS_CONF, RSRC_CONF};
+///
+/// #[derive(Default)]
+/// struct Conf { greeting: Option<String> }
+/// impl ModuleConfig for Conf {
+///     fn create(_: Option<&str>) -> Self { Conf::default() }
+///     fn merge(base: &Self, add: &Self) -> Self {
+///         Conf { greeting: add.greeting.clone().or_else(|| base.greeting.clone()) }
+///     }
+/// }
+///
+/// apache::module!(greet_module, dir_config: Conf);
+/// apache::directive!(Greeting, take1, set_greeting, RSRC_CONF | ACCESS_CONF, "the greeting");
+///
+/// fn set_greeting(_: &mut Cmd, conf: &mut Conf, text: &str) -> Result<(), String> {
+///     conf.greeting = Some(text.to_string());
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! directive {
+    (server $name:ident, $kind:ident, $f:expr, $ctx:expr, $help:literal) => {
+        $crate::directive!(@emit $name, $crate::directives::server::$kind, $f, $ctx, $help);
+    };
+    ($name:ident, $kind:ident, $f:expr, $ctx:expr, $help:literal) => {
+        $crate::directive!(@emit $name, $crate::directives::$kind, $f, $ctx, $help);
+    };
+    (@emit $name:ident, $ctor:path, $f:expr, $ctx:expr, $help:literal) => {
+        const _: () = {
+            #[used]
+            #[link_section = ".init_array"]
+            static __APACHE_RS_DIRECTIVE: extern "C" fn() = {
+                extern "C" fn ctor() {
+                    let name = match ::std::ffi::CStr::from_bytes_with_nul(concat!(stringify!($name), "\0").as_bytes()) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    };
+                    let help = match ::std::ffi::CStr::from_bytes_with_nul(concat!($help, "\0").as_bytes()) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    };
+                    $crate::directives::register($ctor(name, $f, $ctx, help));
+                }
+                ctor
+            };
+        };
+    };
+}

@@ -99,7 +99,7 @@ fn name_list(names: &[&'static CStr]) -> *const *const c_char {
 /// Only function items and capture-less closures get here (the bounds ask for `Fn + Copy`, and
 /// users cannot implement `Fn` themselves); both are zero-sized and have no invariant, so any
 /// value of them is the value.
-fn conjure<F: Copy>() -> F {
+pub(crate) fn conjure<F: Copy>() -> F {
     const {
         assert!(
             std::mem::size_of::<F>() == 0,

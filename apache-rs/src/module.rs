@@ -139,7 +139,7 @@ unsafe extern "C" fn register_hooks(pool: *mut ffi::apr_pool_t) {
 macro_rules! module {
     ($sym:ident $(, file: $file:literal)? $(, dir_config: $dir:ty)? $(, server_config: $srv:ty)? $(,)?) => {
         #[no_mangle]
-        #[allow(non_upper_case_globals)]
+        #[allow(non_upper_case_globals, clippy::needless_update)]
         pub static $sym: $crate::module::Module = $crate::module::Module::new(
             $crate::module!(@file $sym $($file)?),
             $crate::module::ConfigCallbacks {

@@ -51,6 +51,13 @@ impl Pool {
     /// Moves a Rust value into the pool's care: it is dropped when the pool is cleared or
     /// destroyed. Returns a reference valid as long as the pool borrow.
     pub fn alloc<T: 'static>(&self, value: T) -> &T {
+        // SAFETY: the pointer is valid until the pool is cleared, which needs &mut or outlives
+        // the borrow of self.
+        unsafe { &*self.alloc_raw(value) }
+    }
+
+    /// Like [`Pool::alloc`], as the raw pointer httpd's configuration vectors store.
+    pub(crate) fn alloc_raw<T: 'static>(&self, value: T) -> *mut T {
         let boxed = Box::into_raw(Box::new(value));
         unsafe extern "C" fn drop_box<T>(data: *mut c_void) -> ffi::apr_status_t {
             // SAFETY: registered below with a pointer from Box::into_raw::<T>, run once.
@@ -65,8 +72,8 @@ impl Pool {
                 Some(drop_box::<T>),
                 Some(ffi::apr_pool_cleanup_null),
             );
-            &*boxed
         }
+        boxed
     }
 
     /// Runs `f` when the pool is cleared or destroyed (`apr_pool_cleanup_register`).

@@ -85,9 +85,11 @@ pub(crate) fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Response, String> {
-    let mut req =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     let has = |n: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !has("Host") {
+        req += &format!("Host: 127.0.0.1:{port}\r\n");
+    }
     for (k, v) in headers {
         req += &format!("{k}: {v}\r\n");
     }

@@ -1,0 +1,208 @@
+//! `mod_config`: configuration directives of every argument kind, merged per directory and per
+//! server, shown by a handler (`SetHandler config-dump`) so each merge can be seen.
+
+use apache::directives::{Cmd, ModuleConfig, ACCESS_CONF, OR_FILEINFO, RSRC_CONF};
+use apache::{HookResult, Request, Status};
+use std::io::Write;
+
+/// Per-directory settings; `None` means "not set here, inherit".
+#[derive(Default, Clone)]
+struct DirConf {
+    context: Option<String>,
+    greeting: Option<String>,
+    loud: Option<bool>,
+    list: Vec<String>,
+    pairs: Vec<(String, String)>,
+    optional: Option<(String, Option<String>)>,
+    triple: Option<(String, Option<String>, Option<String>)>,
+    raw: Option<String>,
+    reset_seen: bool,
+}
+
+impl ModuleConfig for DirConf {
+    fn create(context: Option<&str>) -> Self {
+        DirConf {
+            context: context.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    fn merge(base: &Self, add: &Self) -> Self {
+        // Lists accumulate down the tree unless the section resets them.
+        let list = if add.reset_seen {
+            add.list.clone()
+        } else {
+            base.list.iter().chain(&add.list).cloned().collect()
+        };
+        DirConf {
+            context: add.context.clone().or_else(|| base.context.clone()),
+            greeting: add.greeting.clone().or_else(|| base.greeting.clone()),
+            loud: add.loud.or(base.loud),
+            list,
+            pairs: base.pairs.iter().chain(&add.pairs).cloned().collect(),
+            optional: add.optional.clone().or_else(|| base.optional.clone()),
+            triple: add.triple.clone().or_else(|| base.triple.clone()),
+            raw: add.raw.clone().or_else(|| base.raw.clone()),
+            reset_seen: add.reset_seen || base.reset_seen,
+        }
+    }
+}
+
+/// Per-server settings: a virtual host overrides the main server's tag.
+#[derive(Default, Clone)]
+struct ServerConf {
+    tag: Option<String>,
+    limit: Option<u32>,
+}
+
+impl ModuleConfig for ServerConf {
+    fn create(_: Option<&str>) -> Self {
+        ServerConf::default()
+    }
+
+    fn merge(base: &Self, add: &Self) -> Self {
+        ServerConf {
+            tag: add.tag.clone().or_else(|| base.tag.clone()),
+            limit: add.limit.or(base.limit),
+        }
+    }
+}
+
+apache::module!(config_module, file: "mod_config.c", dir_config: DirConf, server_config: ServerConf);
+
+const ANYWHERE: i32 = RSRC_CONF | ACCESS_CONF | OR_FILEINFO;
+
+apache::directive!(
+    ConfigGreeting,
+    take1,
+    |_: &mut Cmd, c: &mut DirConf, v: &str| {
+        c.greeting = Some(v.to_string());
+        Ok(())
+    },
+    ANYWHERE,
+    "the greeting shown by config-dump"
+);
+apache::directive!(
+    ConfigLoud,
+    flag,
+    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+        c.loud = Some(on);
+        Ok(())
+    },
+    ANYWHERE,
+    "On or Off"
+);
+apache::directive!(
+    ConfigAppend,
+    iterate,
+    |_: &mut Cmd, c: &mut DirConf, v: &str| {
+        c.list.push(v.to_string());
+        Ok(())
+    },
+    ANYWHERE,
+    "words added to the list"
+);
+apache::directive!(
+    ConfigReset,
+    no_args,
+    |_: &mut Cmd, c: &mut DirConf| {
+        c.list.clear();
+        c.reset_seen = true;
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "forget the inherited list"
+);
+apache::directive!(
+    ConfigPair,
+    take2,
+    |_: &mut Cmd, c: &mut DirConf, k: &str, v: &str| {
+        c.pairs.push((k.to_string(), v.to_string()));
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "a key and a value"
+);
+apache::directive!(
+    ConfigMap,
+    iterate2,
+    |_: &mut Cmd, c: &mut DirConf, k: &str, v: &str| {
+        c.pairs.push((k.to_string(), v.to_string()));
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "a key and several values"
+);
+apache::directive!(
+    ConfigOptional,
+    take12,
+    |_: &mut Cmd, c: &mut DirConf, a: &str, b: Option<&str>| {
+        c.optional = Some((a.to_string(), b.map(str::to_string)));
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "one or two words"
+);
+apache::directive!(
+    ConfigTriple,
+    take123,
+    |_: &mut Cmd, c: &mut DirConf, a: &str, b: Option<&str>, d: Option<&str>| {
+        c.triple = Some((a.to_string(), b.map(str::to_string), d.map(str::to_string)));
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "one to three words"
+);
+apache::directive!(
+    ConfigRaw,
+    raw_args,
+    |_: &mut Cmd, c: &mut DirConf, rest: &str| {
+        c.raw = Some(rest.to_string());
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "the rest of the line as written"
+);
+apache::directive!(server ConfigServerTag, take1, |_: &mut Cmd, s: &mut ServerConf, v: &str| {
+    s.tag = Some(v.to_string());
+    Ok(())
+}, RSRC_CONF, "a tag for this virtual host");
+apache::directive!(server ConfigLimit, take1, set_limit, RSRC_CONF, "a number from 1 to 100");
+
+fn set_limit(cmd: &mut Cmd, s: &mut ServerConf, v: &str) -> Result<(), String> {
+    cmd.check_context(apache::ffi::NOT_IN_DIR_LOC_FILE)?;
+    match v.parse::<u32>() {
+        Ok(n) if (1..=100).contains(&n) => {
+            s.limit = Some(n);
+            Ok(())
+        }
+        _ => Err(format!("{v:?} is not a number from 1 to 100")),
+    }
+}
+
+apache::hook!(handler, dump);
+
+fn dump(r: &mut Request) -> HookResult {
+    if r.handler() != Some("config-dump") {
+        return Ok(Status::Declined);
+    }
+    let mut out = String::new();
+    if let Some(c) = r.dir_config::<DirConf>() {
+        out += &format!("context={}\n", c.context.as_deref().unwrap_or("-"));
+        out += &format!("greeting={}\n", c.greeting.as_deref().unwrap_or("-"));
+        out += &format!("loud={}\n", c.loud.map_or("-".into(), |b| b.to_string()));
+        out += &format!("list={}\n", c.list.join(","));
+        let pairs: Vec<String> = c.pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out += &format!("pairs={}\n", pairs.join(","));
+        out += &format!("optional={:?}\n", c.optional);
+        out += &format!("triple={:?}\n", c.triple);
+        out += &format!("raw={}\n", c.raw.as_deref().unwrap_or("-"));
+    }
+    if let Some(s) = r.server().module_config::<ServerConf>() {
+        out += &format!("server_tag={}\n", s.tag.as_deref().unwrap_or("-"));
+        out += &format!("limit={}\n", s.limit.map_or("-".into(), |n| n.to_string()));
+    }
+    r.set_content_type("text/plain");
+    r.write_all(out.as_bytes())?;
+    Ok(Status::Ok)
+}
