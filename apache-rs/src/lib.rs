@@ -36,10 +36,12 @@
 pub use apache_sys as ffi;
 pub use log;
 
+pub mod body;
 pub mod connection;
 mod cstr;
 pub mod directives;
 pub mod hooks;
+pub mod lend;
 pub mod logging;
 #[doc(hidden)]
 pub mod module;

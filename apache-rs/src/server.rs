@@ -124,3 +124,26 @@ impl Server {
         }
     }
 }
+
+/// Adds `component` (e.g. `mod_python/3.5.0 Python/3.11.2`) to the `Server:` banner
+/// (`ap_add_version_component`); call it from `post_config`, with the configuration pool.
+pub fn add_version_component(pconf: &crate::Pool, component: &str) {
+    let c = pconf.c_str(component);
+    // SAFETY: the string lives in the configuration pool, as httpd requires.
+    unsafe { ffi::ap_add_version_component(pconf.as_ptr(), c) }
+}
+
+/// `ServerRoot`.
+pub fn server_root() -> Option<&'static str> {
+    // SAFETY: ap_server_root is set from the command line / config and lives for the process.
+    unsafe { cstr::to_str(ffi::ap_server_root) }
+}
+
+/// `ap_mpm_query`: a fact about the running MPM (`AP_MPMQ_IS_THREADED`, `AP_MPMQ_MAX_THREADS`,
+/// ... from `apache::ffi`); `None` when the MPM does not know it.
+pub fn mpm_query(code: i32) -> Option<i32> {
+    let mut v = 0;
+    // SAFETY: writes one int.
+    let rc = unsafe { ffi::ap_mpm_query(code, &mut v) };
+    (rc == 0).then_some(v)
+}

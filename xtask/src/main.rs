@@ -170,15 +170,18 @@ fn demo(args: &[String]) -> Result<(), String> {
     }
     run("build", cargo().args(["build", "--workspace"]))?;
     let ws = workspace().display().to_string();
+    let modules_dir = harness::system_modules_dir().display().to_string();
     let mut builder = harness::Httpd::builder().port(port).log_level("info");
     let mut urls = Vec::new();
     for m in modules("debug") {
         let (Some(conf), true) = (&m.demo_conf, m.lib.exists()) else {
             continue;
         };
-        builder = builder
-            .module(&m.symbol, &m.lib)
-            .config(&conf.replace("@WORKSPACE@", &ws));
+        builder = builder.module(&m.symbol, &m.lib).config(
+            &conf
+                .replace("@WORKSPACE@", &ws)
+                .replace("@MODULES@", &modules_dir),
+        );
         urls.extend(
             conf.lines()
                 .filter_map(|l| l.strip_prefix("# URL "))

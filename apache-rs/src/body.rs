@@ -1,0 +1,112 @@
+//! Reading the request body as `std::io::Read`.
+//!
+//! httpd's client-block API de-chunks `Transfer-Encoding: chunked` bodies, honours
+//! `Content-Length`, and enforces `LimitRequestBody` (a larger body is answered with 413).
+
+use crate::{Request, Status};
+use apache_sys as ffi;
+use std::io;
+use std::os::raw::c_int;
+
+/// The request body, read through the input filters.
+pub struct Body<'r> {
+    r: &'r mut Request,
+    done: bool,
+}
+
+impl Request {
+    /// Prepares to read the body (`ap_setup_client_block` with chunked bodies de-chunked).
+    /// Fails with the status httpd chose, e.g. 413 when `LimitRequestBody` is exceeded by the
+    /// declared length or 400 for a malformed request.
+    pub fn body(&mut self) -> Result<Body<'_>, Status> {
+        // SAFETY: valid request; REQUEST_CHUNKED_DECHUNK accepts both framings.
+        let rc = unsafe { ffi::ap_setup_client_block(self.as_ptr(), ffi::REQUEST_CHUNKED_DECHUNK as c_int) };
+        if rc != ffi::OK as c_int {
+            return Err(Status::from_raw(rc));
+        }
+        // SAFETY: valid request after setup.
+        let has_body = unsafe { ffi::ap_should_client_block(self.as_ptr()) } != 0;
+        Ok(Body { r: self, done: !has_body })
+    }
+
+    /// Reads the next part of the body into `buf`; 0 at the end. The first call prepares the
+    /// read as [`Request::body`] does, so callers that keep no reader (an embedded language's
+    /// request object) can read piecemeal; do not mix with a [`Body`] reader.
+    pub fn read_body_part(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.raw().read_body == ffi::REQUEST_NO_BODY as c_int {
+            match self.body() {
+                Ok(Body { done: true, .. }) => return Ok(0),
+                Ok(_) => {}
+                Err(s) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("the request body cannot be read ({})", status_code(s)),
+                    ))
+                }
+            }
+        }
+        read_block(self, buf)
+    }
+
+    /// The whole body; see [`Request::body`].
+    pub fn read_body(&mut self) -> Result<Vec<u8>, crate::Error> {
+        let mut body = self.body().map_err(|s| crate::Error::new(status_code(s), "reading the request body"))?;
+        let mut out = Vec::new();
+        io::Read::read_to_end(&mut body, &mut out)?;
+        Ok(out)
+    }
+
+    /// Bytes of the body still to come, when the length was declared.
+    pub fn remaining(&self) -> i64 {
+        self.raw().remaining
+    }
+
+    /// Bytes of the body read so far.
+    pub fn read_length(&self) -> i64 {
+        self.raw().read_length
+    }
+
+    /// Reads and throws away the body (`ap_discard_request_body`), so the connection can be
+    /// kept alive when a handler answers without reading it.
+    pub fn discard_request_body(&mut self) -> Status {
+        // SAFETY: valid request.
+        Status::from_raw(unsafe { ffi::ap_discard_request_body(self.as_ptr()) })
+    }
+}
+
+fn status_code(s: Status) -> u16 {
+    match s {
+        Status::Http(c) => c,
+        _ => 500,
+    }
+}
+
+/// One `ap_get_client_block` call, after the read was set up.
+fn read_block(r: &mut Request, buf: &mut [u8]) -> io::Result<usize> {
+    if buf.is_empty() {
+        return Ok(0);
+    }
+    let want = buf.len().min(c_int::MAX as usize);
+    // SAFETY: buf is valid for `want` bytes.
+    let n = unsafe { ffi::ap_get_client_block(r.as_ptr(), buf.as_mut_ptr().cast(), want) };
+    if n >= 0 {
+        Ok(n as usize)
+    } else {
+        // httpd has already chosen the answer (413 over LimitRequestBody, 400 for bad chunking);
+        // the reader sees an error.
+        Err(io::Error::new(io::ErrorKind::InvalidData, "the request body could not be read"))
+    }
+}
+
+impl io::Read for Body<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.done {
+            return Ok(0);
+        }
+        let result = read_block(self.r, buf);
+        if matches!(result, Ok(0) | Err(_)) && !buf.is_empty() {
+            self.done = true;
+        }
+        result
+    }
+}

@@ -1,0 +1,33 @@
+"""Example mod_python handlers served by `cargo xtask demo`."""
+
+from mod_python import apache
+import mod_python
+
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("hello from mod_python %s\n" % mod_python.version)
+    return apache.OK
+
+
+def form(req):
+    """Echoes a POSTed form (try: curl -d 'a=1&b=2' URL)."""
+    req.content_type = "text/plain"
+    body = req.read().decode("utf-8", "replace")
+    for key, values in sorted(apache.parse_qs(body).items()):
+        req.write("%s = %s\n" % (key, ", ".join(values)))
+    return apache.OK
+
+
+def authenhandler(req):
+    """Lets in the user 'demo' (send header X-User: demo)."""
+    if req.headers_in.get("X-User") == "demo":
+        req.user = "demo"
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED
+
+
+def whoami(req):
+    req.content_type = "text/plain"
+    req.write("you are %s\n" % req.user)
+    return apache.OK

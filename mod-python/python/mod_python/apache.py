@@ -1,0 +1,313 @@
+"""mod_python.apache: constants, the handler dispatcher, and helpers for handlers."""
+
+import os
+import sys
+import time
+import traceback
+import importlib
+import importlib.util
+import urllib.parse
+
+from mod_python import _apache
+
+# Return codes of handlers.
+OK = 0
+DECLINED = -1
+DONE = -2
+SUSPENDED = -3
+
+# HTTP status codes.
+HTTP_CONTINUE = 100
+HTTP_SWITCHING_PROTOCOLS = 101
+HTTP_PROCESSING = 102
+HTTP_OK = 200
+HTTP_CREATED = 201
+HTTP_ACCEPTED = 202
+HTTP_NON_AUTHORITATIVE = 203
+HTTP_NO_CONTENT = 204
+HTTP_RESET_CONTENT = 205
+HTTP_PARTIAL_CONTENT = 206
+HTTP_MULTI_STATUS = 207
+HTTP_MULTIPLE_CHOICES = 300
+HTTP_MOVED_PERMANENTLY = 301
+HTTP_MOVED_TEMPORARILY = 302
+HTTP_SEE_OTHER = 303
+HTTP_NOT_MODIFIED = 304
+HTTP_USE_PROXY = 305
+HTTP_TEMPORARY_REDIRECT = 307
+HTTP_BAD_REQUEST = 400
+HTTP_UNAUTHORIZED = 401
+HTTP_PAYMENT_REQUIRED = 402
+HTTP_FORBIDDEN = 403
+HTTP_NOT_FOUND = 404
+HTTP_METHOD_NOT_ALLOWED = 405
+HTTP_NOT_ACCEPTABLE = 406
+HTTP_PROXY_AUTHENTICATION_REQUIRED = 407
+HTTP_REQUEST_TIME_OUT = 408
+HTTP_CONFLICT = 409
+HTTP_GONE = 410
+HTTP_LENGTH_REQUIRED = 411
+HTTP_PRECONDITION_FAILED = 412
+HTTP_REQUEST_ENTITY_TOO_LARGE = 413
+HTTP_REQUEST_URI_TOO_LARGE = 414
+HTTP_UNSUPPORTED_MEDIA_TYPE = 415
+HTTP_RANGE_NOT_SATISFIABLE = 416
+HTTP_EXPECTATION_FAILED = 417
+HTTP_UNPROCESSABLE_ENTITY = 422
+HTTP_LOCKED = 423
+HTTP_FAILED_DEPENDENCY = 424
+HTTP_UPGRADE_REQUIRED = 426
+HTTP_INTERNAL_SERVER_ERROR = 500
+HTTP_NOT_IMPLEMENTED = 501
+HTTP_BAD_GATEWAY = 502
+HTTP_SERVICE_UNAVAILABLE = 503
+HTTP_GATEWAY_TIME_OUT = 504
+HTTP_VERSION_NOT_SUPPORTED = 505
+HTTP_VARIANT_ALSO_VARIES = 506
+HTTP_INSUFFICIENT_STORAGE = 507
+HTTP_NOT_EXTENDED = 510
+
+# Log levels.
+APLOG_EMERG = 0
+APLOG_ALERT = 1
+APLOG_CRIT = 2
+APLOG_ERR = 3
+APLOG_WARNING = 4
+APLOG_NOTICE = 5
+APLOG_INFO = 6
+APLOG_DEBUG = 7
+APLOG_NOERRNO = 0
+
+# Method numbers.
+M_GET = 0
+M_PUT = 1
+M_POST = 2
+M_DELETE = 3
+M_CONNECT = 4
+M_OPTIONS = 5
+M_TRACE = 6
+M_PATCH = 7
+M_PROPFIND = 8
+M_PROPPATCH = 9
+M_MKCOL = 10
+M_COPY = 11
+M_MOVE = 12
+M_LOCK = 13
+M_UNLOCK = 14
+M_VERSION_CONTROL = 15
+M_CHECKOUT = 16
+M_UNCHECKOUT = 17
+M_CHECKIN = 18
+M_UPDATE = 19
+M_LABEL = 20
+M_REPORT = 21
+M_MKWORKSPACE = 22
+M_MKACTIVITY = 23
+M_BASELINE_CONTROL = 24
+M_MERGE = 25
+M_INVALID = 26
+
+
+class SERVER_RETURN(Exception):
+    """Raise SERVER_RETURN(code) in a handler to end it with that return code."""
+
+
+def log_error(message, level=APLOG_ERR, server=None):
+    """Writes to the error_log: against the request being served when there is one."""
+    _apache.log_error(str(message), int(level))
+
+
+def server_root():
+    return _apache.server_root()
+
+
+def mpm_query(code):
+    return _apache.mpm_query(int(code))
+
+
+_module_mtimes = {}
+
+
+def _module_file_mtime(module):
+    path = getattr(module, "__file__", None)
+    if path and os.path.exists(path):
+        return os.path.getmtime(path)
+    return None
+
+
+def import_module(module_name, autoreload=1, log=0, path=None):
+    """Imports a handler module: by dotted name (searched in `path` first when given) or by
+    absolute file path. With autoreload, a module whose file changed is loaded again."""
+    if os.path.isabs(module_name):
+        key = "_mp_" + module_name.replace("/", "_").replace(".", "_")
+        module = sys.modules.get(key)
+        mtime = os.path.getmtime(module_name)
+        if module is None or (autoreload and _module_mtimes.get(key) != mtime):
+            spec = importlib.util.spec_from_file_location(key, module_name)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            sys.modules[key] = module
+            _module_mtimes[key] = mtime
+            if log:
+                log_error("mod_python: (Re)importing module '%s'" % module_name, APLOG_NOTICE)
+        return module
+    if path:
+        for directory in reversed(path):
+            if directory not in sys.path:
+                sys.path.insert(0, directory)
+    module = sys.modules.get(module_name)
+    if module is None:
+        module = importlib.import_module(module_name)
+        _module_mtimes[module_name] = _module_file_mtime(module)
+        if log:
+            log_error("mod_python: importing module '%s'" % module_name, APLOG_NOTICE)
+    elif autoreload:
+        mtime = _module_file_mtime(module)
+        if mtime is not None and _module_mtimes.get(module_name) != mtime:
+            module = importlib.reload(module)
+            _module_mtimes[module_name] = mtime
+            if log:
+                log_error("mod_python: reimporting module '%s'" % module_name, APLOG_NOTICE)
+    return module
+
+
+def parse_qs(qs, keep_blank_values=0, strict_parsing=0):
+    return urllib.parse.parse_qs(qs, keep_blank_values=bool(keep_blank_values),
+                                 strict_parsing=bool(strict_parsing))
+
+
+def parse_qsl(qs, keep_blank_values=0, strict_parsing=0):
+    return urllib.parse.parse_qsl(qs, keep_blank_values=bool(keep_blank_values),
+                                  strict_parsing=bool(strict_parsing))
+
+
+class table(object):
+    """A case-insensitive mapping whose keys may repeat, like httpd's tables."""
+
+    def __init__(self, items=None):
+        self._items = []
+        if items:
+            for k, v in (items.items() if hasattr(items, "items") else items):
+                self.add(k, v)
+
+    def add(self, key, value):
+        self._items.append((str(key), str(value)))
+
+    def __setitem__(self, key, value):
+        del self[key]
+        self.add(key, value)
+
+    def __getitem__(self, key):
+        values = [v for k, v in self._items if k.lower() == key.lower()]
+        if not values:
+            raise KeyError(key)
+        return values[0] if len(values) == 1 else values
+
+    def __delitem__(self, key):
+        self._items = [(k, v) for k, v in self._items if k.lower() != key.lower()]
+
+    def __contains__(self, key):
+        return any(k.lower() == key.lower() for k, _ in self._items)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def keys(self):
+        return [k for k, _ in self._items]
+
+    def values(self):
+        return [v for _, v in self._items]
+
+    def items(self):
+        return list(self._items)
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(self._items)
+
+    def __repr__(self):
+        return "table(%r)" % (self._items,)
+
+
+_last_python_path = None
+
+
+def _set_python_path(expression):
+    global _last_python_path
+    if expression and expression != _last_python_path:
+        sys.path[:] = eval(expression, {"sys": sys, "os": os})
+        _last_python_path = expression
+
+
+def _report(req, phase, debug):
+    """Logs the exception being handled; with PythonDebug On also sends it to the client."""
+    etype, value, tb = sys.exc_info()
+    text = "".join(traceback.format_exception(etype, value, tb))
+    for line in ("mod_python: exception in %s:\n%s" % (phase, text)).rstrip().split("\n"):
+        _apache.log_error(line, APLOG_ERR)
+    if debug:
+        try:
+            req.status = HTTP_INTERNAL_SERVER_ERROR
+            req.content_type = "text/plain"
+            req.write("Mod_python error: \"%s\"\n\n%s" % (phase, text))
+            return DONE
+        except Exception:
+            pass
+    return HTTP_INTERNAL_SERVER_ERROR
+
+
+def _dispatch(req, phase, handlers, debug, autoreload, python_path):
+    """Runs the handlers of a phase in order while they return OK; returns the last result.
+
+    `handlers` holds (module, callable, directory) for each handler configured for the phase.
+    """
+    result = DECLINED
+    try:
+        _set_python_path(python_path)
+        for module_name, callable_name, directory in handlers:
+            req.hlist_current = (module_name, callable_name, directory)
+            path = [directory] if directory else None
+            module = import_module(module_name, autoreload=autoreload, path=path)
+            obj = module
+            for part in callable_name.split("."):
+                obj = getattr(obj, part, None)
+                if obj is None:
+                    raise AttributeError("module '%s' has no callable '%s'"
+                                         % (module_name, callable_name))
+            try:
+                result = obj(req)
+            except SERVER_RETURN as e:
+                result = e.args[0] if e.args else OK
+                if result is None:
+                    result = OK
+            if not isinstance(result, int):
+                raise TypeError("Handler '%s' returned invalid return code." % callable_name)
+            if result != OK:
+                break
+        return result
+    except Exception:
+        return _report(req, phase, debug)
+
+
+def _run_imports(modules):
+    """PythonImport: imports each module (and calls module::function) in a starting child."""
+    for spec in modules:
+        module_name, _, func = spec.partition("::")
+        try:
+            module = import_module(module_name, autoreload=0)
+            if func:
+                getattr(module, func)()
+        except Exception:
+            text = traceback.format_exc()
+            for line in ("mod_python: PythonImport %s failed:\n%s" % (spec, text)).rstrip().split("\n"):
+                _apache.log_error(line, APLOG_ERR)
+
+
+def init(name=None):
+    """Compatibility: mod_python 3.5 called this from the C module when an interpreter started."""
+    return None

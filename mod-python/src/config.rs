@@ -1,0 +1,221 @@
+//! mod_python's configuration: handlers per phase, options, and the other directives, merged
+//! across sections as mod_python 3.5 does.
+
+use apache::directives::ModuleConfig;
+use std::collections::HashMap;
+
+/// The request phases a Python handler can run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    PostReadRequest,
+    Trans,
+    HeaderParser,
+    Init,
+    Access,
+    Authen,
+    Authz,
+    Type,
+    Fixup,
+    Handler,
+    Log,
+    Cleanup,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 12] = [
+        Phase::PostReadRequest,
+        Phase::Trans,
+        Phase::HeaderParser,
+        Phase::Init,
+        Phase::Access,
+        Phase::Authen,
+        Phase::Authz,
+        Phase::Type,
+        Phase::Fixup,
+        Phase::Handler,
+        Phase::Log,
+        Phase::Cleanup,
+    ];
+
+    /// The directive's name.
+    pub fn directive(self) -> &'static str {
+        match self {
+            Phase::PostReadRequest => "PythonPostReadRequestHandler",
+            Phase::Trans => "PythonTransHandler",
+            Phase::HeaderParser => "PythonHeaderParserHandler",
+            Phase::Init => "PythonInitHandler",
+            Phase::Access => "PythonAccessHandler",
+            Phase::Authen => "PythonAuthenHandler",
+            Phase::Authz => "PythonAuthzHandler",
+            Phase::Type => "PythonTypeHandler",
+            Phase::Fixup => "PythonFixupHandler",
+            Phase::Handler => "PythonHandler",
+            Phase::Log => "PythonLogHandler",
+            Phase::Cleanup => "PythonCleanupHandler",
+        }
+    }
+
+    /// The callable used when the directive names only a module: the directive's name
+    /// lower-cased without "python" (`PythonAuthenHandler` -> `authenhandler`).
+    pub fn default_callable(self) -> String {
+        self.directive()
+            .trim_start_matches("Python")
+            .to_ascii_lowercase()
+    }
+}
+
+/// One handler named by a directive.
+#[derive(Debug, Clone)]
+pub struct HandlerSpec {
+    pub module: String,
+    pub callable: String,
+    /// The `<Directory>` the directive was in: prepended to sys.path for the import.
+    pub directory: Option<String>,
+    /// `| .ext ...`: only for files with these extensions.
+    pub extensions: Vec<String>,
+}
+
+impl HandlerSpec {
+    /// Whether the handler applies to this file name (its `| .ext` restriction).
+    pub fn applies_to(&self, filename: Option<&str>) -> bool {
+        if self.extensions.is_empty() {
+            return true;
+        }
+        let ext = filename
+            .and_then(|f| f.rsplit('/').next())
+            .and_then(|base| base.rfind('.').map(|i| &base[i..]))
+            .unwrap_or("");
+        self.extensions.iter().any(|e| e == ext)
+    }
+}
+
+/// Parses a handler directive's arguments: `module[::callable] ... [| .ext ...]`.
+pub fn parse_handlers(
+    phase: Phase,
+    args: &str,
+    directory: Option<&str>,
+) -> Result<Vec<HandlerSpec>, String> {
+    let (names, exts) = match args.split_once('|') {
+        Some((n, e)) => (n, e.split_whitespace().map(str::to_string).collect()),
+        None => (args, Vec::new()),
+    };
+    let mut out = Vec::new();
+    for name in names.split_whitespace() {
+        let (module, callable) = match name.split_once("::") {
+            Some((m, c)) if !c.is_empty() => (m.to_string(), c.to_string()),
+            Some((m, _)) => (m.to_string(), phase.default_callable()),
+            None => (name.to_string(), phase.default_callable()),
+        };
+        if module.is_empty() {
+            return Err(format!("no module named in {name:?}"));
+        }
+        out.push(HandlerSpec {
+            module,
+            callable,
+            directory: directory.map(str::to_string),
+            extensions: exts.clone(),
+        });
+    }
+    if out.is_empty() {
+        return Err("expects a module name, as in `PythonHandler mymodule`".into());
+    }
+    Ok(out)
+}
+
+/// Per-directory configuration.
+#[derive(Debug, Clone, Default)]
+pub struct DirConf {
+    /// The section's directory (for `<Directory>` sections).
+    pub directory: Option<String>,
+    pub handlers: HashMap<Phase, Vec<HandlerSpec>>,
+    pub debug: Option<bool>,
+    pub autoreload: Option<bool>,
+    pub python_path: Option<String>,
+    /// `PythonOption key value` and `PythonOption key` (removal), in order.
+    pub options: Vec<(String, Option<String>)>,
+    pub interpreter: Option<String>,
+    pub interp_per_directory: Option<bool>,
+    pub interp_per_directive: Option<bool>,
+    pub optimize: Option<bool>,
+    pub enable_pdb: Option<bool>,
+    pub handler_module: Option<String>,
+}
+
+impl ModuleConfig for DirConf {
+    fn create(context: Option<&str>) -> Self {
+        DirConf {
+            directory: context.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    fn merge(base: &Self, add: &Self) -> Self {
+        // A phase configured in the more specific section replaces the general one's list.
+        let mut handlers = base.handlers.clone();
+        for (phase, list) in &add.handlers {
+            handlers.insert(*phase, list.clone());
+        }
+        DirConf {
+            directory: add.directory.clone().or_else(|| base.directory.clone()),
+            handlers,
+            debug: add.debug.or(base.debug),
+            autoreload: add.autoreload.or(base.autoreload),
+            python_path: add.python_path.clone().or_else(|| base.python_path.clone()),
+            options: base.options.iter().chain(&add.options).cloned().collect(),
+            interpreter: add.interpreter.clone().or_else(|| base.interpreter.clone()),
+            interp_per_directory: add.interp_per_directory.or(base.interp_per_directory),
+            interp_per_directive: add.interp_per_directive.or(base.interp_per_directive),
+            optimize: add.optimize.or(base.optimize),
+            enable_pdb: add.enable_pdb.or(base.enable_pdb),
+            handler_module: add
+                .handler_module
+                .clone()
+                .or_else(|| base.handler_module.clone()),
+        }
+    }
+}
+
+impl DirConf {
+    /// The options in effect: later settings win, and a key set without a value is removed.
+    pub fn effective_options(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (k, v) in &self.options {
+            out.retain(|(key, _)| key != k);
+            if let Some(v) = v {
+                out.push((k.clone(), v.clone()));
+            }
+        }
+        out
+    }
+
+    /// The handlers of `phase`, falling back to `PythonHandlerModule` (which names a module
+    /// whose functions serve every phase).
+    pub fn handlers_for(&self, phase: Phase) -> Vec<HandlerSpec> {
+        if let Some(list) = self.handlers.get(&phase) {
+            return list.clone();
+        }
+        match &self.handler_module {
+            Some(m) => parse_handlers(phase, m, self.directory.as_deref()).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Per-server configuration.
+#[derive(Debug, Clone, Default)]
+pub struct SrvConf {
+    /// `PythonImport module[::function] interpreter`.
+    pub imports: Vec<(String, String)>,
+}
+
+impl ModuleConfig for SrvConf {
+    fn create(_: Option<&str>) -> Self {
+        SrvConf::default()
+    }
+
+    fn merge(base: &Self, add: &Self) -> Self {
+        SrvConf {
+            imports: base.imports.iter().chain(&add.imports).cloned().collect(),
+        }
+    }
+}

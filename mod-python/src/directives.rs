@@ -1,0 +1,212 @@
+//! mod_python 3.5's directives.
+
+use crate::config::{parse_handlers, DirConf, Phase, SrvConf};
+use apache::directives::{Cmd, OR_ALL, RSRC_CONF};
+
+/// The handler directives, one function per phase so each is its own directive function.
+fn set_handlers<const P: usize>(
+    cmd: &mut Cmd,
+    conf: &mut DirConf,
+    args: &str,
+) -> Result<(), String> {
+    let phase = Phase::ALL[P];
+    // Only a real directory goes on sys.path (not a <Location> URL).
+    let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
+    let specs = parse_handlers(phase, args, directory)?;
+    // Several directives of one phase in one section stack up, in order.
+    conf.handlers.entry(phase).or_default().extend(specs);
+    Ok(())
+}
+
+apache::directive!(
+    PythonPostReadRequestHandler,
+    raw_args,
+    set_handlers::<0>,
+    RSRC_CONF,
+    "Python post-read-request handlers"
+);
+apache::directive!(
+    PythonTransHandler,
+    raw_args,
+    set_handlers::<1>,
+    RSRC_CONF,
+    "Python translate-name handlers"
+);
+apache::directive!(
+    PythonHeaderParserHandler,
+    raw_args,
+    set_handlers::<2>,
+    OR_ALL,
+    "Python header-parser handlers"
+);
+apache::directive!(
+    PythonInitHandler,
+    raw_args,
+    set_handlers::<3>,
+    OR_ALL,
+    "Python init handlers"
+);
+apache::directive!(
+    PythonAccessHandler,
+    raw_args,
+    set_handlers::<4>,
+    OR_ALL,
+    "Python access handlers"
+);
+apache::directive!(
+    PythonAuthenHandler,
+    raw_args,
+    set_handlers::<5>,
+    OR_ALL,
+    "Python authentication handlers"
+);
+apache::directive!(
+    PythonAuthzHandler,
+    raw_args,
+    set_handlers::<6>,
+    OR_ALL,
+    "Python authorization handlers"
+);
+apache::directive!(
+    PythonTypeHandler,
+    raw_args,
+    set_handlers::<7>,
+    OR_ALL,
+    "Python type handlers"
+);
+apache::directive!(
+    PythonFixupHandler,
+    raw_args,
+    set_handlers::<8>,
+    OR_ALL,
+    "Python fixup handlers"
+);
+apache::directive!(
+    PythonHandler,
+    raw_args,
+    set_handlers::<9>,
+    OR_ALL,
+    "Python content handlers"
+);
+apache::directive!(
+    PythonLogHandler,
+    raw_args,
+    set_handlers::<10>,
+    OR_ALL,
+    "Python log handlers"
+);
+apache::directive!(
+    PythonCleanupHandler,
+    raw_args,
+    set_handlers::<11>,
+    OR_ALL,
+    "Python cleanup handlers"
+);
+
+apache::directive!(
+    PythonDebug,
+    flag,
+    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+        c.debug = Some(on);
+        Ok(())
+    },
+    OR_ALL,
+    "On: send Python tracebacks to the client too"
+);
+apache::directive!(
+    PythonAutoReload,
+    flag,
+    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+        c.autoreload = Some(on);
+        Ok(())
+    },
+    OR_ALL,
+    "Off: do not reload handler modules whose file changed"
+);
+apache::directive!(
+    PythonEnablePdb,
+    flag,
+    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+        c.enable_pdb = Some(on);
+        Ok(())
+    },
+    OR_ALL,
+    "run handlers under the Python debugger (single-process servers only)"
+);
+apache::directive!(
+    PythonInterpPerDirectory,
+    flag,
+    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+        c.interp_per_directory = Some(on);
+        Ok(())
+    },
+    OR_ALL,
+    "one interpreter per directory"
+);
+apache::directive!(
+    PythonInterpPerDirective,
+    flag,
+    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+        c.interp_per_directive = Some(on);
+        Ok(())
+    },
+    OR_ALL,
+    "one interpreter per directive's directory"
+);
+apache::directive!(
+    PythonInterpreter,
+    take1,
+    |_: &mut Cmd, c: &mut DirConf, name: &str| {
+        c.interpreter = Some(name.to_string());
+        Ok(())
+    },
+    OR_ALL,
+    "the name of the interpreter to run handlers in"
+);
+apache::directive!(
+    PythonPath,
+    take1,
+    set_path,
+    OR_ALL,
+    "a Python list expression giving sys.path"
+);
+apache::directive!(
+    PythonOption,
+    take12,
+    |_: &mut Cmd, c: &mut DirConf, key: &str, value: Option<&str>| {
+        c.options.push((key.to_string(), value.map(str::to_string)));
+        Ok(())
+    },
+    OR_ALL,
+    "key [value]: an option for req.get_options(); without a value, removes the key"
+);
+apache::directive!(
+    PythonHandlerModule,
+    take1,
+    |_: &mut Cmd, c: &mut DirConf, module: &str| {
+        c.handler_module = Some(module.to_string());
+        Ok(())
+    },
+    OR_ALL,
+    "a module whose functions handle every phase"
+);
+apache::directive!(server PythonOptimize, flag, |cmd: &mut Cmd, _: &mut SrvConf, _on: bool| {
+    cmd.check_context(apache::ffi::GLOBAL_ONLY)
+}, RSRC_CONF, "On: run Python with optimizations (-O)");
+apache::directive!(server PythonImport, take2, |_: &mut Cmd, s: &mut SrvConf, module: &str, interpreter: &str| {
+    s.imports.push((module.to_string(), interpreter.to_string()));
+    Ok(())
+}, RSRC_CONF, "module[::function] interpreter: import in every child at start");
+
+fn set_path(_: &mut Cmd, c: &mut DirConf, expr: &str) -> Result<(), String> {
+    if !expr
+        .trim_start()
+        .starts_with(|ch: char| ch == '[' || ch.is_alphabetic())
+    {
+        return Err(format!(
+            "{expr:?} is not a Python list expression, e.g. \"sys.path+['/x']\""
+        ));
+    }
+    c.python_path = Some(expr.to_string());
+    Ok(())
+}
