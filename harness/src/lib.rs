@@ -80,11 +80,12 @@ pub fn system_modules_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/lib/apache2/modules"))
 }
 
-/// The shared library `lib<lib_name>.so` that cargo built in the profile of the running test
-/// (`target/<profile>/`), or in `$CARGO_TARGET_DIR/<profile>/`.
+/// The shared library `lib<lib_name>.so` that cargo built in the profile of the running test:
+/// `target/<profile>/` (from `cargo build`) or `target/<profile>/deps/` (from `cargo test`, which
+/// builds a module crate's library there), the newer of the two; `$CARGO_TARGET_DIR` is honoured.
 pub fn cdylib(lib_name: &str) -> PathBuf {
     let file = format!("lib{lib_name}.so");
-    let mut candidates = Vec::new();
+    let mut dirs = Vec::new();
     if let Ok(exe) = std::env::current_exe() {
         // target/<profile>/deps/<test> -> target/<profile>
         let mut dir = exe.parent().map(Path::to_path_buf);
@@ -92,16 +93,25 @@ pub fn cdylib(lib_name: &str) -> PathBuf {
             dir = dir.and_then(|d| d.parent().map(Path::to_path_buf));
         }
         if let Some(d) = dir {
-            let profile = d.file_name().map(|n| n.to_os_string());
-            candidates.push(d.join(&file));
-            if let (Some(t), Some(p)) = (std::env::var_os("CARGO_TARGET_DIR"), profile) {
-                candidates.push(PathBuf::from(t).join(p).join(&file));
+            if let (Some(t), Some(p)) = (std::env::var_os("CARGO_TARGET_DIR"), d.file_name()) {
+                let other = PathBuf::from(t).join(p);
+                dirs.push(other.join("deps"));
+                dirs.push(other);
             }
+            dirs.push(d.join("deps"));
+            dirs.push(d);
         }
     }
-    candidates.into_iter().find(|p| p.exists()).unwrap_or_else(|| {
-        panic!("{file} not found next to the test binary: build it first with `cargo build --workspace`")
-    })
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    dirs.into_iter()
+        .map(|d| d.join(&file))
+        .filter(|p| p.exists())
+        .max_by_key(|p| modified(p))
+        .unwrap_or_else(|| {
+            panic!(
+                "{file} not found next to the test binary: build it with `cargo build --workspace`"
+            )
+        })
 }
 
 /// Configures an httpd to start; made by [`Httpd::builder`].

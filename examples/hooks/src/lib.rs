@@ -1,0 +1,149 @@
+//! `mod_hooks`: registers every hook of httpd's request cycle. Each request hook appends its
+//! name to the request's `hooks-trace` note, which the handler (`SetHandler hooks-trace`) sends
+//! back, so the order httpd ran them in can be seen. A request header `X-Panic: <hook>` makes
+//! that hook panic, to show that a panic becomes a 500 and the server keeps serving. The
+//! server-level hooks log a line each.
+
+use apache::{HookResult, Pool, Request, Server, Status};
+use std::io::Write;
+
+apache::module!(hooks_module, file: "mod_hooks.c");
+
+fn trace(r: &mut Request, hook: &str) {
+    if r.headers_in().get("X-Panic") == Some(hook) {
+        panic!("asked to panic in {hook}");
+    }
+    let so_far = r.notes().get("hooks-trace").unwrap_or("").to_string();
+    let next = if so_far.is_empty() {
+        hook.to_string()
+    } else {
+        format!("{so_far},{hook}")
+    };
+    r.notes().set("hooks-trace", &next);
+}
+
+macro_rules! traced {
+    ($($hook:ident),*) => {$(
+        apache::hook!($hook, |r: &mut Request| -> HookResult {
+            trace(r, stringify!($hook));
+            Ok(Status::Declined)
+        });
+    )*};
+}
+
+traced!(
+    post_read_request,
+    translate_name,
+    map_to_storage,
+    header_parser,
+    access_checker,
+    access_checker_ex,
+    check_user_id,
+    auth_checker,
+    type_checker,
+    fixups
+);
+
+apache::hook!(create_request, |r: &mut Request| -> HookResult {
+    // Headers are not read yet when a request is created: just mark it.
+    r.notes().set("hooks-trace", "create_request");
+    Ok(Status::Ok)
+});
+apache::hook!(check_access, |r: &mut Request| -> HookResult {
+    trace(r, "check_access");
+    Ok(Status::Declined)
+});
+// The authentication phase needs one hook to say who the user is; the classic check_user_id
+// hook above declines, this one (run after it) accepts everyone as "traced".
+apache::hook!(
+    check_authn,
+    |r: &mut Request| -> HookResult {
+        trace(r, "check_authn");
+        r.set_user("traced");
+        Ok(Status::Ok)
+    },
+    apache::Order::LAST
+);
+apache::hook!(check_authz, |r: &mut Request| -> HookResult {
+    trace(r, "check_authz");
+    Ok(Status::Declined)
+});
+apache::hook!(insert_filter, |r: &mut Request| trace(r, "insert_filter"));
+apache::hook!(quick_handler, |r: &mut Request,
+                              lookup: bool|
+ -> HookResult {
+    if r.uri() == Some("/quick") && !lookup {
+        trace(r, "quick_handler");
+        r.set_content_type("text/plain");
+        r.write_all(b"answered by quick_handler\n")?;
+        return Ok(Status::Ok);
+    }
+    Ok(Status::Declined)
+});
+apache::hook!(log_transaction, |r: &mut Request| -> HookResult {
+    if r.headers_in().get("X-Panic") == Some("log_transaction") {
+        panic!("asked to panic in log_transaction");
+    }
+    log::info!("hooks: log_transaction for {}", r.uri().unwrap_or("?"));
+    Ok(Status::Declined)
+});
+apache::hook!(handler, handler);
+
+fn handler(r: &mut Request) -> HookResult {
+    if r.handler() != Some("hooks-trace") {
+        return Ok(Status::Declined);
+    }
+    trace(r, "handler");
+    if r.uri() == Some("/hooks/error") {
+        return Err(apache::Error::new(409, "the handler chose to fail"));
+    }
+    let body = format!("{}\n", r.notes().get("hooks-trace").unwrap_or(""));
+    r.set_content_type("text/plain");
+    r.write_all(body.as_bytes())?;
+    Ok(Status::Ok)
+}
+
+apache::hook!(pre_config, |_p: &Pool, _l: &Pool| -> HookResult {
+    Ok(Status::Ok)
+});
+apache::hook!(check_config, |_p: &Pool,
+                             _l: &Pool,
+                             s: &Server|
+ -> HookResult {
+    log::info!(
+        "hooks: check_config for {}",
+        s.server_hostname().unwrap_or("?")
+    );
+    Ok(Status::Ok)
+});
+apache::hook!(open_logs, |_p: &Pool,
+                          _l: &Pool,
+                          _s: &Server|
+ -> HookResult { Ok(Status::Ok) });
+apache::hook!(post_config, |_p: &Pool,
+                            _l: &Pool,
+                            s: &Server|
+ -> HookResult {
+    log::info!("hooks: post_config, {} server(s)", s.iter().count());
+    Ok(Status::Ok)
+});
+apache::hook!(child_init, |_p: &Pool, _s: &Server| {
+    log::info!("hooks: child_init in pid {}", std::process::id());
+});
+apache::hook!(child_stopping, |_p: &Pool, graceful: bool| {
+    log::info!("hooks: child_stopping graceful={graceful}");
+});
+apache::hook!(pre_connection, |c: &mut apache::Connection| -> HookResult {
+    log::debug!(
+        "hooks: pre_connection from {}",
+        c.client_ip().unwrap_or("?")
+    );
+    Ok(Status::Ok)
+});
+apache::hook!(
+    process_connection,
+    |_c: &mut apache::Connection| -> HookResult {
+        // Leave the connection to HTTP.
+        Ok(Status::Declined)
+    }
+);
