@@ -20,13 +20,18 @@ impl Request {
     /// declared length or 400 for a malformed request.
     pub fn body(&mut self) -> Result<Body<'_>, Status> {
         // SAFETY: valid request; REQUEST_CHUNKED_DECHUNK accepts both framings.
-        let rc = unsafe { ffi::ap_setup_client_block(self.as_ptr(), ffi::REQUEST_CHUNKED_DECHUNK as c_int) };
+        let rc = unsafe {
+            ffi::ap_setup_client_block(self.as_ptr(), ffi::REQUEST_CHUNKED_DECHUNK as c_int)
+        };
         if rc != ffi::OK as c_int {
             return Err(Status::from_raw(rc));
         }
         // SAFETY: valid request after setup.
         let has_body = unsafe { ffi::ap_should_client_block(self.as_ptr()) } != 0;
-        Ok(Body { r: self, done: !has_body })
+        Ok(Body {
+            r: self,
+            done: !has_body,
+        })
     }
 
     /// Reads the next part of the body into `buf`; 0 at the end. The first call prepares the
@@ -50,7 +55,9 @@ impl Request {
 
     /// The whole body; see [`Request::body`].
     pub fn read_body(&mut self) -> Result<Vec<u8>, crate::Error> {
-        let mut body = self.body().map_err(|s| crate::Error::new(status_code(s), "reading the request body"))?;
+        let mut body = self
+            .body()
+            .map_err(|s| crate::Error::new(status_code(s), "reading the request body"))?;
         let mut out = Vec::new();
         io::Read::read_to_end(&mut body, &mut out)?;
         Ok(out)
@@ -94,7 +101,10 @@ fn read_block(r: &mut Request, buf: &mut [u8]) -> io::Result<usize> {
     } else {
         // httpd has already chosen the answer (413 over LimitRequestBody, 400 for bad chunking);
         // the reader sees an error.
-        Err(io::Error::new(io::ErrorKind::InvalidData, "the request body could not be read"))
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the request body could not be read",
+        ))
     }
 }
 

@@ -86,8 +86,16 @@ fn macros_match_the_installed_headers() {
     };
     let get = |k: &str| probe.iter().find(|(n, _)| n == k).map(|(_, v)| *v).unwrap();
     let m = ffi::standard20_module_stuff(c"probe".as_ptr());
-    assert_eq!(i64::from(m.version), get("major"), "MODULE_MAGIC_NUMBER_MAJOR");
-    assert_eq!(i64::from(m.minor_version), get("minor"), "MODULE_MAGIC_NUMBER_MINOR");
+    assert_eq!(
+        i64::from(m.version),
+        get("major"),
+        "MODULE_MAGIC_NUMBER_MAJOR"
+    );
+    assert_eq!(
+        i64::from(m.minor_version),
+        get("minor"),
+        "MODULE_MAGIC_NUMBER_MINOR"
+    );
     assert_eq!(m.magic as i64, get("cookie"), "MODULE_MAGIC_COOKIE");
     assert_eq!(i64::from(m.module_index), get("module_index"));
 
@@ -123,11 +131,23 @@ fn macros_match_the_installed_headers() {
     let it2 = ffi::AP_INIT_ITERATE2(c"Z".as_ptr(), h, null, 0, c"h".as_ptr());
     assert_eq!(i64::from(it2.args_how), get("it2_how"));
 
-    assert_eq!(std::mem::size_of::<ffi::command_rec>() as i64, get("sizeof_command_rec"));
-    assert_eq!(std::mem::size_of::<ffi::module>() as i64, get("sizeof_module"));
+    assert_eq!(
+        std::mem::size_of::<ffi::command_rec>() as i64,
+        get("sizeof_command_rec")
+    );
+    assert_eq!(
+        std::mem::size_of::<ffi::module>() as i64,
+        get("sizeof_module")
+    );
     assert_eq!(offset_of!(ffi::apr_bucket, link) as i64, get("bucket_link"));
-    assert_eq!(offset_of!(ffi::apr_bucket_brigade, list) as i64, get("brigade_list"));
-    assert_eq!(std::mem::size_of::<ffi::apr_bucket>() as i64, get("sizeof_bucket"));
+    assert_eq!(
+        offset_of!(ffi::apr_bucket_brigade, list) as i64,
+        get("brigade_list")
+    );
+    assert_eq!(
+        std::mem::size_of::<ffi::apr_bucket>() as i64,
+        get("sizeof_bucket")
+    );
 }
 
 #[test]
@@ -144,8 +164,14 @@ fn magic_number_matches_the_installed_httpd() {
             .and_then(|v| v.parse().ok())
             .unwrap_or_else(|| panic!("{name} not in ap_mmn.h"))
     };
-    assert_eq!(ffi::MODULE_MAGIC_NUMBER_MAJOR, value("MODULE_MAGIC_NUMBER_MAJOR"));
-    assert_eq!(ffi::MODULE_MAGIC_NUMBER_MINOR, value("MODULE_MAGIC_NUMBER_MINOR"));
+    assert_eq!(
+        ffi::MODULE_MAGIC_NUMBER_MAJOR,
+        value("MODULE_MAGIC_NUMBER_MAJOR")
+    );
+    assert_eq!(
+        ffi::MODULE_MAGIC_NUMBER_MINOR,
+        value("MODULE_MAGIC_NUMBER_MINOR")
+    );
 }
 
 /// The ring macros on a brigade and buckets laid out in Rust memory: no APR call is made.

@@ -195,7 +195,10 @@ fn stacked_handlers_run_while_they_return_ok() {
     // DECLINED stops the stack (second never runs) and passes the request on to httpd, whose
     // default handler then answers 404 after what was already written.
     let stop = httpd.get("/stop").text();
-    assert!(stop.starts_with("first;") && !stop.contains("second;"), "{stop}");
+    assert!(
+        stop.starts_with("first;") && !stop.contains("second;"),
+        "{stop}"
+    );
     assert!(stop.contains("404 Not Found"), "{stop}");
     // A content handler that declines leaves the request to httpd: no file there.
     assert_eq!(httpd.get("/declined").status, 404);

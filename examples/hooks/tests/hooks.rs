@@ -95,10 +95,20 @@ fn a_panic_in_any_request_hook_is_a_500_and_the_server_goes_on() {
             let expected = if *hook == "insert_filter" { 200 } else { 500 };
             assert_eq!(r.status, expected, "{mpm:?} {hook}");
             let log = httpd.error_log();
-            assert!(log.contains(&format!("asked to panic in {hook}")), "{hook}: {log}");
-            assert!(log.contains("panicked at examples/hooks/src/lib.rs:"), "{log}");
+            assert!(
+                log.contains(&format!("asked to panic in {hook}")),
+                "{hook}: {log}"
+            );
+            assert!(
+                log.contains("panicked at examples/hooks/src/lib.rs:"),
+                "{log}"
+            );
             // The same server answers the next request.
-            assert_eq!(httpd.get("/hooks/trace").status, 200, "after a panic in {hook}");
+            assert_eq!(
+                httpd.get("/hooks/trace").status,
+                200,
+                "after a panic in {hook}"
+            );
         }
         // After the response: nothing to answer, but logged and survived.
         httpd.request(
