@@ -67,6 +67,7 @@ fn setup(py: Python<'_>, imports: &[(String, String)]) -> PyResult<()> {
     let modules: Vec<&str> = imports.iter().map(|(m, _)| m.as_str()).collect();
     apache.call_method1("_run_imports", (modules,))?;
     let _ = APACHE.set(apache.unbind());
+    crate::gil::set_interpreter(py);
     Ok(())
 }
 
@@ -89,7 +90,7 @@ pub fn dispatch(phase: Phase, handlers: &[HandlerSpec], conf: &DirConf) -> c_int
         );
         return 500;
     };
-    Python::attach(|py| {
+    crate::gil::with_gil(|py| {
         let run = || -> PyResult<c_int> {
             let req = crate::objects::new_request(py, phase, conf)?;
             let list: Vec<(String, String, Option<String>)> = handlers

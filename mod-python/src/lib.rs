@@ -5,6 +5,7 @@
 
 mod config;
 mod directives;
+mod gil;
 mod interp;
 mod objects;
 

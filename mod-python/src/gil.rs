@@ -1,0 +1,53 @@
+//! Entering Python from httpd's worker threads.
+//!
+//! `Python::attach` creates a Python thread state when a thread has none and destroys it when
+//! the call ends, so every request would pay for both, under a lock all threads share. Instead
+//! each worker thread keeps one thread state for its lifetime and only takes and releases the
+//! GIL with it. (Worker threads live as long as their child process; the thread states go with
+//! the process.)
+
+use pyo3::Python;
+use std::cell::Cell;
+
+thread_local! {
+    static THREAD_STATE: Cell<*mut pyo3::ffi::PyThreadState> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// The interpreter worker threads run in: the main one for now.
+static INTERPRETER: std::sync::atomic::AtomicPtr<pyo3::ffi::PyInterpreterState> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+/// Remembers the interpreter; called with the GIL held once Python is initialized.
+pub fn set_interpreter(_py: Python<'_>) {
+    // SAFETY: the GIL is held (the token proves it), so there is a current thread state.
+    let interp = unsafe { pyo3::ffi::PyInterpreterState_Get() };
+    INTERPRETER.store(interp, std::sync::atomic::Ordering::Release);
+}
+
+/// Runs `f` holding the GIL with this thread's own thread state, made on first use.
+pub fn with_gil<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+    let interp = INTERPRETER.load(std::sync::atomic::Ordering::Acquire);
+    if interp.is_null() {
+        return Python::attach(f);
+    }
+    let mut ts = THREAD_STATE.with(Cell::get);
+    if ts.is_null() {
+        // SAFETY: the interpreter lives until the process ends; PyThreadState_New needs no GIL
+        // and registers the state as this thread's for PyGILState (so nested attach reuses it).
+        ts = unsafe { pyo3::ffi::PyThreadState_New(interp) };
+        THREAD_STATE.with(|c| c.set(ts));
+    }
+    /// Releases the GIL when the call ends, even by unwinding.
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            // SAFETY: paired with the PyEval_RestoreThread below on this thread.
+            unsafe { pyo3::ffi::PyEval_SaveThread() };
+        }
+    }
+    // SAFETY: `ts` belongs to this thread and is not current (we released it last time).
+    unsafe { pyo3::ffi::PyEval_RestoreThread(ts) };
+    let _release = Release;
+    // SAFETY: the GIL is held with this thread's state until `_release` drops.
+    f(unsafe { Python::assume_attached() })
+}
