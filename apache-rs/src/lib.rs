@@ -37,9 +37,11 @@ pub use apache_sys as ffi;
 pub use log;
 
 pub mod body;
+pub mod bucket;
 pub mod connection;
 mod cstr;
 pub mod directives;
+pub mod filter;
 pub mod hooks;
 pub mod lend;
 pub mod logging;

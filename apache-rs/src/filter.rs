@@ -1,0 +1,365 @@
+//! Input, output and connection filters.
+//!
+//! ```no_run
+//! use apache::bucket::{AprError, Brigade};
+//! use apache::filter::{Filter, FilterType};
+//!
+//! apache::module!(shout_module);
+//! apache::hook!(register, |reg| reg.output_filter(c"SHOUT", shout, FilterType::Resource));
+//!
+//! fn shout(f: &mut Filter, bb: &mut Brigade) -> Result<(), AprError> {
+//!     let mut out = f.new_brigade();
+//!     for b in bb.buckets() {
+//!         if b.is_eos() {
+//!             out.append_eos();
+//!         } else if b.is_flush() {
+//!             out.append_flush();
+//!         } else if !b.is_metadata() {
+//!             out.append_bytes(&b.read().map_err(|_| AprError::GENERAL)?.to_ascii_uppercase());
+//!         }
+//!     }
+//!     bb.cleanup();
+//!     f.pass(&mut out)
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! A filter that returns `Err` or panics has its error logged; the status goes back to the
+//! filter before it (a panic gives `APR_EGENERAL`).
+
+use crate::bucket::{AprError, Brigade, OwnedBrigade};
+use crate::hooks::{conjure, Registrar};
+use crate::{cstr, panic, Connection, Pool, Request};
+use apache_sys as ffi;
+use std::any::TypeId;
+use std::cell::UnsafeCell;
+use std::ffi::CStr;
+use std::marker::PhantomData;
+use std::os::raw::c_void;
+
+/// Where a filter sits in the chain (`AP_FTYPE_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterType {
+    /// Changes the content itself (e.g. SSI, transformations).
+    Resource,
+    /// Changes how content is stored (e.g. compression).
+    ContentSet,
+    /// Protocol framing (e.g. chunking, headers).
+    Protocol,
+    /// Transport encodings.
+    Transcode,
+    /// Per-connection filters (e.g. TLS).
+    Connection,
+    /// The network itself.
+    Network,
+}
+
+impl FilterType {
+    fn raw(self) -> ffi::ap_filter_type {
+        match self {
+            FilterType::Resource => ffi::AP_FTYPE_RESOURCE,
+            FilterType::ContentSet => ffi::AP_FTYPE_CONTENT_SET,
+            FilterType::Protocol => ffi::AP_FTYPE_PROTOCOL,
+            FilterType::Transcode => ffi::AP_FTYPE_TRANSCODE,
+            FilterType::Connection => ffi::AP_FTYPE_CONNECTION,
+            FilterType::Network => ffi::AP_FTYPE_NETWORK,
+        }
+    }
+}
+
+/// What an input filter is asked to read (`ap_input_mode_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputMode {
+    /// Up to `readbytes` bytes.
+    ReadBytes,
+    /// One line.
+    GetLine,
+    /// Skip blank lines between requests.
+    EatCrlf,
+    /// Look without consuming.
+    Speculative,
+    /// Everything there is.
+    Exhaustive,
+    /// Initialise (e.g. a TLS handshake).
+    Init,
+}
+
+impl InputMode {
+    fn from_raw(m: ffi::ap_input_mode_t) -> InputMode {
+        match m {
+            ffi::AP_MODE_GETLINE => InputMode::GetLine,
+            ffi::AP_MODE_EATCRLF => InputMode::EatCrlf,
+            ffi::AP_MODE_SPECULATIVE => InputMode::Speculative,
+            ffi::AP_MODE_EXHAUSTIVE => InputMode::Exhaustive,
+            ffi::AP_MODE_INIT => InputMode::Init,
+            _ => InputMode::ReadBytes,
+        }
+    }
+
+    fn raw(self) -> ffi::ap_input_mode_t {
+        match self {
+            InputMode::ReadBytes => ffi::AP_MODE_READBYTES,
+            InputMode::GetLine => ffi::AP_MODE_GETLINE,
+            InputMode::EatCrlf => ffi::AP_MODE_EATCRLF,
+            InputMode::Speculative => ffi::AP_MODE_SPECULATIVE,
+            InputMode::Exhaustive => ffi::AP_MODE_EXHAUSTIVE,
+            InputMode::Init => ffi::AP_MODE_INIT,
+        }
+    }
+}
+
+/// A filter instance (`ap_filter_t`), attached to a request or a connection.
+#[repr(transparent)]
+pub struct Filter(UnsafeCell<ffi::ap_filter_t>, PhantomData<*mut ()>);
+
+/// A filter's per-instance state, tagged with its type so a second `ctx::<U>()` with another
+/// type cannot reinterpret it.
+#[repr(C)]
+struct Ctx<T> {
+    type_id: TypeId,
+    value: T,
+}
+
+impl Filter {
+    fn raw(&self) -> &ffi::ap_filter_t {
+        // SAFETY: httpd owns the filter for the call, on this thread.
+        unsafe { &*self.0.get() }
+    }
+
+    /// The filter's registered name.
+    pub fn name(&self) -> Option<&str> {
+        // SAFETY: the filter record lives as long as the server configuration.
+        unsafe { cstr::to_str((*self.raw().frec).name) }
+    }
+
+    /// The request, for request filters.
+    pub fn request(&mut self) -> Option<&mut Request> {
+        let r = self.raw().r;
+        // SAFETY: the request outlives its filters' calls.
+        (!r.is_null()).then(|| unsafe { Request::from_raw(r) })
+    }
+
+    /// The connection.
+    pub fn connection(&mut self) -> &mut Connection {
+        // SAFETY: every filter has a connection that outlives the call.
+        unsafe { Connection::from_raw(self.raw().c) }
+    }
+
+    fn pool(&self) -> &Pool {
+        let f = self.raw();
+        // SAFETY: request or connection pool, alive for the filter's whole life.
+        unsafe {
+            Pool::from_raw(if f.r.is_null() {
+                (*f.c).pool
+            } else {
+                (*f.r).pool
+            })
+        }
+    }
+
+    /// A new empty brigade for this filter's output, in the request's (or connection's) pool.
+    pub fn new_brigade(&self) -> OwnedBrigade<'_> {
+        // SAFETY: the connection's bucket allocator serves its whole life.
+        let alloc = unsafe { (*self.raw().c).bucket_alloc };
+        OwnedBrigade::new(self.pool(), alloc)
+    }
+
+    /// State kept by this filter instance across its calls (one response or connection),
+    /// created with `Default` on first use and dropped with the pool.
+    pub fn ctx<T: Default + 'static>(&mut self) -> &mut T {
+        let f = self.0.get();
+        // SAFETY: ctx is NULL or a Ctx<_> made below in the filter's pool.
+        unsafe {
+            if (*f).ctx.is_null() {
+                let c = self.pool().alloc_raw(Ctx {
+                    type_id: TypeId::of::<T>(),
+                    value: T::default(),
+                });
+                (*f).ctx = c as *mut c_void;
+            }
+            let c = (*f).ctx as *mut Ctx<T>;
+            assert!(
+                (*c).type_id == TypeId::of::<T>(),
+                "Filter::ctx used with two different types"
+            );
+            &mut (*c).value
+        }
+    }
+
+    /// Passes a brigade to the next output filter (`ap_pass_brigade`).
+    pub fn pass(&self, bb: &mut Brigade) -> Result<(), AprError> {
+        // SAFETY: next is the rest of the chain; bb is a valid brigade.
+        AprError::check(unsafe { ffi::ap_pass_brigade(self.raw().next, bb.as_ptr()) })
+    }
+
+    /// Asks the next input filter for data (`ap_get_brigade`).
+    pub fn get_brigade(
+        &self,
+        bb: &mut Brigade,
+        mode: InputMode,
+        block: bool,
+        readbytes: i64,
+    ) -> Result<(), AprError> {
+        let block = if block {
+            ffi::APR_BLOCK_READ
+        } else {
+            ffi::APR_NONBLOCK_READ
+        };
+        // SAFETY: next is the rest of the input chain; bb is a valid brigade.
+        AprError::check(unsafe {
+            ffi::ap_get_brigade(self.raw().next, bb.as_ptr(), mode.raw(), block, readbytes)
+        })
+    }
+
+    /// Takes this filter out of the chain (it is not called again).
+    pub fn remove_output(&mut self) {
+        // SAFETY: removing this filter from its own chain.
+        unsafe { ffi::ap_remove_output_filter(self.0.get()) }
+    }
+
+    /// Takes this input filter out of the chain.
+    pub fn remove_input(&mut self) {
+        // SAFETY: as above.
+        unsafe { ffi::ap_remove_input_filter(self.0.get()) }
+    }
+}
+
+/// What filter functions return.
+pub type FilterResult = Result<(), AprError>;
+
+fn run_filter(
+    f: *mut ffi::ap_filter_t,
+    body: impl FnOnce(&mut Filter) -> FilterResult,
+) -> ffi::apr_status_t {
+    // SAFETY: httpd passes a valid filter owned by this thread for the call.
+    let filter = unsafe { &mut *(f as *mut Filter) };
+    // SAFETY: as above.
+    let (r, c) = unsafe { ((*f).r, (*f).c) };
+    let _scope = if r.is_null() {
+        crate::logging::Scope::connection(c)
+    } else {
+        crate::logging::Scope::request(r)
+    };
+    panic::guard(
+        || match body(filter) {
+            Ok(()) => ffi::APR_SUCCESS as ffi::apr_status_t,
+            Err(e) => e.0,
+        },
+        |msg| {
+            crate::logging::log(crate::logging::Level::Error, &msg);
+            ffi::APR_EGENERAL as ffi::apr_status_t
+        },
+    )
+}
+
+impl Registrar {
+    /// Registers an output filter under `name` (for `SetOutputFilter`, `AddOutputFilter`, or
+    /// [`Request::add_output_filter`]).
+    pub fn output_filter<F>(&mut self, name: &'static CStr, _f: F, ftype: FilterType)
+    where
+        F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
+    {
+        unsafe extern "C" fn tramp<
+            F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
+        >(
+            f: *mut ffi::ap_filter_t,
+            bb: *mut ffi::apr_bucket_brigade,
+        ) -> ffi::apr_status_t {
+            // SAFETY: httpd passes the brigade for this call.
+            run_filter(f, |filter| {
+                conjure::<F>()(filter, unsafe { Brigade::from_raw(bb) })
+            })
+        }
+        // SAFETY: registering during register_hooks with a 'static name and function.
+        unsafe {
+            ffi::ap_register_output_filter(name.as_ptr(), Some(tramp::<F>), None, ftype.raw())
+        };
+    }
+
+    /// Registers an input filter under `name`. The function fills the brigade it is given, from
+    /// [`Filter::get_brigade`], honouring the mode, blocking flag and byte count.
+    pub fn input_filter<F>(&mut self, name: &'static CStr, _f: F, ftype: FilterType)
+    where
+        F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
+    {
+        unsafe extern "C" fn tramp<
+            F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
+        >(
+            f: *mut ffi::ap_filter_t,
+            bb: *mut ffi::apr_bucket_brigade,
+            mode: ffi::ap_input_mode_t,
+            block: ffi::apr_read_type_e,
+            readbytes: ffi::apr_off_t,
+        ) -> ffi::apr_status_t {
+            run_filter(f, |filter| {
+                // SAFETY: httpd passes the brigade to fill for this call.
+                let bb = unsafe { Brigade::from_raw(bb) };
+                conjure::<F>()(
+                    filter,
+                    bb,
+                    InputMode::from_raw(mode),
+                    block == ffi::APR_BLOCK_READ,
+                    readbytes,
+                )
+            })
+        }
+        // SAFETY: registering during register_hooks with a 'static name and function.
+        unsafe {
+            ffi::ap_register_input_filter(name.as_ptr(), Some(tramp::<F>), None, ftype.raw())
+        };
+    }
+}
+
+impl Request {
+    /// Adds a registered output filter to this request; `false` when no filter has that name.
+    pub fn add_output_filter(&mut self, name: &str) -> bool {
+        let n = self.pool().c_str(name);
+        // SAFETY: valid request and connection; the name lives in the request pool.
+        let f = unsafe {
+            ffi::ap_add_output_filter(
+                n,
+                std::ptr::null_mut(),
+                self.as_ptr(),
+                (*self.as_ptr()).connection,
+            )
+        };
+        !f.is_null()
+    }
+
+    /// Adds a registered input filter to this request; `false` when no filter has that name.
+    pub fn add_input_filter(&mut self, name: &str) -> bool {
+        let n = self.pool().c_str(name);
+        // SAFETY: as above.
+        let f = unsafe {
+            ffi::ap_add_input_filter(
+                n,
+                std::ptr::null_mut(),
+                self.as_ptr(),
+                (*self.as_ptr()).connection,
+            )
+        };
+        !f.is_null()
+    }
+}
+
+impl Connection {
+    /// Adds a registered connection-level output filter (from `pre_connection`).
+    pub fn add_output_filter(&mut self, name: &str) -> bool {
+        let n = self.pool().c_str(name);
+        // SAFETY: valid connection; no request.
+        let f = unsafe {
+            ffi::ap_add_output_filter(n, std::ptr::null_mut(), std::ptr::null_mut(), self.as_ptr())
+        };
+        !f.is_null()
+    }
+
+    /// Adds a registered connection-level input filter (from `pre_connection`).
+    pub fn add_input_filter(&mut self, name: &str) -> bool {
+        let n = self.pool().c_str(name);
+        // SAFETY: as above.
+        let f = unsafe {
+            ffi::ap_add_input_filter(n, std::ptr::null_mut(), std::ptr::null_mut(), self.as_ptr())
+        };
+        !f.is_null()
+    }
+}
