@@ -50,6 +50,7 @@ pub mod module;
 pub mod panic;
 pub mod pool;
 pub mod request;
+pub mod response;
 pub mod server;
 pub mod status;
 pub mod table;

@@ -1,0 +1,389 @@
+//! More of the request: file information, conditional responses, sending files, redirects,
+//! subrequests, authentication data and CGI variables.
+
+use crate::cstr;
+use crate::{Error, Request, Status};
+use apache_sys as ffi;
+use std::ops::{Deref, DerefMut};
+use std::os::raw::{c_char, c_int};
+use std::ptr::NonNull;
+
+/// What httpd knows of the file a request maps to (`r->finfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    /// `None` when there is no such file.
+    pub kind: Option<FileKind>,
+    /// Size in bytes.
+    pub size: i64,
+    /// Modification time, microseconds since the epoch.
+    pub mtime: i64,
+    /// Access time, microseconds since the epoch.
+    pub atime: i64,
+    /// Inode change time, microseconds since the epoch.
+    pub ctime: i64,
+    /// Unix permission bits as APR reports them.
+    pub protection: i32,
+    /// Owner uid.
+    pub user: u32,
+    /// Group gid.
+    pub group: u32,
+    /// Inode number.
+    pub inode: u64,
+    /// Device number.
+    pub device: u64,
+    /// Hard link count.
+    pub nlink: i32,
+    /// The file name as found.
+    pub fname: Option<String>,
+    /// The base name as found.
+    pub name: Option<String>,
+}
+
+/// The type of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Directory,
+    /// Anything else (device, pipe, socket, link).
+    Other,
+}
+
+/// The parts of the request URI (`r->parsed_uri`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedUri {
+    /// `http`, when the client sent an absolute URI.
+    pub scheme: Option<String>,
+    /// `user:password@host:port`.
+    pub hostinfo: Option<String>,
+    /// The user part.
+    pub user: Option<String>,
+    /// The password part.
+    pub password: Option<String>,
+    /// The host part.
+    pub hostname: Option<String>,
+    /// The port, as given.
+    pub port_str: Option<String>,
+    /// The path.
+    pub path: Option<String>,
+    /// The query string.
+    pub query: Option<String>,
+    /// The fragment.
+    pub fragment: Option<String>,
+    /// The port number (0 when not given).
+    pub port: u16,
+}
+
+fn owned(p: *const c_char) -> Option<String> {
+    // SAFETY: NULL or a pool string of the request.
+    unsafe { cstr::to_str(p) }.map(str::to_string)
+}
+
+impl Request {
+    /// `r->finfo`, filled by httpd when the URI maps to a file.
+    pub fn finfo(&self) -> FileInfo {
+        let f = &self.raw().finfo;
+        let kind = match f.filetype {
+            ffi::APR_NOFILE => None,
+            ffi::APR_REG => Some(FileKind::File),
+            ffi::APR_DIR => Some(FileKind::Directory),
+            _ => Some(FileKind::Other),
+        };
+        FileInfo {
+            kind,
+            size: f.size,
+            mtime: f.mtime,
+            atime: f.atime,
+            ctime: f.ctime,
+            protection: f.protection,
+            user: f.user,
+            group: f.group,
+            inode: f.inode,
+            device: f.device,
+            nlink: f.nlink,
+            fname: owned(f.fname),
+            name: owned(f.name),
+        }
+    }
+
+    /// `r->parsed_uri`.
+    pub fn parsed_uri(&self) -> ParsedUri {
+        let u = &self.raw().parsed_uri;
+        ParsedUri {
+            scheme: owned(u.scheme),
+            hostinfo: owned(u.hostinfo),
+            user: owned(u.user),
+            password: owned(u.password),
+            hostname: owned(u.hostname),
+            port_str: owned(u.port_str),
+            path: owned(u.path),
+            query: owned(u.query),
+            fragment: owned(u.fragment),
+            port: u.port,
+        }
+    }
+
+    /// The response's `Content-Language` values.
+    pub fn content_languages(&self) -> Vec<&str> {
+        let a = self.raw().content_languages;
+        if a.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: an APR array of C strings in the request pool.
+        unsafe {
+            let elts = (*a).elts as *const *const c_char;
+            (0..(*a).nelts.max(0) as usize)
+                .filter_map(|i| cstr::to_str(*elts.add(i)))
+                .collect()
+        }
+    }
+
+    /// The request this subrequest was made for.
+    pub fn main(&self) -> Option<&Request> {
+        let m = self.raw().main;
+        // SAFETY: the main request outlives its subrequests.
+        (!m.is_null()).then(|| unsafe { &*Request::from_raw(m) })
+    }
+
+    /// The request this one was internally redirected from.
+    pub fn prev(&self) -> Option<&Request> {
+        let p = self.raw().prev;
+        // SAFETY: a redirected request keeps its predecessor alive.
+        (!p.is_null()).then(|| unsafe { &*Request::from_raw(p) })
+    }
+
+    /// The request this one was internally redirected to.
+    pub fn next(&self) -> Option<&Request> {
+        let n = self.raw().next;
+        // SAFETY: as above.
+        (!n.is_null()).then(|| unsafe { &*Request::from_raw(n) })
+    }
+
+    /// `Last-Modified` from the request's mtime (`ap_set_last_modified`).
+    pub fn set_last_modified(&mut self) {
+        // SAFETY: valid request.
+        unsafe { ffi::ap_set_last_modified(self.as_ptr()) }
+    }
+
+    /// Moves the request's mtime forward to `mtime` (microseconds) if later (`ap_update_mtime`).
+    pub fn update_mtime(&mut self, mtime: i64) {
+        // SAFETY: valid request.
+        unsafe { ffi::ap_update_mtime(self.as_ptr(), mtime) }
+    }
+
+    /// The request's modification time (microseconds since the epoch).
+    pub fn mtime(&self) -> i64 {
+        self.raw().mtime
+    }
+
+    /// An `ETag` from the file information (`ap_set_etag`).
+    pub fn set_etag(&mut self) {
+        // SAFETY: valid request.
+        unsafe { ffi::ap_set_etag(self.as_ptr()) }
+    }
+
+    /// Checks `If-Modified-Since`, `If-None-Match` and the others against the response's
+    /// validators: `Ok` to send the body, or the status to answer with (304, 412).
+    pub fn meets_conditions(&mut self) -> Status {
+        // SAFETY: valid request.
+        Status::from_raw(unsafe { ffi::ap_meets_conditions(self.as_ptr()) })
+    }
+
+    /// Sends a file's bytes `offset..offset+len` (the whole file when `len` is `None`) without
+    /// copying them through Rust (`ap_send_fd`, which can use sendfile). Returns bytes sent.
+    pub fn sendfile(&mut self, path: &str, offset: u64, len: Option<u64>) -> Result<u64, Error> {
+        let pool = self.pool();
+        let name = pool.c_str(path);
+        let mut fd = std::ptr::null_mut();
+        let flags = (ffi::APR_FOPEN_READ | ffi::APR_FOPEN_SENDFILE_ENABLED) as i32;
+        // SAFETY: opening a file in the request pool, which closes it at the request's end.
+        let rv = unsafe {
+            ffi::apr_file_open(
+                &mut fd,
+                name,
+                flags,
+                ffi::APR_OS_DEFAULT as i32,
+                pool.as_ptr(),
+            )
+        };
+        if rv != 0 {
+            return Err(Error::new(404, format!("cannot open {path}")));
+        }
+        let len = match len {
+            Some(l) => l,
+            None => std::fs::metadata(path)
+                .map(|m| m.len().saturating_sub(offset))
+                .map_err(Error::from)?,
+        };
+        let mut sent = 0usize;
+        // SAFETY: fd is open; sent is written by httpd.
+        let rv = unsafe {
+            ffi::ap_send_fd(
+                fd,
+                self.as_ptr(),
+                offset as ffi::apr_off_t,
+                len as usize,
+                &mut sent,
+            )
+        };
+        if rv != 0 {
+            return Err(Error::internal(format!(
+                "sending {path} failed (APR error {rv})"
+            )));
+        }
+        Ok(sent as u64)
+    }
+
+    /// Serves `uri` instead, as a new request through every phase (`ap_internal_redirect`).
+    /// The handler should return [`Status::Ok`] afterwards.
+    pub fn internal_redirect(&mut self, uri: &str) {
+        let u = self.pool().c_str(uri);
+        // SAFETY: valid request; the URI lives in its pool.
+        unsafe { ffi::ap_internal_redirect(u, self.as_ptr()) }
+    }
+
+    /// Like [`Request::internal_redirect`], keeping this request's handler and content type.
+    pub fn internal_redirect_handler(&mut self, uri: &str) {
+        let u = self.pool().c_str(uri);
+        // SAFETY: as above.
+        unsafe { ffi::ap_internal_redirect_handler(u, self.as_ptr()) }
+    }
+
+    /// Looks up `uri` as a subrequest (runs the phases up to the handler).
+    pub fn lookup_uri(&self, uri: &str) -> SubRequest<'_> {
+        let u = self.pool().c_str(uri);
+        // SAFETY: valid request. The subrequest writes into our own output filters (after what
+        // this request has written so far), as a handler's subrequest should.
+        let s = unsafe { ffi::ap_sub_req_lookup_uri(u, self.as_ptr(), self.raw().output_filters) };
+        SubRequest {
+            raw: NonNull::new(s).expect("ap_sub_req_lookup_uri"),
+            _parent: std::marker::PhantomData,
+        }
+    }
+
+    /// Looks up a file (relative to this request's directory) as a subrequest.
+    pub fn lookup_file(&self, file: &str) -> SubRequest<'_> {
+        let f = self.pool().c_str(file);
+        // SAFETY: as above.
+        let s = unsafe { ffi::ap_sub_req_lookup_file(f, self.as_ptr(), self.raw().output_filters) };
+        SubRequest {
+            raw: NonNull::new(s).expect("ap_sub_req_lookup_file"),
+            _parent: std::marker::PhantomData,
+        }
+    }
+
+    /// The absolute URL of `uri` on this server (`ap_construct_url`).
+    pub fn construct_url(&self, uri: &str) -> String {
+        let u = self.pool().c_str(uri);
+        // SAFETY: the result is a pool string.
+        unsafe {
+            cstr::to_str(ffi::ap_construct_url(
+                self.pool().as_ptr(),
+                u,
+                self.as_ptr(),
+            ))
+        }
+        .unwrap_or("")
+        .to_string()
+    }
+
+    /// The password of HTTP Basic authentication (`ap_get_basic_auth_pw`), which also sets the
+    /// user. `Err` carries httpd's answer (401 with the challenge set, or 500 when no AuthType).
+    pub fn get_basic_auth_pw(&mut self) -> Result<&str, Status> {
+        let mut pw: *const c_char = std::ptr::null();
+        // SAFETY: valid request; pw is set to a pool string.
+        let rc = unsafe { ffi::ap_get_basic_auth_pw(self.as_ptr(), &mut pw) };
+        if rc != ffi::OK as c_int {
+            return Err(Status::from_raw(rc));
+        }
+        // SAFETY: pool string.
+        Ok(unsafe { cstr::to_str(pw) }.unwrap_or(""))
+    }
+
+    /// `AuthName` for this request.
+    pub fn auth_name(&self) -> Option<&str> {
+        // SAFETY: configuration string.
+        unsafe { cstr::to_str(ffi::ap_auth_name(self.as_ptr())) }
+    }
+
+    /// `AuthType` for this request.
+    pub fn auth_type(&self) -> Option<&str> {
+        // SAFETY: configuration string.
+        unsafe { cstr::to_str(ffi::ap_auth_type(self.as_ptr())) }
+    }
+
+    /// `DocumentRoot` for this request.
+    pub fn document_root(&self) -> Option<&str> {
+        // SAFETY: configuration string.
+        unsafe { cstr::to_str(ffi::ap_document_root(self.as_ptr())) }
+    }
+
+    /// The client's host name, or its IP address when `HostnameLookups` is off.
+    pub fn get_remote_host(&self) -> Option<&str> {
+        // SAFETY: valid request; REMOTE_NAME never does a lookup beyond the configured one.
+        unsafe {
+            let r = self.as_ptr();
+            cstr::to_str(ffi::ap_get_remote_host(
+                (*r).connection,
+                (*r).per_dir_config as *mut _,
+                ffi::REMOTE_NAME as c_int,
+                std::ptr::null_mut(),
+            ))
+        }
+    }
+
+    /// Fills `subprocess_env` with the common CGI variables (`ap_add_common_vars`).
+    pub fn add_common_vars(&mut self) {
+        // SAFETY: valid request.
+        unsafe { ffi::ap_add_common_vars(self.as_ptr()) }
+    }
+
+    /// Fills `subprocess_env` with the request's CGI variables (`ap_add_cgi_vars`).
+    pub fn add_cgi_vars(&mut self) {
+        // SAFETY: valid request.
+        unsafe { ffi::ap_add_cgi_vars(self.as_ptr()) }
+    }
+}
+
+/// A subrequest, destroyed when dropped. Reads like a [`Request`].
+pub struct SubRequest<'parent> {
+    raw: NonNull<ffi::request_rec>,
+    _parent: std::marker::PhantomData<&'parent Request>,
+}
+
+impl SubRequest<'_> {
+    /// The status the lookup ended with (200 when the subrequest can be served).
+    pub fn lookup_status(&self) -> i32 {
+        self.status()
+    }
+
+    /// Runs the subrequest's handler, sending its output with the main response
+    /// (`ap_run_sub_req`).
+    pub fn run(&mut self) -> Status {
+        // SAFETY: a looked-up subrequest not yet destroyed.
+        Status::from_raw(unsafe { ffi::ap_run_sub_req(self.raw.as_ptr()) })
+    }
+}
+
+impl Deref for SubRequest<'_> {
+    type Target = Request;
+    fn deref(&self) -> &Request {
+        // SAFETY: lives until drop.
+        unsafe { Request::from_raw(self.raw.as_ptr()) }
+    }
+}
+
+impl DerefMut for SubRequest<'_> {
+    fn deref_mut(&mut self) -> &mut Request {
+        // SAFETY: lives until drop; owned exclusively.
+        unsafe { Request::from_raw(self.raw.as_ptr()) }
+    }
+}
+
+impl Drop for SubRequest<'_> {
+    fn drop(&mut self) {
+        // SAFETY: made by ap_sub_req_lookup_*; destroyed once.
+        unsafe { ffi::ap_destroy_sub_req(self.raw.as_ptr()) }
+    }
+}
