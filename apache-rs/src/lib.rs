@@ -49,6 +49,7 @@ pub mod logging;
 pub mod module;
 pub mod panic;
 pub mod pool;
+pub mod provider;
 pub mod request;
 pub mod response;
 pub mod server;

@@ -13828,6 +13828,100 @@ impl Default for ap_LINK_end_generation_t {
         }
     }
 }
+pub const AUTH_DENIED: authn_status = 0;
+pub const AUTH_GRANTED: authn_status = 1;
+pub const AUTH_USER_FOUND: authn_status = 2;
+pub const AUTH_USER_NOT_FOUND: authn_status = 3;
+pub const AUTH_GENERAL_ERROR: authn_status = 4;
+pub type authn_status = ::std::os::raw::c_uint;
+pub const AUTHZ_DENIED: authz_status = 0;
+pub const AUTHZ_GRANTED: authz_status = 1;
+pub const AUTHZ_NEUTRAL: authz_status = 2;
+pub const AUTHZ_GENERAL_ERROR: authz_status = 3;
+pub const AUTHZ_DENIED_NO_USER: authz_status = 4;
+pub type authz_status = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone)]
+pub struct authn_provider {
+    pub check_password: ::std::option::Option<
+        unsafe extern "C" fn(
+            r: *mut request_rec,
+            user: *const ::std::os::raw::c_char,
+            password: *const ::std::os::raw::c_char,
+        ) -> authn_status,
+    >,
+    pub get_realm_hash: ::std::option::Option<
+        unsafe extern "C" fn(
+            r: *mut request_rec,
+            user: *const ::std::os::raw::c_char,
+            realm: *const ::std::os::raw::c_char,
+            rethash: *mut *mut ::std::os::raw::c_char,
+        ) -> authn_status,
+    >,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of authn_provider"][::std::mem::size_of::<authn_provider>() - 16usize];
+    ["Alignment of authn_provider"][::std::mem::align_of::<authn_provider>() - 8usize];
+    ["Offset of field: authn_provider::check_password"]
+        [::std::mem::offset_of!(authn_provider, check_password) - 0usize];
+    ["Offset of field: authn_provider::get_realm_hash"]
+        [::std::mem::offset_of!(authn_provider, get_realm_hash) - 8usize];
+};
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct authn_provider_list {
+    pub provider_name: *const ::std::os::raw::c_char,
+    pub provider: *const authn_provider,
+    pub next: *mut authn_provider_list,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of authn_provider_list"][::std::mem::size_of::<authn_provider_list>() - 24usize];
+    ["Alignment of authn_provider_list"][::std::mem::align_of::<authn_provider_list>() - 8usize];
+    ["Offset of field: authn_provider_list::provider_name"]
+        [::std::mem::offset_of!(authn_provider_list, provider_name) - 0usize];
+    ["Offset of field: authn_provider_list::provider"]
+        [::std::mem::offset_of!(authn_provider_list, provider) - 8usize];
+    ["Offset of field: authn_provider_list::next"]
+        [::std::mem::offset_of!(authn_provider_list, next) - 16usize];
+};
+impl Default for authn_provider_list {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone)]
+pub struct authz_provider {
+    pub check_authorization: ::std::option::Option<
+        unsafe extern "C" fn(
+            r: *mut request_rec,
+            require_line: *const ::std::os::raw::c_char,
+            parsed_require_line: *const ::std::os::raw::c_void,
+        ) -> authz_status,
+    >,
+    pub parse_require_line: ::std::option::Option<
+        unsafe extern "C" fn(
+            cmd: *mut cmd_parms,
+            require_line: *const ::std::os::raw::c_char,
+            parsed_require_line: *mut *const ::std::os::raw::c_void,
+        ) -> *const ::std::os::raw::c_char,
+    >,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of authz_provider"][::std::mem::size_of::<authz_provider>() - 16usize];
+    ["Alignment of authz_provider"][::std::mem::align_of::<authz_provider>() - 8usize];
+    ["Offset of field: authz_provider::check_authorization"]
+        [::std::mem::offset_of!(authz_provider, check_authorization) - 0usize];
+    ["Offset of field: authz_provider::parse_require_line"]
+        [::std::mem::offset_of!(authz_provider, parse_require_line) - 8usize];
+};
 pub type apr_OFN_ap_authn_cache_store_t = ::std::option::Option<
     unsafe extern "C" fn(
         arg1: *mut request_rec,
