@@ -27,18 +27,24 @@ fn uppercase_out(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
     // Count the calls, to show per-instance state across a response sent in pieces.
     *f.ctx::<u32>() += 1;
     let mut out = f.new_brigade();
-    for b in bb.buckets() {
-        if b.is_eos() {
-            out.append_eos();
-        } else if b.is_flush() {
-            out.append_flush();
-        } else if !b.is_metadata() {
-            let data = b.read().map_err(|_| AprError::GENERAL)?;
-            out.append_bytes(&data.to_ascii_uppercase());
-        }
-    }
+    uppercase_into(bb, &mut out)?;
     bb.cleanup();
     f.pass(&mut out)
+}
+
+/// Appends `from`'s data upper-cased to `to`, keeping flush and end-of-stream markers in place.
+fn uppercase_into(from: &Brigade, to: &mut Brigade) -> FilterResult {
+    for b in from.buckets() {
+        if b.is_eos() {
+            to.append_eos();
+        } else if b.is_flush() {
+            to.append_flush();
+        } else if !b.is_metadata() {
+            let data = b.read().map_err(|_| AprError::GENERAL)?;
+            to.append_bytes(&data.to_ascii_uppercase());
+        }
+    }
+    Ok(())
 }
 
 fn uppercase_in(
@@ -50,17 +56,7 @@ fn uppercase_in(
 ) -> FilterResult {
     let mut raw = f.new_brigade();
     f.get_brigade(&mut raw, mode, block, readbytes)?;
-    for b in raw.buckets() {
-        if b.is_eos() {
-            bb.append_eos();
-        } else if b.is_flush() {
-            bb.append_flush();
-        } else if !b.is_metadata() {
-            let data = b.read().map_err(|_| AprError::GENERAL)?;
-            bb.append_bytes(&data.to_ascii_uppercase());
-        }
-    }
-    Ok(())
+    uppercase_into(&raw, bb)
 }
 
 fn echo_body(r: &mut Request) -> HookResult {
