@@ -201,6 +201,29 @@ impl DirConf {
     }
 }
 
+/// What running a phase needs from the configuration, taken out of it so the request can be
+/// lent to Python while the configuration (which borrows from the request) is not.
+#[derive(Debug, Clone)]
+pub struct PhaseSettings {
+    pub debug: Option<bool>,
+    pub autoreload: Option<bool>,
+    pub python_path: Option<String>,
+    pub interpreter: Option<String>,
+    pub options: Vec<(String, String)>,
+}
+
+impl DirConf {
+    pub fn phase_settings(&self) -> PhaseSettings {
+        PhaseSettings {
+            debug: self.debug,
+            autoreload: self.autoreload,
+            python_path: self.python_path.clone(),
+            interpreter: self.interpreter.clone(),
+            options: self.effective_options(),
+        }
+    }
+}
+
 /// Per-server configuration.
 #[derive(Debug, Clone, Default)]
 pub struct SrvConf {

@@ -3,7 +3,7 @@
 //! Only the main interpreter exists so far; named interpreters (per virtual host,
 //! PythonInterpreter) are still to come and will each get their own copy of the native objects.
 
-use crate::config::{DirConf, HandlerSpec, Phase};
+use crate::config::{HandlerSpec, Phase, PhaseSettings};
 use apache::logging::{log, Level};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
@@ -82,7 +82,7 @@ pub fn describe(py: Python<'_>, e: &PyErr) -> String {
 }
 
 /// Runs the handlers of `phase` for the lent request; returns the status for httpd.
-pub fn dispatch(phase: Phase, handlers: &[HandlerSpec], conf: &DirConf) -> c_int {
+pub fn dispatch(phase: Phase, handlers: &[HandlerSpec], conf: &PhaseSettings) -> c_int {
     let Some(apache) = APACHE.get() else {
         log(
             Level::Error,

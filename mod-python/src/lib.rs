@@ -98,7 +98,7 @@ fn run_phase_filtered(
     if handlers.is_empty() {
         return Ok(Status::Declined);
     }
-    let conf = conf.clone();
-    let code = r.lend(|| interp::dispatch(phase, &handlers, &conf));
+    let settings = conf.phase_settings();
+    let code = r.lend(|| interp::dispatch(phase, &handlers, &settings));
     Ok(Status::from_raw(code))
 }

@@ -5,7 +5,7 @@
 //! [`Request::with_lent`], so an object kept after its request ended raises instead of touching
 //! freed memory. The GIL is released around reads and writes that may block on the client.
 
-use crate::config::{DirConf, Phase};
+use crate::config::{Phase, PhaseSettings};
 use apache::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
@@ -72,7 +72,7 @@ pub fn native_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
 pub fn new_request<'py>(
     py: Python<'py>,
     phase: Phase,
-    conf: &DirConf,
+    conf: &PhaseSettings,
 ) -> PyResult<Bound<'py, RequestObject>> {
     let (id, server_name) = with(Request::lent_id().unwrap_or(0), |r| {
         Ok((
@@ -102,7 +102,7 @@ pub fn new_request<'py>(
             id,
             phase: phase.directive().to_string(),
             interpreter: conf.interpreter.clone().unwrap_or(server_name),
-            options: conf.effective_options(),
+            options: conf.options.clone(),
             config,
             rbuf: RefCell::new(Vec::new()),
         },
