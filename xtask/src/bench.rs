@@ -193,7 +193,8 @@ fn wrk(url: &str, secs: u32, conns: u32) -> Result<(u64, f64, f64, f64), String>
     Ok((requests, rps, p50, p99))
 }
 
-fn measure(flavor: &Flavor, secs: u32, conns: u32) -> Result<Figures, String> {
+/// Starts the flavor's httpd, checks its answer and warms it up.
+fn start(flavor: &Flavor, conns: u32) -> Result<(Httpd, String), String> {
     let setup = flavor
         .setup
         .as_ref()
@@ -216,9 +217,14 @@ fn measure(flavor: &Flavor, secs: u32, conns: u32) -> Result<Figures, String> {
         ));
     }
     wrk(&url, 2, conns)?; // warm-up: children started, code paged in, caches filled
-    std::thread::sleep(Duration::from_millis(300));
+    Ok((httpd, url))
+}
+
+/// One timed round of load against a started flavor.
+fn round(httpd: &Httpd, url: &str, secs: u32, conns: u32) -> Result<Figures, String> {
+    std::thread::sleep(Duration::from_millis(200));
     let before = cpu_ticks(httpd.pid());
-    let (requests, rps, p50, p99) = wrk(&url, secs, conns)?;
+    let (requests, rps, p50, p99) = wrk(url, secs, conns)?;
     let after = cpu_ticks(httpd.pid());
     // SAFETY-free libc call: sysconf only reads a constant.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
@@ -235,6 +241,13 @@ fn measure(flavor: &Flavor, secs: u32, conns: u32) -> Result<Figures, String> {
         },
         rss_kb_per_child: rss_per_child(httpd.pid()),
     })
+}
+
+/// The round whose CPU per request is the median: a burst of other work on the machine lands
+/// on one round of one flavor, not on the figure.
+fn median(mut rounds: Vec<Figures>) -> Figures {
+    rounds.sort_by(|a, b| a.cpu_us_per_req.total_cmp(&b.cpu_us_per_req));
+    rounds.swap_remove(rounds.len() / 2)
 }
 
 const PY_HELLO: &str = "from mod_python import apache\n\ndef handler(req):\n    req.content_type = 'text/plain'\n    req.write('hello world\\n')\n    return apache.OK\n";
@@ -382,8 +395,9 @@ fn num(x: f64) -> String {
 
 /// Entry point of `cargo xtask bench [--seconds N] [--connections N]`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let mut secs = 10;
+    let mut secs = 5;
     let mut conns = 8;
+    let mut rounds_count = 3;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -392,6 +406,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     .next()
                     .and_then(|v| v.parse().ok())
                     .ok_or("--seconds N")?
+            }
+            "--rounds" => {
+                rounds_count = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("--rounds N")?
             }
             "--connections" => {
                 conns = it
@@ -415,18 +436,43 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let cdir = std::env::temp_dir().join(format!("apache-rs-bench-{}", std::process::id()));
     let flavors = flavors(&cdir);
-    let mut results: Vec<(&Flavor, Result<Figures, String>)> = Vec::new();
+    // Every flavor's httpd runs for the whole bench; the rounds go flavor after flavor, so
+    // what the shared machine does meanwhile falls on all of them alike.
+    let mut started: Vec<Result<(Httpd, String), String>> = Vec::new();
     for f in &flavors {
-        eprintln!("bench: {} ...", f.name);
-        let r = match &f.missing {
+        eprintln!("bench: starting {} ...", f.name);
+        started.push(match &f.missing {
             Some(why) => Err(why.clone()),
-            None => measure(f, secs, conns),
-        };
-        if let Err(e) = &r {
-            eprintln!("bench: {}: {e}", f.name);
-        }
-        results.push((f, r));
+            None => start(f, conns),
+        });
     }
+    let mut rounds: Vec<Vec<Figures>> = vec![Vec::new(); flavors.len()];
+    let mut failed: Vec<Option<String>> =
+        started.iter().map(|s| s.as_ref().err().cloned()).collect();
+    for n in 0..rounds_count {
+        for (i, f) in flavors.iter().enumerate() {
+            let (Ok((httpd, url)), None) = (&started[i], &failed[i]) else {
+                continue;
+            };
+            eprintln!("bench: round {}/{rounds_count}: {} ...", n + 1, f.name);
+            match round(httpd, url, secs, conns) {
+                Ok(x) => rounds[i].push(x),
+                Err(e) => failed[i] = Some(e),
+            }
+        }
+    }
+    drop(started);
+    let results: Vec<(&Flavor, Result<Figures, String>)> = flavors
+        .iter()
+        .zip(rounds.into_iter().zip(failed))
+        .map(|(f, (r, err))| match err {
+            Some(e) => {
+                eprintln!("bench: {}: {e}", f.name);
+                (f, Err(e))
+            }
+            None => (f, Ok(median(r))),
+        })
+        .collect();
     let _ = std::fs::remove_dir_all(&cdir);
 
     let find = |name: &str| {
@@ -438,7 +484,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "Machine: {}; event MPM; wrk -t1 -c{conns} -d{secs}s on 127.0.0.1; body {:?}\n",
+        "Machine: {}; event MPM; wrk -t1 -c{conns} -d{secs}s on 127.0.0.1, median of {rounds_count} interleaved rounds; body {:?}\n",
         machine(),
         BODY
     );
