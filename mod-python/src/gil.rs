@@ -9,6 +9,12 @@
 use pyo3::Python;
 use std::cell::Cell;
 
+extern "C" {
+    // Exported by libpython (renamed PyThreadState_GetUnchecked in 3.13, the old name kept);
+    // pyo3-ffi does not declare it.
+    fn _PyThreadState_UncheckedGet() -> *mut pyo3::ffi::PyThreadState;
+}
+
 thread_local! {
     static THREAD_STATE: Cell<*mut pyo3::ffi::PyThreadState> = const { Cell::new(std::ptr::null_mut()) };
 }
@@ -31,6 +37,14 @@ pub fn with_gil<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
         return Python::attach(f);
     }
     let mut ts = THREAD_STATE.with(Cell::get);
+    // A request pool's cleanup can run while this thread is inside Python (a subrequest made by
+    // a handler ends there): taking the GIL again would deadlock, and it is already ours.
+    // (PyGILState_Check cannot tell: it answers yes for everyone once subinterpreters exist.)
+    // SAFETY: only reads which thread state is current.
+    if !ts.is_null() && unsafe { _PyThreadState_UncheckedGet() } == ts {
+        // SAFETY: this thread's own state is the current one: it holds the GIL.
+        return f(unsafe { Python::assume_attached() });
+    }
     if ts.is_null() {
         // SAFETY: the interpreter lives until the process ends; PyThreadState_New needs no GIL
         // and registers the state as this thread's for PyGILState (so nested attach reuses it).

@@ -71,6 +71,36 @@ fn setup(py: Python<'_>, imports: &[(String, String)]) -> PyResult<()> {
     Ok(())
 }
 
+/// The child is exiting: runs the `atexit` functions handlers registered, and flushes
+/// sys.stdout/sys.stderr. Python is deliberately not finalized: under threaded MPMs a worker
+/// thread the MPM gave up on may still be inside Python, and Py_FinalizeEx would then hang or
+/// crash the exiting child; the process ends right after this anyway.
+pub fn child_exit() {
+    if APACHE.get().is_none() {
+        return;
+    }
+    crate::gil::with_gil(|py| {
+        let run = || -> PyResult<()> {
+            py.import("atexit")?.call_method0("_run_exitfuncs")?;
+            let sys = py.import("sys")?;
+            for stream in ["stdout", "stderr"] {
+                if let Ok(s) = sys.getattr(stream) {
+                    if !s.is_none() {
+                        let _ = s.call_method0("flush");
+                    }
+                }
+            }
+            Ok(())
+        };
+        if let Err(e) = run() {
+            log(
+                Level::Error,
+                &format!("mod_python: at child exit: {}", describe(py, &e)),
+            );
+        }
+    });
+}
+
 /// A Python exception with its traceback, as text for the error_log.
 pub fn describe(py: Python<'_>, e: &PyErr) -> String {
     let formatted = (|| -> PyResult<String> {
@@ -92,7 +122,7 @@ pub fn dispatch(phase: Phase, handlers: &[HandlerSpec], conf: &PhaseSettings) ->
     };
     crate::gil::with_gil(|py| {
         let run = || -> PyResult<c_int> {
-            let req = crate::objects::new_request(py, phase, conf)?;
+            let req = crate::objects::request_object(py, phase, conf)?;
             let list: Vec<(String, String, Option<String>)> = handlers
                 .iter()
                 .map(|h| (h.module.clone(), h.callable.clone(), h.directory.clone()))

@@ -32,6 +32,12 @@ apache::hook!(type_checker, |r: &mut Request| run_phase(r, Phase::Type));
 apache::hook!(fixups, |r: &mut Request| run_phase(r, Phase::Fixup));
 apache::hook!(handler, content_handler);
 apache::hook!(log_transaction, |r: &mut Request| run_phase(r, Phase::Log));
+// PythonCleanupHandler runs once the request is logged, while its object still answers.
+apache::hook!(
+    log_transaction,
+    |r: &mut Request| run_phase(r, Phase::Cleanup),
+    apache::Order::REALLY_LAST
+);
 
 fn banner(pconf: &Pool, _plog: &Pool, _s: &Server) -> HookResult {
     let component = format!(
@@ -50,6 +56,7 @@ fn start_python(_p: &Pool, s: &Server) {
         .map(|c| c.imports.clone())
         .unwrap_or_default();
     interp::start(&imports);
+    _p.on_cleanup(interp::child_exit);
 }
 
 fn content_handler(r: &mut Request) -> HookResult {
@@ -90,11 +97,12 @@ fn run_phase_filtered(
         return Ok(Status::Declined);
     };
     let filename = r.filename().map(str::to_string);
-    let handlers: Vec<_> = conf
+    let mut handlers: Vec<_> = conf
         .handlers_for(phase)
         .into_iter()
         .filter(|h| keep(h) && h.applies_to(filename.as_deref()))
         .collect();
+    handlers.extend(objects::take_added(r.id(), phase));
     if handlers.is_empty() {
         return Ok(Status::Declined);
     }

@@ -5,13 +5,15 @@
 //! [`Request::with_lent`], so an object kept after its request ended raises instead of touching
 //! freed memory. The GIL is released around reads and writes that may block on the client.
 
-use crate::config::{Phase, PhaseSettings};
+use crate::config::{parse_handlers, HandlerSpec, Phase, PhaseSettings};
 use apache::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Mutex;
 
 fn stale() -> PyErr {
     PyRuntimeError::new_err("the request this object belongs to is no longer being served")
@@ -61,6 +63,7 @@ pub fn native_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     m.add_function(wrap_pyfunction!(log_error, &m)?)?;
     m.add_function(wrap_pyfunction!(server_root, &m)?)?;
     m.add_function(wrap_pyfunction!(mpm_query, &m)?)?;
+    m.add_function(wrap_pyfunction!(main_server, &m)?)?;
     m.add_class::<RequestObject>()?;
     m.add_class::<TableObject>()?;
     m.add_class::<ConnectionObject>()?;
@@ -68,18 +71,84 @@ pub fn native_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     Ok(m)
 }
 
-/// A new request object for the lent request.
-pub fn new_request<'py>(
+/// The request objects of requests being served, by request identity: one object per request
+/// for all its phases, so attributes a handler sets (`req.user_data = ...`) are there for the
+/// handlers of later phases, as in mod_python 3.5.
+static LIVE: Mutex<Vec<(usize, Py<RequestObject>)>> = Mutex::new(Vec::new());
+
+/// Handlers added with `req.add_handler`, by request identity, waiting for their phase.
+static ADDED: Mutex<Vec<(usize, Phase, HandlerSpec)>> = Mutex::new(Vec::new());
+
+fn added() -> std::sync::MutexGuard<'static, Vec<(usize, Phase, HandlerSpec)>> {
+    ADDED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Takes the handlers `req.add_handler` added to `phase` of request `id`.
+pub fn take_added(id: usize, phase: Phase) -> Vec<HandlerSpec> {
+    let mut all = added();
+    let mut out = Vec::new();
+    all.retain(|(i, p, h)| {
+        let mine = *i == id && *p == phase;
+        if mine {
+            out.push(h.clone());
+        }
+        !mine
+    });
+    out
+}
+
+fn live() -> std::sync::MutexGuard<'static, Vec<(usize, Py<RequestObject>)>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The request object for the lent request, made on its first phase and brought up to date
+/// with this phase's name and configuration.
+pub fn request_object<'py>(
     py: Python<'py>,
     phase: Phase,
     conf: &PhaseSettings,
 ) -> PyResult<Bound<'py, RequestObject>> {
-    let (id, server_name) = with(Request::lent_id().unwrap_or(0), |r| {
-        Ok((
-            r.id(),
-            r.server().server_hostname().unwrap_or("").to_string(),
-        ))
+    let id = Request::lent_id().ok_or_else(stale)?;
+    let config = config_items(conf);
+    let existing = live()
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map(|(_, o)| o.clone_ref(py));
+    if let Some(obj) = existing {
+        let obj = obj.into_bound(py);
+        {
+            let mut o = obj.try_borrow_mut()?;
+            o.phase = phase.directive().to_string();
+            o.options = conf.options.clone();
+            o.config = config;
+            if let Some(i) = &conf.interpreter {
+                o.interpreter = i.clone();
+            }
+        }
+        return Ok(obj);
+    }
+    let server_name = with(id, |r| {
+        // The object goes when the request's pool does; it then stops answering.
+        r.pool().on_cleanup(move || forget(id));
+        Ok(r.server().server_hostname().unwrap_or("").to_string())
     })?;
+    let obj = Bound::new(
+        py,
+        RequestObject {
+            id: Rc::new(Cell::new(id)),
+            phase: phase.directive().to_string(),
+            interpreter: conf.interpreter.clone().unwrap_or(server_name),
+            options: conf.options.clone(),
+            config,
+            rbuf: RefCell::new(Vec::new()),
+            cleanups: RefCell::new(Vec::new()),
+        },
+    )?;
+    live().push((id, obj.clone().unbind()));
+    Ok(obj)
+}
+
+fn config_items(conf: &PhaseSettings) -> Vec<(String, String)> {
     let mut config = vec![];
     if let Some(d) = conf.debug {
         config.push((
@@ -96,17 +165,49 @@ pub fn new_request<'py>(
     if let Some(p) = &conf.python_path {
         config.push(("PythonPath".to_string(), p.clone()));
     }
-    Bound::new(
-        py,
-        RequestObject {
-            id,
-            phase: phase.directive().to_string(),
-            interpreter: conf.interpreter.clone().unwrap_or(server_name),
-            options: conf.options.clone(),
-            config,
-            rbuf: RefCell::new(Vec::new()),
-        },
-    )
+    if let Some(i) = &conf.interpreter {
+        config.push(("PythonInterpreter".to_string(), i.clone()));
+    }
+    config
+}
+
+/// Runs at the end of request `id` (its pool's cleanup): runs the callables registered with
+/// `req.register_cleanup`, then detaches the object from the request, so that one kept beyond
+/// the request raises instead of reaching a later request that reuses the address.
+fn forget(id: usize) {
+    let obj = {
+        let mut live = live();
+        match live.iter().position(|(k, _)| *k == id) {
+            Some(i) => live.swap_remove(i).1,
+            None => return,
+        }
+    };
+    added().retain(|(i, _, _)| *i != id);
+    crate::gil::with_gil(|py| {
+        let obj = obj.into_bound(py);
+        let cleanups = match obj.try_borrow() {
+            Ok(o) => {
+                o.id.set(0);
+                o.cleanups.take()
+            }
+            Err(_) => return,
+        };
+        for (f, data) in cleanups {
+            let result = match data {
+                Some(d) => f.call1(py, (d,)),
+                None => f.call0(py),
+            };
+            if let Err(e) = result {
+                log(
+                    Level::Error,
+                    &format!(
+                        "mod_python: request cleanup failed: {}",
+                        crate::interp::describe(py, &e)
+                    ),
+                );
+            }
+        }
+    });
 }
 
 /// Which of the request's tables a table object shows.
@@ -132,7 +233,7 @@ fn table(r: &mut Request, which: Which) -> &mut apache::Table {
 /// A request's table (headers_in, headers_out, ...): case-insensitive, keys may repeat.
 #[pyclass(unsendable, name = "table", module = "mod_python._apache")]
 pub struct TableObject {
-    req: usize,
+    req: Rc<Cell<usize>>,
     which: Which,
 }
 
@@ -147,7 +248,7 @@ fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pymethods]
 impl TableObject {
     fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
-        let values: Vec<String> = with(self.req, |r| {
+        let values: Vec<String> = with(self.req.get(), |r| {
             Ok(table(r, self.which)
                 .get_all(key)
                 .into_iter()
@@ -163,14 +264,14 @@ impl TableObject {
 
     fn __setitem__(&self, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let v = text(value)?;
-        with(self.req, |r| {
+        with(self.req.get(), |r| {
             table(r, self.which).set(key, &v);
             Ok(())
         })
     }
 
     fn __delitem__(&self, key: &str) -> PyResult<()> {
-        with(self.req, |r| {
+        with(self.req.get(), |r| {
             let t = table(r, self.which);
             if !t.contains(key) {
                 return Err(PyKeyError::new_err(key.to_string()));
@@ -181,11 +282,11 @@ impl TableObject {
     }
 
     fn __contains__(&self, key: &str) -> PyResult<bool> {
-        with(self.req, |r| Ok(table(r, self.which).contains(key)))
+        with(self.req.get(), |r| Ok(table(r, self.which).contains(key)))
     }
 
     fn __len__(&self) -> PyResult<usize> {
-        with(self.req, |r| Ok(table(r, self.which).len()))
+        with(self.req.get(), |r| Ok(table(r, self.which).len()))
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -203,14 +304,14 @@ impl TableObject {
 
     fn add(&self, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let v = text(value)?;
-        with(self.req, |r| {
+        with(self.req.get(), |r| {
             table(r, self.which).add(key, &v);
             Ok(())
         })
     }
 
     fn keys(&self) -> PyResult<Vec<String>> {
-        with(self.req, |r| {
+        with(self.req.get(), |r| {
             Ok(table(r, self.which)
                 .iter()
                 .map(|(k, _)| k.to_string())
@@ -219,7 +320,7 @@ impl TableObject {
     }
 
     fn values(&self) -> PyResult<Vec<String>> {
-        with(self.req, |r| {
+        with(self.req.get(), |r| {
             Ok(table(r, self.which)
                 .iter()
                 .map(|(_, v)| v.to_string())
@@ -228,7 +329,7 @@ impl TableObject {
     }
 
     fn items(&self) -> PyResult<Vec<(String, String)>> {
-        with(self.req, |r| {
+        with(self.req.get(), |r| {
             Ok(table(r, self.which)
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -237,7 +338,7 @@ impl TableObject {
     }
 
     fn clear(&self) -> PyResult<()> {
-        with(self.req, |r| {
+        with(self.req.get(), |r| {
             table(r, self.which).clear();
             Ok(())
         })
@@ -249,7 +350,7 @@ impl TableObject {
 }
 
 /// `req.connection`: what the request's connection looked like when asked.
-#[pyclass(unsendable, name = "mp_conn", module = "mod_python._apache", get_all)]
+#[pyclass(frozen, name = "mp_conn", module = "mod_python._apache", get_all)]
 pub struct ConnectionObject {
     remote_ip: String,
     client_ip: String,
@@ -263,7 +364,7 @@ pub struct ConnectionObject {
 }
 
 /// `req.server`: the (virtual) server handling the request.
-#[pyclass(unsendable, name = "mp_server", module = "mod_python._apache", get_all)]
+#[pyclass(frozen, name = "mp_server", module = "mod_python._apache", get_all)]
 pub struct ServerObject {
     server_hostname: Option<String>,
     server_admin: Option<String>,
@@ -273,10 +374,34 @@ pub struct ServerObject {
     defn_line_number: u32,
 }
 
+impl ServerObject {
+    fn of(s: &apache::Server) -> ServerObject {
+        ServerObject {
+            server_hostname: s.server_hostname().map(str::to_string),
+            server_admin: s.server_admin().map(str::to_string),
+            port: s.port(),
+            is_virtual: s.is_virtual(),
+            defn_name: s.defn_name().map(str::to_string),
+            defn_line_number: s.defn_line_number(),
+        }
+    }
+}
+
+/// `apache.main_server`: the server outside any virtual host.
+#[pyfunction]
+fn main_server() -> Option<ServerObject> {
+    apache::Server::main().map(ServerObject::of)
+}
+
+/// A callable and the argument it is called with, if any.
+type Cleanup = (Py<PyAny>, Option<Py<PyAny>>);
+
 /// The request object (`req`) handed to every handler.
 #[pyclass(unsendable, dict, name = "mp_request", module = "mod_python._apache")]
 pub struct RequestObject {
-    id: usize,
+    /// The request's identity; 0 once the request has ended. Shared with the request's table
+    /// objects, so they stop answering at the same moment.
+    id: Rc<Cell<usize>>,
     #[pyo3(get)]
     phase: String,
     #[pyo3(get)]
@@ -285,6 +410,8 @@ pub struct RequestObject {
     config: Vec<(String, String)>,
     /// Body bytes read from httpd but not yet returned to Python (readline reads ahead).
     rbuf: RefCell<Vec<u8>>,
+    /// `req.register_cleanup(callable, data)`: run when the request ends.
+    cleanups: RefCell<Vec<Cleanup>>,
 }
 
 macro_rules! str_getters {
@@ -293,7 +420,7 @@ macro_rules! str_getters {
         impl RequestObject {$(
             #[getter]
             fn $name(&self) -> PyResult<Option<String>> {
-                with(self.id, |r| Ok(r.$name().map(str::to_string)))
+                with(self.id.get(), |r| Ok(r.$name().map(str::to_string)))
             }
         )*}
     };
@@ -320,7 +447,7 @@ impl RequestObject {
     /// Reads up to `want` more body bytes into the buffer, without the GIL; 0 at the end.
     fn fill(&self, py: Python<'_>, want: usize) -> PyResult<usize> {
         let mut chunk = vec![0u8; want.clamp(1, 1 << 20)];
-        let id = self.id;
+        let id = self.id.get();
         let n = py.detach(|| {
             with(id, |r| {
                 r.read_body_part(&mut chunk)
@@ -342,12 +469,12 @@ impl RequestObject {
 impl RequestObject {
     #[getter]
     fn filename(&self) -> PyResult<Option<String>> {
-        with(self.id, |r| Ok(r.filename().map(str::to_string)))
+        with(self.id.get(), |r| Ok(r.filename().map(str::to_string)))
     }
 
     #[setter]
     fn set_filename(&self, v: &str) -> PyResult<()> {
-        with(self.id, |r| {
+        with(self.id.get(), |r| {
             r.set_filename(v);
             Ok(())
         })
@@ -355,12 +482,12 @@ impl RequestObject {
 
     #[getter]
     fn user(&self) -> PyResult<Option<String>> {
-        with(self.id, |r| Ok(r.user().map(str::to_string)))
+        with(self.id.get(), |r| Ok(r.user().map(str::to_string)))
     }
 
     #[setter]
     fn set_user(&self, v: &str) -> PyResult<()> {
-        with(self.id, |r| {
+        with(self.id.get(), |r| {
             r.set_user(v);
             Ok(())
         })
@@ -368,12 +495,12 @@ impl RequestObject {
 
     #[getter]
     fn content_type(&self) -> PyResult<Option<String>> {
-        with(self.id, |r| Ok(r.content_type().map(str::to_string)))
+        with(self.id.get(), |r| Ok(r.content_type().map(str::to_string)))
     }
 
     #[setter]
     fn set_content_type(&self, v: &str) -> PyResult<()> {
-        with(self.id, |r| {
+        with(self.id.get(), |r| {
             r.set_content_type(v);
             Ok(())
         })
@@ -381,7 +508,7 @@ impl RequestObject {
 
     #[getter]
     fn status(&self) -> PyResult<i32> {
-        with(self.id, |r| Ok(r.status()))
+        with(self.id.get(), |r| Ok(r.status()))
     }
 
     #[setter]
@@ -389,7 +516,7 @@ impl RequestObject {
         let code = u16::try_from(v).ok().filter(|c| (100..1000).contains(c));
         let code =
             code.ok_or_else(|| PyValueError::new_err(format!("{v} is not an HTTP status")))?;
-        with(self.id, |r| {
+        with(self.id.get(), |r| {
             r.set_status(code);
             Ok(())
         })
@@ -397,38 +524,38 @@ impl RequestObject {
 
     #[getter]
     fn method_number(&self) -> PyResult<i32> {
-        with(self.id, |r| Ok(r.method_number()))
+        with(self.id.get(), |r| Ok(r.method_number()))
     }
 
     #[getter]
     fn header_only(&self) -> PyResult<bool> {
-        with(self.id, |r| Ok(r.header_only()))
+        with(self.id.get(), |r| Ok(r.header_only()))
     }
 
     #[getter]
     fn proto_num(&self) -> PyResult<i32> {
-        with(self.id, |r| Ok(r.proto_num()))
+        with(self.id.get(), |r| Ok(r.proto_num()))
     }
 
     #[getter]
     fn request_time(&self) -> PyResult<f64> {
-        with(self.id, |r| Ok(r.request_time() as f64 / 1e6))
+        with(self.id.get(), |r| Ok(r.request_time() as f64 / 1e6))
     }
 
     #[getter]
     fn remaining(&self) -> PyResult<i64> {
-        with(self.id, |r| Ok(r.remaining()))
+        with(self.id.get(), |r| Ok(r.remaining()))
     }
 
     #[getter]
     fn read_length(&self) -> PyResult<i64> {
-        with(self.id, |r| Ok(r.read_length()))
+        with(self.id.get(), |r| Ok(r.read_length()))
     }
 
     #[getter]
     fn headers_in(&self) -> TableObject {
         TableObject {
-            req: self.id,
+            req: self.id.clone(),
             which: Which::HeadersIn,
         }
     }
@@ -436,7 +563,7 @@ impl RequestObject {
     #[getter]
     fn headers_out(&self) -> TableObject {
         TableObject {
-            req: self.id,
+            req: self.id.clone(),
             which: Which::HeadersOut,
         }
     }
@@ -444,7 +571,7 @@ impl RequestObject {
     #[getter]
     fn err_headers_out(&self) -> TableObject {
         TableObject {
-            req: self.id,
+            req: self.id.clone(),
             which: Which::ErrHeadersOut,
         }
     }
@@ -452,7 +579,7 @@ impl RequestObject {
     #[getter]
     fn notes(&self) -> TableObject {
         TableObject {
-            req: self.id,
+            req: self.id.clone(),
             which: Which::Notes,
         }
     }
@@ -460,14 +587,14 @@ impl RequestObject {
     #[getter]
     fn subprocess_env(&self) -> TableObject {
         TableObject {
-            req: self.id,
+            req: self.id.clone(),
             which: Which::SubprocessEnv,
         }
     }
 
     #[getter]
     fn connection(&self) -> PyResult<ConnectionObject> {
-        with(self.id, |r| {
+        with(self.id.get(), |r| {
             let c = r.connection();
             let ip = c.client_ip().unwrap_or("").to_string();
             Ok(ConnectionObject {
@@ -486,17 +613,7 @@ impl RequestObject {
 
     #[getter]
     fn server(&self) -> PyResult<ServerObject> {
-        with(self.id, |r| {
-            let s = r.server();
-            Ok(ServerObject {
-                server_hostname: s.server_hostname().map(str::to_string),
-                server_admin: s.server_admin().map(str::to_string),
-                port: s.port(),
-                is_virtual: s.is_virtual(),
-                defn_name: s.defn_name().map(str::to_string),
-                defn_line_number: s.defn_line_number(),
-            })
-        })
+        with(self.id.get(), |r| Ok(ServerObject::of(r.server())))
     }
 
     /// Sends body bytes (`str` is sent as UTF-8); the GIL is released while httpd writes.
@@ -513,7 +630,7 @@ impl RequestObject {
         } else {
             return Err(PyTypeError::new_err("write() takes str or bytes"));
         };
-        let id = self.id;
+        let id = self.id.get();
         py.detach(|| {
             with(id, |r| {
                 r.write_bytes(bytes)
@@ -528,7 +645,7 @@ impl RequestObject {
     }
 
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        let id = self.id;
+        let id = self.id.get();
         py.detach(|| {
             with(id, |r| {
                 r.flush_output()
@@ -618,17 +735,132 @@ impl RequestObject {
     }
 
     fn set_content_length(&self, len: u64) -> PyResult<()> {
-        with(self.id, |r| {
+        with(self.id.get(), |r| {
             r.set_content_length(len);
             Ok(())
         })
     }
 
     fn is_initial_req(&self) -> PyResult<bool> {
-        with(self.id, |r| Ok(r.is_initial_req()))
+        with(self.id.get(), |r| Ok(r.is_initial_req()))
     }
 
     fn discard_request_body(&self) -> PyResult<i32> {
-        with(self.id, |r| Ok(r.discard_request_body().into_raw()))
+        with(self.id.get(), |r| Ok(r.discard_request_body().into_raw()))
+    }
+
+    /// `req.add_handler("PythonFixupHandler", "module[::callable]"[, dir])`: one more handler
+    /// for a phase of this request; for the phase running now, it runs after the others.
+    #[pyo3(signature = (htype, handler, dir = None))]
+    fn add_handler(&self, htype: &str, handler: &str, dir: Option<&str>) -> PyResult<()> {
+        let id = with(self.id.get(), |r| Ok(r.id()))?;
+        let phase = Phase::ALL
+            .into_iter()
+            .find(|p| p.directive() == htype)
+            .ok_or_else(|| PyValueError::new_err(format!("no handler phase named {htype:?}")))?;
+        let specs = parse_handlers(phase, handler, dir).map_err(PyValueError::new_err)?;
+        added().extend(specs.into_iter().map(|h| (id, phase, h)));
+        Ok(())
+    }
+
+    /// The handlers added to `phase` (a directive name) since the dispatcher last asked.
+    fn _take_added(&self, phase: &str) -> Vec<(String, String, Option<String>)> {
+        let Some(phase) = Phase::ALL.into_iter().find(|p| p.directive() == phase) else {
+            return Vec::new();
+        };
+        take_added(self.id.get(), phase)
+            .into_iter()
+            .map(|h| (h.module, h.callable, h.directory))
+            .collect()
+    }
+
+    /// `req.register_cleanup(callable[, data])`: `callable(data)` runs when the request ends.
+    #[pyo3(signature = (callable, data = None))]
+    fn register_cleanup(&self, callable: Py<PyAny>, data: Option<Py<PyAny>>) -> PyResult<()> {
+        if self.id.get() == 0 {
+            return Err(stale());
+        }
+        self.cleanups.borrow_mut().push((callable, data));
+        Ok(())
+    }
+
+    /// The password of Basic authentication; also sets `req.user`. Raises SERVER_RETURN-like
+    /// status errors as mod_python does: returns None when no credentials came.
+    fn get_basic_auth_pw(&self) -> PyResult<Option<String>> {
+        with(self.id.get(), |r| {
+            Ok(r.get_basic_auth_pw().ok().map(str::to_string))
+        })
+    }
+
+    fn auth_name(&self) -> PyResult<Option<String>> {
+        with(self.id.get(), |r| Ok(r.auth_name().map(str::to_string)))
+    }
+
+    fn auth_type(&self) -> PyResult<Option<String>> {
+        with(self.id.get(), |r| Ok(r.auth_type().map(str::to_string)))
+    }
+
+    fn document_root(&self) -> PyResult<Option<String>> {
+        with(self.id.get(), |r| Ok(r.document_root().map(str::to_string)))
+    }
+
+    fn construct_url(&self, uri: &str) -> PyResult<String> {
+        with(self.id.get(), |r| Ok(r.construct_url(uri)))
+    }
+
+    #[pyo3(signature = (r#type = 0, str_is_ip = None))]
+    fn get_remote_host(
+        &self,
+        r#type: i32,
+        str_is_ip: Option<Py<PyAny>>,
+    ) -> PyResult<Option<String>> {
+        let _ = (r#type, str_is_ip);
+        with(self.id.get(), |r| {
+            Ok(r.get_remote_host().map(str::to_string))
+        })
+    }
+
+    fn add_common_vars(&self) -> PyResult<()> {
+        with(self.id.get(), |r| {
+            r.add_common_vars();
+            Ok(())
+        })
+    }
+
+    fn add_cgi_vars(&self) -> PyResult<()> {
+        with(self.id.get(), |r| {
+            r.add_cgi_vars();
+            Ok(())
+        })
+    }
+
+    #[getter]
+    fn mtime(&self) -> PyResult<f64> {
+        with(self.id.get(), |r| Ok(r.mtime() as f64 / 1e6))
+    }
+
+    /// Sends (part of) a file without copying it through Python; returns the bytes sent.
+    #[pyo3(signature = (path, offset = 0, len = -1))]
+    fn sendfile(&self, py: Python<'_>, path: &str, offset: u64, len: i64) -> PyResult<u64> {
+        let id = self.id.get();
+        let len = u64::try_from(len).ok();
+        py.detach(|| {
+            with(id, |r| {
+                r.sendfile(path, offset, len)
+                    .map_err(|e| pyo3::exceptions::PyIOError::new_err(e.to_string()))
+            })
+        })
+    }
+
+    /// Serves `uri` instead, through every phase. Without the GIL: the new request may well
+    /// run Python handlers on this same thread.
+    fn internal_redirect(&self, py: Python<'_>, uri: &str) -> PyResult<()> {
+        let id = self.id.get();
+        py.detach(|| {
+            with(id, |r| {
+                r.internal_redirect(uri);
+                Ok(())
+            })
+        })
     }
 }

@@ -3,6 +3,7 @@
 import os
 import sys
 import time
+import threading
 import traceback
 import importlib
 import importlib.util
@@ -107,6 +108,30 @@ M_BASELINE_CONTROL = 24
 M_MERGE = 25
 M_INVALID = 26
 
+# mpm_query() questions and answers (ap_mpm.h).
+AP_MPMQ_NOT_SUPPORTED = 0
+AP_MPMQ_STATIC = 1
+AP_MPMQ_DYNAMIC = 2
+AP_MPMQ_STARTING = 0
+AP_MPMQ_RUNNING = 1
+AP_MPMQ_STOPPING = 2
+AP_MPMQ_MAX_DAEMON_USED = 1
+AP_MPMQ_IS_THREADED = 2
+AP_MPMQ_IS_FORKED = 3
+AP_MPMQ_HARD_LIMIT_DAEMONS = 4
+AP_MPMQ_HARD_LIMIT_THREADS = 5
+AP_MPMQ_MAX_THREADS = 6
+AP_MPMQ_MIN_SPARE_DAEMONS = 7
+AP_MPMQ_MIN_SPARE_THREADS = 8
+AP_MPMQ_MAX_SPARE_DAEMONS = 9
+AP_MPMQ_MAX_SPARE_THREADS = 10
+AP_MPMQ_MAX_REQUESTS_DAEMON = 11
+AP_MPMQ_MAX_DAEMONS = 12
+AP_MPMQ_MPM_STATE = 13
+AP_MPMQ_IS_ASYNC = 14
+AP_MPMQ_GENERATION = 15
+AP_MPMQ_HAS_SERF = 16
+
 
 class SERVER_RETURN(Exception):
     """Raise SERVER_RETURN(code) in a handler to end it with that return code."""
@@ -115,6 +140,14 @@ class SERVER_RETURN(Exception):
 def log_error(message, level=APLOG_ERR, server=None):
     """Writes to the error_log: against the request being served when there is one."""
     _apache.log_error(str(message), int(level))
+
+
+main_server = _apache.main_server()
+"""The server outside any virtual host (a server object, like req.server)."""
+
+interpreter = (main_server and main_server.server_hostname) or "main_interpreter"
+"""The name of the interpreter this code runs in: handlers all run in the main interpreter,
+named like mod_python names a server's interpreter, by the main server's host name."""
 
 
 def server_root():
@@ -135,40 +168,60 @@ def _module_file_mtime(module):
     return None
 
 
+_import_lock = threading.RLock()
+
+
 def import_module(module_name, autoreload=1, log=0, path=None):
     """Imports a handler module: by dotted name (searched in `path` first when given) or by
     absolute file path. With autoreload, a module whose file changed is loaded again."""
     if os.path.isabs(module_name):
-        key = "_mp_" + module_name.replace("/", "_").replace(".", "_")
-        module = sys.modules.get(key)
-        mtime = os.path.getmtime(module_name)
-        if module is None or (autoreload and _module_mtimes.get(key) != mtime):
-            spec = importlib.util.spec_from_file_location(key, module_name)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            sys.modules[key] = module
-            _module_mtimes[key] = mtime
-            if log:
-                log_error("mod_python: (Re)importing module '%s'" % module_name, APLOG_NOTICE)
-        return module
+        return _import_file(module_name, autoreload, log)
     if path:
         for directory in reversed(path):
             if directory not in sys.path:
                 sys.path.insert(0, directory)
-    module = sys.modules.get(module_name)
-    if module is None:
-        module = importlib.import_module(module_name)
-        _module_mtimes[module_name] = _module_file_mtime(module)
+    known = module_name in sys.modules
+    # importlib (not a look in sys.modules) so that a thread arriving while another is still
+    # running the module's code waits for it instead of getting a half-made module.
+    module = importlib.import_module(module_name)
+    if not known:
+        with _import_lock:
+            _module_mtimes.setdefault(module_name, _module_file_mtime(module))
         if log:
             log_error("mod_python: importing module '%s'" % module_name, APLOG_NOTICE)
     elif autoreload:
         mtime = _module_file_mtime(module)
         if mtime is not None and _module_mtimes.get(module_name) != mtime:
-            module = importlib.reload(module)
-            _module_mtimes[module_name] = mtime
-            if log:
-                log_error("mod_python: reimporting module '%s'" % module_name, APLOG_NOTICE)
+            with _import_lock:
+                # Another thread may have reloaded it while this one waited.
+                if _module_mtimes.get(module_name) != mtime:
+                    module = importlib.reload(module)
+                    _module_mtimes[module_name] = mtime
+                    if log:
+                        log_error("mod_python: reimporting module '%s'" % module_name,
+                                  APLOG_NOTICE)
+                module = sys.modules.get(module_name, module)
     return module
+
+
+def _import_file(filename, autoreload, log):
+    key = "_mp_" + filename.replace("/", "_").replace(".", "_")
+    mtime = os.path.getmtime(filename)
+    module = sys.modules.get(key)
+    if module is not None and (not autoreload or _module_mtimes.get(key) == mtime):
+        return module
+    with _import_lock:
+        module = sys.modules.get(key)
+        if module is None or (autoreload and _module_mtimes.get(key) != mtime):
+            spec = importlib.util.spec_from_file_location(key, filename)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            # Published only once complete, so other threads never see it half-made.
+            sys.modules[key] = module
+            _module_mtimes[key] = mtime
+            if log:
+                log_error("mod_python: (Re)importing module '%s'" % filename, APLOG_NOTICE)
+        return module
 
 
 def parse_qs(qs, keep_blank_values=0, strict_parsing=0):
@@ -240,7 +293,11 @@ _last_python_path = None
 def _set_python_path(expression):
     global _last_python_path
     if expression and expression != _last_python_path:
-        sys.path[:] = eval(expression, {"sys": sys, "os": os})
+        new_path = eval(expression, {"sys": sys, "os": os})
+        # "sys.path+[...]" evaluated again each time sections with different PythonPath take
+        # turns would grow sys.path without end; keep each entry once, first place wins.
+        seen = set()
+        sys.path[:] = [p for p in new_path if not (p in seen or seen.add(p))]
         _last_python_path = expression
 
 
@@ -269,7 +326,11 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path):
     result = DECLINED
     try:
         _set_python_path(python_path)
-        for module_name, callable_name, directory in handlers:
+        handlers = list(handlers)
+        i = 0
+        while i < len(handlers):
+            module_name, callable_name, directory = handlers[i]
+            i += 1
             req.hlist_current = (module_name, callable_name, directory)
             path = [directory] if directory else None
             module = import_module(module_name, autoreload=autoreload, path=path)
@@ -289,6 +350,8 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path):
                 raise TypeError("Handler '%s' returned invalid return code." % callable_name)
             if result != OK:
                 break
+            # req.add_handler() for this same phase: those run after the ones configured.
+            handlers.extend(req._take_added(phase))
         return result
     except Exception:
         return _report(req, phase, debug)

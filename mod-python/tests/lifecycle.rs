@@ -1,0 +1,343 @@
+//! mod_python across a request's phases and a child's life: the request object shared by all
+//! phases, cleanups, files served with AddHandler, module reloading, the environment Python
+//! starts with, and what runs when a child exits.
+
+use harness::{Httpd, Mpm};
+use std::path::PathBuf;
+
+const HANDLERS: &str = r#"
+from mod_python import apache
+import mod_python
+import sys
+
+def fixuphandler(req):
+    req.marker = 'set in ' + req.phase
+    return apache.OK
+
+def handler(req):
+    req.write('%s; now %s' % (getattr(req, 'marker', 'missing'), req.phase))
+    return apache.OK
+
+def cleanup_writer(req):
+    req.register_cleanup(apache.log_error, 'registered cleanup ran for ' + req.uri)
+    req.write('ok')
+    return apache.OK
+
+def cleanuphandler(req):
+    req.log_error('cleanup handler ran for %s in %s' % (req.uri, req.phase))
+    return apache.OK
+
+def module_info(req):
+    t = apache.table()
+    t['Content-Type'] = 'a'
+    t.add('content-type', 'b')
+    req.headers_out['X-Threaded'] = str(apache.mpm_query(apache.AP_MPMQ_IS_THREADED))
+    req.write('interp=%s same=%s main=%s qsl=%r qs=%r table=%r len=%d' % (
+        apache.interpreter, apache.interpreter == req.interpreter,
+        apache.main_server.server_hostname,
+        apache.parse_qsl('a=1&b=2&a=3'), sorted(apache.parse_qs('a=1&b=2&a=3').items()),
+        t['CONTENT-TYPE'], len(t)))
+    return apache.OK
+
+def absolute(req):
+    m = apache.import_module(req.get_options()['path'])
+    req.write(m.VALUE)
+    return apache.OK
+
+def from_env(req):
+    import envmod
+    req.write(envmod.VALUE)
+    return apache.OK
+
+def redirect(req):
+    req.internal_redirect('/target')
+    return apache.OK
+
+def target(req):
+    req.write('redirected to %s' % req.uri)
+    return apache.OK
+
+def basic(req):
+    pw = req.get_basic_auth_pw()
+    req.write('user=%s pw=%s type=%s name=%s' % (req.user, pw, req.auth_type(), req.auth_name()))
+    return apache.OK
+
+def add_more(req):
+    req.add_handler('PythonFixupHandler', 'handlers::added_fixup')
+    req.add_handler('PythonHandler', 'handlers::added_content')
+    return apache.OK
+
+def added_fixup(req):
+    req.fixup_ran = True
+    return apache.OK
+
+def added_content(req):
+    req.write('added content; fixup ran: %s' % getattr(req, 'fixup_ran', False))
+    return apache.OK
+
+def keep(req):
+    global kept, kept_headers
+    kept, kept_headers = req, req.headers_in
+    req.write('kept;')
+    return apache.OK
+
+def use_kept(req):
+    out = []
+    for what, f in (('req', lambda: kept.uri), ('table', lambda: kept_headers['Host']),
+                    ('add_handler', lambda: kept.add_handler('PythonHandler', 'x'))):
+        try:
+            f()
+            out.append(what + ' worked')
+        except RuntimeError as e:
+            out.append(what + ' raised')
+    req.write(' '.join(out))
+    return apache.OK
+
+def atexit_writer(req):
+    import atexit
+    path = req.get_options()['marker']
+    def done():
+        with open(path, 'a') as f:
+            f.write('atexit ran\n')
+    atexit.register(done)
+    req.write('registered')
+    return apache.OK
+"#;
+
+fn conf() -> String {
+    let mut c = String::from("PythonPath \"sys.path+['@ROOT@/py']\"\n");
+    for (loc, handler) in [
+        ("/phases", "handlers"),
+        ("/cleanup", "handlers::cleanup_writer"),
+        ("/info", "handlers::module_info"),
+        ("/absolute", "handlers::absolute"),
+        ("/env", "handlers::from_env"),
+        ("/redirect", "handlers::redirect"),
+        ("/target", "handlers::target"),
+        ("/basic", "handlers::basic"),
+        ("/atexit", "handlers::atexit_writer"),
+        ("/keep", "handlers::keep"),
+        ("/use_kept", "handlers::use_kept"),
+    ] {
+        c += &format!(
+            "<Location {loc}>\n    SetHandler mod_python\n    PythonHandler {handler}\n</Location>\n"
+        );
+    }
+    c += "<Location /phases>\n    PythonFixupHandler handlers\n</Location>\n";
+    c += "<Location /added>\n    SetHandler mod_python\n    PythonFixupHandler handlers::add_more\n</Location>\n";
+    c += "<Location /cleanup>\n    PythonCleanupHandler handlers\n</Location>\n";
+    c += "<Location /absolute>\n    PythonOption path @ROOT@/abs/absmod.py\n</Location>\n";
+    c += "<Location /basic>\n    AuthType Basic\n    AuthName realm1\n</Location>\n";
+    // A .py file under htdocs is served by the handler module next to it: the directory goes
+    // on sys.path.
+    c += "<Directory @ROOT@/htdocs/app>\n    AddHandler mod_python .py\n    PythonHandler pages\n</Directory>\n";
+    c
+}
+
+fn builder(mpm: Mpm) -> harness::Builder {
+    Httpd::builder()
+        .mpm(mpm)
+        .module("python_module", harness::cdylib("mod_python"))
+        .system_module("authn_core_module", "mod_authn_core.so")
+        .file("py/handlers.py", HANDLERS)
+        .file("abs/absmod.py", "VALUE = 'first'\n")
+        .file(
+            "htdocs/app/pages.py",
+            "from mod_python import apache\n\ndef handler(req):\n    req.write('page for ' + req.filename.rsplit('/', 1)[-1])\n    return apache.OK\n",
+        )
+        .file("htdocs/app/index.py", "# served by pages.handler\n")
+        .config(&conf())
+}
+
+fn scratch_dir(tag: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let d = std::env::temp_dir().join(format!("mod-python-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    // The children run as www-data and write here.
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+    d
+}
+
+#[test]
+fn one_request_object_for_all_phases() {
+    let httpd = builder(Mpm::Event).start();
+    assert_eq!(
+        httpd.get("/phases").text(),
+        "set in PythonFixupHandler; now PythonHandler"
+    );
+}
+
+#[test]
+fn handlers_added_at_request_time_run() {
+    let httpd = builder(Mpm::Event).start();
+    let r = httpd.get("/added");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "added content; fixup ran: True"),
+        "{}",
+        httpd.error_log()
+    );
+}
+
+#[test]
+fn objects_kept_past_their_request_raise() {
+    for mpm in [Mpm::Prefork, Mpm::Event] {
+        let httpd = builder(mpm).start();
+        // Two requests on one connection: the same process serves both.
+        let out = httpd.raw(
+            b"GET /keep HTTP/1.1\r\nHost: x\r\n\r\nGET /use_kept HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains("kept;"), "{text}");
+        assert!(
+            text.contains("req raised table raised add_handler raised"),
+            "{mpm:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn cleanup_handler_and_registered_cleanups_run() {
+    let httpd = builder(Mpm::Prefork).start();
+    assert_eq!(httpd.get("/cleanup").text(), "ok");
+    // Cleanups run after the response is sent: give them a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let log = httpd.error_log();
+        let both = log.contains("cleanup handler ran for /cleanup in PythonCleanupHandler")
+            && log.contains("registered cleanup ran for /cleanup");
+        if both {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{log}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn module_level_helpers() {
+    let httpd = builder(Mpm::Event).start();
+    let r = httpd.get("/info");
+    assert_eq!(r.header("X-Threaded"), Some("1"));
+    let t = r.text();
+    assert_eq!(
+        t,
+        "interp=127.0.0.1 same=True main=127.0.0.1 qsl=[('a', '1'), ('b', '2'), ('a', '3')] \
+         qs=[('a', ['1', '3']), ('b', ['2'])] table=['a', 'b'] len=2"
+    );
+}
+
+#[test]
+fn add_handler_serves_py_files_with_the_directory_on_sys_path() {
+    let httpd = builder(Mpm::Event).start();
+    let r = httpd.get("/app/index.py");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "page for index.py"),
+        "{}",
+        httpd.error_log()
+    );
+}
+
+#[test]
+fn import_module_by_path_reloads_a_changed_file() {
+    let httpd = builder(Mpm::Prefork).start();
+    assert_eq!(httpd.get("/absolute").text(), "first");
+    let file = httpd.root().join("abs/absmod.py");
+    std::fs::write(&file, "VALUE = 'second'\n").unwrap();
+    // A distinct mtime even on file systems with coarse timestamps.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    // Every prefork child that imported it sees the change.
+    for _ in 0..5 {
+        assert_eq!(httpd.get("/absolute").text(), "second");
+    }
+}
+
+#[test]
+fn pythonpath_from_the_server_environment_is_honoured() {
+    let dir = scratch_dir("env");
+    std::fs::write(dir.join("envmod.py"), "VALUE = 'from PYTHONPATH'\n").unwrap();
+    let httpd = builder(Mpm::Event)
+        .env("PYTHONPATH", dir.to_str().unwrap())
+        .start();
+    let r = httpd.get("/env");
+    assert_eq!(r.text(), "from PYTHONPATH", "{}", httpd.error_log());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn internal_redirect_runs_the_target_handler() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = builder(mpm).start();
+        let r = httpd.get("/redirect");
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, "redirected to /target"),
+            "{}",
+            httpd.error_log()
+        );
+    }
+}
+
+#[test]
+fn basic_auth_password() {
+    let httpd = builder(Mpm::Event).start();
+    // "alice:secret"
+    let r = httpd.request(
+        "GET",
+        "/basic",
+        &[("Authorization", "Basic YWxpY2U6c2VjcmV0")],
+        b"",
+    );
+    assert_eq!(r.text(), "user=alice pw=secret type=Basic name=realm1");
+}
+
+#[test]
+fn atexit_functions_run_when_a_child_exits() {
+    for mpm in [Mpm::Prefork, Mpm::Event] {
+        let dir = scratch_dir(&format!("atexit-{mpm:?}"));
+        let marker = dir.join("marker");
+        let httpd = builder(mpm)
+            .config(&format!(
+                "<Location /atexit>\n    PythonOption marker {}\n</Location>\n",
+                marker.display()
+            ))
+            .start();
+        assert_eq!(httpd.get("/atexit").text(), "registered");
+        httpd.stop();
+        let text = std::fs::read_to_string(&marker).unwrap_or_default();
+        assert!(text.contains("atexit ran"), "{mpm:?}: {text:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn the_demo_configuration_serves_its_examples() {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let demo = std::fs::read_to_string(workspace.join("mod-python/demo.conf"))
+        .unwrap()
+        .replace("@WORKSPACE@", workspace.to_str().unwrap())
+        .replace("@MODULES@", harness::system_modules_dir().to_str().unwrap());
+    let httpd = Httpd::builder()
+        .module("python_module", harness::cdylib("mod_python"))
+        .config(&demo)
+        .start();
+    let hello = httpd.get("/py/hello");
+    assert_eq!(hello.status, 200, "{}", httpd.error_log());
+    assert!(hello.text().starts_with("hello from mod_python 3.5.0+rs."));
+    let form = httpd.request("POST", "/py/form", &[], b"b=2&a=1&a=3");
+    assert_eq!(form.text(), "a = 1, 3\nb = 2\n");
+    assert_eq!(httpd.get("/py/private").status, 401);
+    let me = httpd.request("GET", "/py/private", &[("X-User", "demo")], b"");
+    assert_eq!(me.text(), "you are demo\n");
+}
