@@ -31,6 +31,13 @@ pub fn set_interpreter(_py: Python<'_>) {
 }
 
 /// Runs `f` holding the GIL with this thread's own thread state, made on first use.
+///
+/// pyo3 does not count a GIL taken this way (`assume_attached`): a `Py<T>` dropped inside `f`
+/// is queued in pyo3's deferred-decref pool instead of released, and that pool is only emptied
+/// by `Python::attach`. So code under `with_gil` drops Python objects as `Bound` values
+/// (`py_obj.into_bound(py)`), never as `Py`. (Entering through `Python::attach` after restoring
+/// the thread state would deadlock on 3.11: PyGILState does not know states made with
+/// PyThreadState_New and takes the GIL again.)
 pub fn with_gil<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
     let interp = INTERPRETER.load(std::sync::atomic::Ordering::Acquire);
     if interp.is_null() {

@@ -193,9 +193,11 @@ fn forget(id: usize) {
             Err(_) => return,
         };
         for (f, data) in cleanups {
+            // As Bound values, so they are released now (see gil::with_gil).
+            let f = f.into_bound(py);
             let result = match data {
-                Some(d) => f.call1(py, (d,)),
-                None => f.call0(py),
+                Some(d) => f.call1((d.into_bound(py),)),
+                None => f.call0(),
             };
             if let Err(e) = result {
                 log(
@@ -295,10 +297,15 @@ impl TableObject {
     }
 
     #[pyo3(signature = (key, default = None))]
-    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    fn get(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        default: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         match self.__getitem__(py, key) {
             Ok(v) => Ok(v),
-            Err(_) => Ok(default.unwrap_or_else(|| py.None())),
+            Err(_) => Ok(default.map(Bound::unbind).unwrap_or_else(|| py.None())),
         }
     }
 
@@ -812,7 +819,7 @@ impl RequestObject {
     fn get_remote_host(
         &self,
         r#type: i32,
-        str_is_ip: Option<Py<PyAny>>,
+        str_is_ip: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Option<String>> {
         let _ = (r#type, str_is_ip);
         with(self.id.get(), |r| {
