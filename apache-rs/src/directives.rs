@@ -448,6 +448,74 @@ mod kinds_take123 {
         take123 / server_take123 => AP_INIT_TAKE123, fn(a: *const c_char => arg -> &str, b: *const c_char => opt_arg -> Option<&str>, c3: *const c_char => opt_arg -> Option<&str>);
     }
 }
+mod kinds_take13 {
+    use super::*;
+    directive_kinds! {
+        /// `TAKE13`: one or three words.
+        take13 / server_take13 => AP_INIT_TAKE13, fn(a: *const c_char => arg -> &str, b: *const c_char => opt_arg -> Option<&str>, c3: *const c_char => opt_arg -> Option<&str>);
+    }
+}
+/// `TAKE_ARGV`: every word of the line, however many, as one slice.
+mod kinds_take_argv {
+    use super::*;
+
+    #[doc(hidden)]
+    pub fn take_argv<T: ModuleConfig, F>(
+        name: &'static CStr,
+        _f: F,
+        ctx: Context,
+        help: &'static CStr,
+    ) -> CommandRec
+    where
+        F: Fn(&mut Cmd, &mut T, &[&str]) -> Result<(), String> + Copy + 'static,
+    {
+        CommandRec(ffi::AP_INIT_TAKE_ARGV(
+            name.as_ptr(),
+            tramp::<T, F, false>,
+            std::ptr::null_mut(),
+            ctx,
+            help.as_ptr(),
+        ))
+    }
+
+    #[doc(hidden)]
+    pub fn server_take_argv<T: ModuleConfig, F>(
+        name: &'static CStr,
+        _f: F,
+        ctx: Context,
+        help: &'static CStr,
+    ) -> CommandRec
+    where
+        F: Fn(&mut Cmd, &mut T, &[&str]) -> Result<(), String> + Copy + 'static,
+    {
+        CommandRec(ffi::AP_INIT_TAKE_ARGV(
+            name.as_ptr(),
+            tramp::<T, F, true>,
+            std::ptr::null_mut(),
+            ctx,
+            help.as_ptr(),
+        ))
+    }
+
+    unsafe extern "C" fn tramp<T: ModuleConfig, F, const SERVER: bool>(
+        cmd: *mut ffi::cmd_parms,
+        mconfig: *mut c_void,
+        argc: c_int,
+        argv: *const *mut c_char,
+    ) -> *const c_char
+    where
+        F: Fn(&mut Cmd, &mut T, &[&str]) -> Result<(), String> + Copy + 'static,
+    {
+        run_directive(cmd, |c| {
+            let cfg = target::<T, SERVER>(cmd, mconfig)?;
+            // SAFETY: httpd passes argc words in argv, alive for the call.
+            let args = (0..argc.max(0) as usize)
+                .map(|i| arg(*argv.add(i)))
+                .collect::<Result<Vec<&str>, String>>()?;
+            crate::hooks::conjure::<F>()(c, cfg, &args)
+        })
+    }
+}
 mod kinds_flag {
     use super::*;
     directive_kinds! {
@@ -473,11 +541,15 @@ pub use kinds_take12::{server_take12, take12};
 #[doc(hidden)]
 pub use kinds_take123::{server_take123, take123};
 #[doc(hidden)]
+pub use kinds_take13::{server_take13, take13};
+#[doc(hidden)]
 pub use kinds_take2::{server_take2, take2};
 #[doc(hidden)]
 pub use kinds_take23::{server_take23, take23};
 #[doc(hidden)]
 pub use kinds_take3::{server_take3, take3};
+#[doc(hidden)]
+pub use kinds_take_argv::{server_take_argv, take_argv};
 
 /// The per-server forms of the directive functions, used by `directive!(server ...)`.
 #[doc(hidden)]
@@ -485,16 +557,17 @@ pub mod server {
     pub use super::{
         server_flag as flag, server_iterate as iterate, server_iterate2 as iterate2,
         server_no_args as no_args, server_raw_args as raw_args, server_take1 as take1,
-        server_take12 as take12, server_take123 as take123, server_take2 as take2,
-        server_take23 as take23, server_take3 as take3,
+        server_take12 as take12, server_take123 as take123, server_take13 as take13,
+        server_take2 as take2, server_take23 as take23, server_take3 as take3,
+        server_take_argv as take_argv,
     };
 }
 
 /// Declares a configuration directive, from anywhere in the module's crate.
 ///
 /// `directive!(Name, kind, function, context, "help")` where `kind` is one of `no_args`,
-/// `raw_args`, `take1`, `take2`, `take12`, `take3`, `take23`, `take123`, `flag`, `iterate`,
-/// `iterate2`, and `function` is `fn(&mut Cmd, &mut DirConfig, args...) -> Result<(), String>`
+/// `raw_args`, `take1`, `take2`, `take12`, `take3`, `take13`, `take23`, `take123`, `flag`,
+/// `iterate`, `iterate2`, `take_argv` (the words as `&[&str]`), and `function` is `fn(&mut Cmd, &mut DirConfig, args...) -> Result<(), String>`
 /// changing the section's per-directory configuration. Prefix the name with `server` for a
 /// directive that changes the per-server configuration instead. An `Err` is shown by httpd as
 /// a syntax error with the file and line.

@@ -163,6 +163,26 @@ apache::directive!(
     RSRC_CONF | ACCESS_CONF,
     "the rest of the line as written"
 );
+apache::directive!(
+    ConfigOneOrThree,
+    take13,
+    |_: &mut Cmd, c: &mut DirConf, a: &str, b: Option<&str>, d: Option<&str>| {
+        c.triple = Some((a.to_string(), b.map(str::to_string), d.map(str::to_string)));
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "one or three words"
+);
+apache::directive!(
+    ConfigWords,
+    take_argv,
+    |_: &mut Cmd, c: &mut DirConf, words: &[&str]| {
+        c.list.push(format!("argv:{}", words.join("+")));
+        Ok(())
+    },
+    RSRC_CONF | ACCESS_CONF,
+    "any number of words"
+);
 apache::directive!(server ConfigServerTag, take1, |_: &mut Cmd, s: &mut ServerConf, v: &str| {
     s.tag = Some(v.to_string());
     Ok(())

@@ -27,6 +27,10 @@ ConfigLimit 7
     ConfigAppend fresh
     ConfigLoud off
 </Location>
+<Location /c/argv>
+    ConfigWords a "b c" d
+    ConfigOneOrThree x y z
+</Location>
 "#;
 
 fn server(mpm: Mpm) -> Httpd {
@@ -74,6 +78,14 @@ fn every_argument_kind_and_per_directory_merge() {
         let reset = httpd.get("/c/reset").text();
         assert_eq!(field(&reset, "list"), "fresh");
         assert_eq!(field(&reset, "loud"), "false");
+
+        // TAKE_ARGV gets every word (quotes group), TAKE13 one or three.
+        let argv = httpd.get("/c/argv").text();
+        assert_eq!(field(&argv, "list"), "one,two,argv:a+b c+d");
+        assert_eq!(
+            field(&argv, "triple"),
+            "Some((\"x\", Some(\"y\"), Some(\"z\")))"
+        );
 
         // Per-server configuration.
         assert_eq!(field(&top, "server_tag"), "main-server");
@@ -151,6 +163,7 @@ fn bad_arguments_are_config_errors_with_file_and_line() {
     // httpd's own checks: FLAG values, argument counts, context.
     assert!(start("ConfigLoud maybe").contains("ConfigLoud must be On or Off"));
     assert!(start("ConfigPair onlyone").contains("ConfigPair takes two arguments"));
+    assert!(start("ConfigOneOrThree a b").contains("ConfigOneOrThree takes one or three arguments"));
     let ctx = start("<Location /x>\nConfigServerTag nope\n</Location>");
     assert!(
         ctx.contains("ConfigServerTag not allowed in <Location> context"),
