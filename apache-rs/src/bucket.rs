@@ -89,11 +89,24 @@ impl Bucket {
     /// Reads the bucket's data (blocking); a file or pipe bucket may turn into several buckets
     /// in its brigade as it is read.
     pub fn read(&self) -> io::Result<&[u8]> {
+        self.read_as(ffi::APR_BLOCK_READ)
+    }
+
+    /// Reads without waiting: a pipe or socket bucket with nothing ready yet gives an error of
+    /// kind [`io::ErrorKind::WouldBlock`] (then pass on what you have, with a flush, and read
+    /// blocking).
+    pub fn try_read(&self) -> io::Result<&[u8]> {
+        self.read_as(ffi::APR_NONBLOCK_READ)
+    }
+
+    fn read_as(&self, block: ffi::apr_read_type_e) -> io::Result<&[u8]> {
         let mut data: *const c_char = std::ptr::null();
         let mut len = 0usize;
         // SAFETY: apr_bucket_read fills data/len with memory owned by the bucket.
-        let rv =
-            unsafe { ffi::apr_bucket_read(self.ptr(), &mut data, &mut len, ffi::APR_BLOCK_READ) };
+        let rv = unsafe { ffi::apr_bucket_read(self.ptr(), &mut data, &mut len, block) };
+        if ffi::APR_STATUS_IS_EAGAIN(rv) {
+            return Err(io::Error::new(io::ErrorKind::WouldBlock, AprError(rv)));
+        }
         if rv != 0 {
             return Err(io::Error::other(AprError(rv)));
         }
@@ -223,6 +236,167 @@ impl Brigade {
     pub fn has_eos(&self) -> bool {
         self.buckets().any(Bucket::is_eos)
     }
+
+    /// The number of data bytes (`apr_brigade_length`). Buckets of unknown length (pipes,
+    /// sockets) are read, blocking, to find out.
+    pub fn len(&self) -> io::Result<u64> {
+        let mut n: ffi::apr_off_t = 0;
+        // SAFETY: valid brigade; read_all=1 morphs unknown-length buckets in place, which the
+        // brigade (and any `&Bucket` into it) survives.
+        let rv = unsafe { ffi::apr_brigade_length(self.as_ptr(), 1, &mut n) };
+        AprError::check(rv).map_err(io::Error::other)?;
+        Ok(n as u64)
+    }
+
+    /// Appends the whole file at `path` as a file bucket: the data is not read into memory,
+    /// and httpd can `sendfile` it. The file is opened in the brigade's pool and closed with
+    /// it. Returns the file's size.
+    pub fn append_file(&mut self, path: &std::path::Path) -> io::Result<u64> {
+        use std::os::unix::ffi::OsStrExt;
+        // SAFETY: valid brigade; its pool lives at least as long as the brigade.
+        let pool = unsafe { Pool::from_raw((*self.as_ptr()).p) };
+        let name = pool.alloc_cstr_bytes(path.as_os_str().as_bytes());
+        if name[..name.len() - 1].contains(&0) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"));
+        }
+        let mut file: *mut ffi::apr_file_t = std::ptr::null_mut();
+        let flags = ffi::APR_FOPEN_READ | ffi::APR_FOPEN_BINARY | ffi::APR_FOPEN_SENDFILE_ENABLED;
+        // SAFETY: name is NUL-terminated in the pool; the file is closed by the pool's cleanup.
+        let rv = unsafe {
+            ffi::apr_file_open(
+                &mut file,
+                name.as_ptr().cast(),
+                flags as i32,
+                ffi::APR_OS_DEFAULT as i32,
+                pool.as_ptr(),
+            )
+        };
+        AprError::check(rv).map_err(|e| io::Error::from_raw_os_error(e.0))?;
+        // SAFETY: apr_finfo_t is plain data; apr_file_info_get fills it from an open file.
+        let mut info: ffi::apr_finfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        let rv = unsafe { ffi::apr_file_info_get(&mut info, ffi::APR_FINFO_SIZE as i32, file) };
+        AprError::check(rv).map_err(io::Error::other)?;
+        // SAFETY: the file and the brigade share the pool; apr_brigade_insert_file splits files
+        // larger than a bucket can hold into several buckets.
+        unsafe { ffi::apr_brigade_insert_file(self.as_ptr(), file, 0, info.size, pool.as_ptr()) };
+        Ok(info.size as u64)
+    }
+
+    /// A cursor on the first bucket, to split, delete, move and insert buckets in place.
+    pub fn cursor(&mut self) -> Cursor<'_> {
+        // SAFETY: valid brigade.
+        let at = unsafe { ffi::APR_BRIGADE_FIRST(self.as_ptr()) };
+        Cursor { brigade: self, at }
+    }
+}
+
+/// A position in a brigade: on a bucket, or past the last one. Made by [`Brigade::cursor`].
+///
+/// Changing the brigade goes through the cursor, which holds it exclusively, so no reference
+/// to a bucket can outlive the bucket's deletion.
+pub struct Cursor<'b> {
+    brigade: &'b mut Brigade,
+    at: *mut ffi::apr_bucket,
+}
+
+impl Cursor<'_> {
+    fn at_end(&self) -> bool {
+        // SAFETY: valid brigade.
+        self.at == unsafe { ffi::APR_BRIGADE_SENTINEL(self.brigade.as_ptr()) }
+    }
+
+    /// The bucket under the cursor; `None` past the last one.
+    pub fn bucket(&self) -> Option<&Bucket> {
+        // SAFETY: `at` is a bucket of the brigade, which the cursor holds exclusively.
+        (!self.at_end()).then(|| unsafe { &*(self.at as *const Bucket) })
+    }
+
+    /// Moves to the next bucket; `false` when already past the last one.
+    pub fn move_next(&mut self) -> bool {
+        if self.at_end() {
+            return false;
+        }
+        // SAFETY: `at` is in the ring; its successor is a bucket or the sentinel.
+        self.at = unsafe { ffi::APR_BUCKET_NEXT(self.at) };
+        true
+    }
+
+    /// Splits the bucket under the cursor after its first `at` bytes: the rest becomes the next
+    /// bucket and the cursor stays on the first part. A bucket of unknown length is read first.
+    pub fn split(&mut self, at: usize) -> io::Result<()> {
+        let b = self
+            .bucket()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no bucket to split"))?;
+        let len = match b.len() {
+            Some(n) => n,
+            None => b.read()?.len(),
+        };
+        if at > len {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("split at {at} of a {len}-byte bucket"),
+            ));
+        }
+        // SAFETY: `at` is a bucket of known length in the ring; the new bucket is linked after it.
+        let rv = unsafe { ffi::apr_bucket_split(self.at, at) };
+        AprError::check(rv).map_err(io::Error::other)
+    }
+
+    /// Deletes the bucket under the cursor and moves to the next one.
+    pub fn delete(&mut self) {
+        if self.at_end() {
+            return;
+        }
+        let e = self.at;
+        // SAFETY: e is in the ring; take its successor before unlinking and freeing it.
+        unsafe {
+            self.at = ffi::APR_BUCKET_NEXT(e);
+            ffi::apr_bucket_delete(e);
+        }
+    }
+
+    /// Moves the bucket under the cursor to the end of `other` and moves to the next one.
+    pub fn move_to(&mut self, other: &mut Brigade) {
+        if self.at_end() {
+            return;
+        }
+        let e = self.at;
+        // SAFETY: e is in our ring; unlinked, then linked into `other`, a different brigade
+        // (both are borrowed mutably, so they are not the same one).
+        unsafe {
+            self.at = ffi::APR_BUCKET_NEXT(e);
+            ffi::APR_BUCKET_REMOVE(e);
+            ffi::APR_BRIGADE_INSERT_TAIL(other.as_ptr(), e);
+        }
+    }
+
+    /// Moves every bucket of `other` in front of the cursor (at the end when past the last
+    /// bucket); the cursor stays where it is.
+    pub fn insert_before(&mut self, other: &mut Brigade) {
+        while !other.is_empty() {
+            // SAFETY: unlink the first bucket of `other`, link it before `at` (a bucket of our
+            // ring or its sentinel, whose link field is valid).
+            unsafe {
+                let e = ffi::APR_BRIGADE_FIRST(other.as_ptr());
+                ffi::APR_BUCKET_REMOVE(e);
+                ffi::APR_BUCKET_INSERT_BEFORE(self.at, e);
+            }
+        }
+    }
+
+    /// Moves every bucket of `other` right after the bucket under the cursor (at the end when
+    /// past the last bucket); the cursor stays where it is.
+    pub fn insert_after(&mut self, other: &mut Brigade) {
+        if self.at_end() {
+            return self.insert_before(other);
+        }
+        // SAFETY: `at` is a bucket of the ring, so its successor is a bucket or the sentinel.
+        let next = unsafe { ffi::APR_BUCKET_NEXT(self.at) };
+        let here = std::mem::replace(&mut self.at, next);
+        self.insert_before(other);
+        self.at = here;
+    }
 }
 
 /// The buckets of a brigade, in order. Reading a bucket may add buckets after it; they are
@@ -258,8 +432,20 @@ pub struct OwnedBrigade<'p> {
 }
 
 impl<'p> OwnedBrigade<'p> {
+    /// A new empty brigade in `pool` (a request's or connection's) with buckets from the
+    /// connection's allocator. Destroyed on drop (its buckets too); the pool must not be
+    /// cleared before that, which the borrow ensures.
+    pub fn new(pool: &'p Pool, conn: &crate::Connection) -> OwnedBrigade<'p> {
+        // SAFETY: the connection's allocator serves its whole life, longer than the borrow.
+        let alloc = unsafe { (*conn.as_ptr()).bucket_alloc };
+        OwnedBrigade::with_alloc(pool, alloc)
+    }
+
     /// A new empty brigade in `pool`, with buckets from `alloc` (a connection's allocator).
-    pub(crate) fn new(pool: &'p Pool, alloc: *mut ffi::apr_bucket_alloc_t) -> OwnedBrigade<'p> {
+    pub(crate) fn with_alloc(
+        pool: &'p Pool,
+        alloc: *mut ffi::apr_bucket_alloc_t,
+    ) -> OwnedBrigade<'p> {
         // SAFETY: creating a brigade in a valid pool.
         let b = unsafe { ffi::apr_brigade_create(pool.as_ptr(), alloc) };
         OwnedBrigade {

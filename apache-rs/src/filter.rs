@@ -24,8 +24,17 @@
 //! # fn main() {}
 //! ```
 //!
-//! A filter that returns `Err` or panics has its error logged; the status goes back to the
-//! filter before it (a panic gives `APR_EGENERAL`).
+//! # Errors and panics
+//! Filters follow httpd's convention: a filter returns an APR status, which goes back to
+//! whoever called it (the previous filter, and in the end the handler or the core reading a
+//! request). A filter returning `Err` passes that status up; a panic is caught, logged with its
+//! location against the request (or connection), and becomes `APR_EGENERAL`. For a request
+//! whose response has not started, the handler then fails and httpd answers 500 (the default
+//! handler turns a failed `ap_pass_brigade` into `AP_FILTER_ERROR`, which `ap_die` makes a 500
+//! while the header filter is still in place); a failed input filter makes the body read fail.
+//! Once headers are out, the response is cut short and the connection closed, as in C.
+//! A filter that has itself sent an error response down the chain returns
+//! [`AprError::FILTER_ERROR`] so that nobody sends a second one.
 
 use crate::bucket::{AprError, Brigade, OwnedBrigade};
 use crate::hooks::{conjure, Registrar};
@@ -161,7 +170,7 @@ impl Filter {
     pub fn new_brigade(&self) -> OwnedBrigade<'_> {
         // SAFETY: the connection's bucket allocator serves its whole life.
         let alloc = unsafe { (*self.raw().c).bucket_alloc };
-        OwnedBrigade::new(self.pool(), alloc)
+        OwnedBrigade::with_alloc(self.pool(), alloc)
     }
 
     /// State kept by this filter instance across its calls (one response or connection),
@@ -190,6 +199,23 @@ impl Filter {
     pub fn pass(&self, bb: &mut Brigade) -> Result<(), AprError> {
         // SAFETY: next is the rest of the chain; bb is a valid brigade.
         AprError::check(unsafe { ffi::ap_pass_brigade(self.raw().next, bb.as_ptr()) })
+    }
+
+    /// Passes `data` on without copying it (a transient bucket): a filter further down that
+    /// keeps the data past its call copies it then (`apr_bucket_setaside`), as APR requires.
+    pub fn pass_transient(&self, data: &[u8]) -> Result<(), AprError> {
+        let mut bb = self.new_brigade();
+        // SAFETY: the bucket points at `data`, which outlives this call; every filter that
+        // keeps a bucket beyond ap_pass_brigade sets it aside, and what is left is destroyed
+        // before returning.
+        unsafe {
+            let alloc = (*self.raw().c).bucket_alloc;
+            let e = ffi::apr_bucket_transient_create(data.as_ptr().cast(), data.len(), alloc);
+            ffi::APR_BRIGADE_INSERT_TAIL(bb.as_ptr(), e);
+        }
+        let rv = self.pass(&mut bb);
+        bb.cleanup();
+        rv
     }
 
     /// Asks the next input filter for data (`ap_get_brigade`).
@@ -311,6 +337,21 @@ impl Registrar {
 }
 
 impl Request {
+    /// A new empty brigade in the request pool, for a handler that writes with brigades.
+    pub fn new_brigade(&self) -> OwnedBrigade<'_> {
+        OwnedBrigade::new(self.pool(), self.connection())
+    }
+
+    /// Sends a brigade down the request's output filters (`ap_pass_brigade` on
+    /// `r->output_filters`); end the response with an end-of-stream bucket. The brigade is
+    /// left empty, ready for more.
+    pub fn pass_brigade(&self, bb: &mut Brigade) -> Result<(), AprError> {
+        // SAFETY: valid request; its output filter chain is set up before handlers run.
+        let rv = unsafe { ffi::ap_pass_brigade((*self.as_ptr()).output_filters, bb.as_ptr()) };
+        bb.cleanup();
+        AprError::check(rv)
+    }
+
     /// Adds a registered output filter to this request; `false` when no filter has that name.
     pub fn add_output_filter(&mut self, name: &str) -> bool {
         let n = self.pool().c_str(name);

@@ -1,50 +1,117 @@
 //! `mod_rsfilter`: filters over bucket brigades.
 //!
-//! - `UPPERCASE` (output): upper-cases ASCII letters of a response, bucket by bucket, keeping
-//!   flush and end-of-stream markers in place. A request with `?panic-filter` makes it panic.
-//! - `UPPERCASE_IN` (input): the same for the request body.
+//! - `UPPERCASE` (output): upper-cases the ASCII letters of `text/*` responses in place, bucket
+//!   by bucket, keeping flush and end-of-stream markers where they are; other responses pass
+//!   untouched (the filter takes itself out). A request with `?panic-filter` makes it panic.
+//! - `TRUNCATE16` (output): keeps only the first 16 bytes of a response, splitting the bucket
+//!   that straddles the limit and deleting the rest.
+//! - `UPPERCASE_IN` (input): upper-cases the request body.
+//! - `CONN_UPPER` (connection input): the same for everything read on a connection (request
+//!   line and headers too); added to every connection when httpd runs with the environment
+//!   variable `RSFILTER_SHOUTING_CONNECTIONS` set.
 //! - `SetHandler echo-body`: answers with the request body, or "(empty)" for none.
+//! - `SetHandler send-file`: sends the mapped file as a file bucket through the output filters.
 
 use apache::bucket::{AprError, Brigade};
 use apache::filter::{Filter, FilterResult, FilterType, InputMode};
-use apache::{HookResult, Request, Status};
+use apache::{Connection, HookResult, Request, Status};
 use std::io::Write;
 
 apache::module!(rsfilter_module, file: "mod_rsfilter.c");
 
 apache::hook!(register, |reg| {
     reg.output_filter(c"UPPERCASE", uppercase_out, FilterType::Resource);
+    reg.output_filter(c"TRUNCATE16", truncate16, FilterType::Resource);
     reg.input_filter(c"UPPERCASE_IN", uppercase_in, FilterType::Resource);
+    reg.input_filter(c"CONN_UPPER", uppercase_in, FilterType::Connection);
 });
+apache::hook!(pre_connection, shouting_connections);
 apache::hook!(handler, echo_body);
+apache::hook!(handler, send_file);
 
-fn uppercase_out(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
-    if f.request()
-        .is_some_and(|r| r.args() == Some("panic-filter"))
-    {
-        panic!("the UPPERCASE filter was asked to panic");
-    }
-    // Count the calls, to show per-instance state across a response sent in pieces.
-    *f.ctx::<u32>() += 1;
-    let mut out = f.new_brigade();
-    uppercase_into(bb, &mut out)?;
-    bb.cleanup();
-    f.pass(&mut out)
+/// `UPPERCASE`'s state for one response.
+#[derive(Default)]
+struct Shout {
+    started: bool,
+    calls: u32,
 }
 
-/// Appends `from`'s data upper-cased to `to`, keeping flush and end-of-stream markers in place.
-fn uppercase_into(from: &Brigade, to: &mut Brigade) -> FilterResult {
-    for b in from.buckets() {
-        if b.is_eos() {
-            to.append_eos();
-        } else if b.is_flush() {
-            to.append_flush();
-        } else if !b.is_metadata() {
-            let data = b.read().map_err(|_| AprError::GENERAL)?;
-            to.append_bytes(&data.to_ascii_uppercase());
+fn uppercase_out(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
+    if !f.ctx::<Shout>().started {
+        f.ctx::<Shout>().started = true;
+        if let Some(r) = f.request() {
+            if r.args() == Some("panic-filter") {
+                panic!("the UPPERCASE filter was asked to panic");
+            }
+            if !r.content_type().is_some_and(|t| t.starts_with("text/")) {
+                // Not ours to change: step aside for the rest of the response.
+                f.remove_output();
+                return f.pass(bb);
+            }
+            // The length stays the same here, but a transforming filter must not vouch for a
+            // length it did not compute; httpd's content-length filter recounts when it can.
+            r.headers_out().unset("Content-Length");
         }
     }
+    f.ctx::<Shout>().calls += 1;
+    uppercase_in_place(f, bb)?;
+    f.pass(bb)
+}
+
+/// Replaces every data bucket of `bb` with an upper-cased copy, leaving metadata buckets.
+fn uppercase_in_place(f: &Filter, bb: &mut Brigade) -> FilterResult {
+    let mut upper = f.new_brigade();
+    let mut cursor = bb.cursor();
+    while let Some(b) = cursor.bucket() {
+        if b.is_metadata() {
+            cursor.move_next();
+            continue;
+        }
+        // Reading a file bucket leaves its unread rest as the next bucket, visited next.
+        let data = b.read().map_err(|_| AprError::GENERAL)?;
+        upper.append_bytes(&data.to_ascii_uppercase());
+        cursor.insert_before(&mut upper);
+        cursor.delete();
+    }
     Ok(())
+}
+
+/// Bytes `TRUNCATE16` still lets through in this response.
+struct Budget(usize);
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget(16)
+    }
+}
+
+fn truncate16(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
+    if let Some(r) = f.request() {
+        r.headers_out().unset("Content-Length");
+    }
+    let mut left = f.ctx::<Budget>().0;
+    let mut cursor = bb.cursor();
+    while let Some(b) = cursor.bucket() {
+        if b.is_metadata() {
+            cursor.move_next();
+        } else if left == 0 {
+            cursor.delete();
+        } else {
+            let len = match b.len() {
+                Some(n) => n,
+                None => b.read().map_err(|_| AprError::GENERAL)?.len(),
+            };
+            if len > left {
+                cursor.split(left).map_err(|_| AprError::GENERAL)?;
+                left = 0;
+            } else {
+                left -= len;
+            }
+            cursor.move_next();
+        }
+    }
+    f.ctx::<Budget>().0 = left;
+    f.pass(bb)
 }
 
 fn uppercase_in(
@@ -54,9 +121,20 @@ fn uppercase_in(
     block: bool,
     readbytes: i64,
 ) -> FilterResult {
-    let mut raw = f.new_brigade();
-    f.get_brigade(&mut raw, mode, block, readbytes)?;
-    uppercase_into(&raw, bb)
+    if f.request()
+        .is_some_and(|r| r.headers_in().get("X-Panic-Input").is_some())
+    {
+        panic!("the UPPERCASE_IN filter was asked to panic");
+    }
+    f.get_brigade(bb, mode, block, readbytes)?;
+    uppercase_in_place(f, bb)
+}
+
+fn shouting_connections(c: &mut Connection) -> HookResult {
+    if std::env::var_os("RSFILTER_SHOUTING_CONNECTIONS").is_some() {
+        c.add_input_filter("CONN_UPPER");
+    }
+    Ok(Status::Ok)
 }
 
 fn echo_body(r: &mut Request) -> HookResult {
@@ -70,5 +148,25 @@ fn echo_body(r: &mut Request) -> HookResult {
     } else {
         r.write_all(&body)?;
     }
+    Ok(Status::Ok)
+}
+
+fn send_file(r: &mut Request) -> HookResult {
+    if r.handler() != Some("send-file") {
+        return Ok(Status::Declined);
+    }
+    let Some(path) = r.filename().map(std::path::PathBuf::from) else {
+        return Ok(Status::Http(404));
+    };
+    if !path.is_file() {
+        return Ok(Status::Http(404));
+    }
+    r.set_content_type("text/plain");
+    r.set_content_length(std::fs::metadata(&path)?.len());
+    let mut bb = r.new_brigade();
+    bb.append_file(&path)?;
+    bb.append_eos();
+    r.pass_brigade(&mut bb)
+        .map_err(|e| apache::Error::new(500, format!("sending {}: {e}", path.display())))?;
     Ok(Status::Ok)
 }
