@@ -191,6 +191,14 @@ impl Server {
         // SAFETY: server configurations live as long as the server_rec.
         unsafe { module_config::<T>((*self.as_ptr()).module_config, &SERVER_TYPE).as_ref() }
     }
+
+    /// This module's per-directory configuration at this server's level, outside any section
+    /// (`lookup_defaults`): what a request gets before `<Directory>` and `<Location>` sections
+    /// are merged in. `None` when `T` is not the `dir_config` type given to [`crate::module!`].
+    pub fn dir_config<T: ModuleConfig>(&self) -> Option<&T> {
+        // SAFETY: server configurations live as long as the server_rec.
+        unsafe { module_config::<T>((*self.as_ptr()).lookup_defaults, &DIR_TYPE).as_ref() }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -212,6 +212,27 @@ pub struct PhaseSettings {
     pub options: Vec<(String, String)>,
 }
 
+impl PhaseSettings {
+    /// What `req.get_config()` shows: the directives in effect, as mod_python names them.
+    pub fn config_items(&self) -> Vec<(&'static str, String)> {
+        let flag = |on: bool| if on { "1" } else { "0" }.to_string();
+        let mut config = vec![];
+        if let Some(d) = self.debug {
+            config.push(("PythonDebug", flag(d)));
+        }
+        if let Some(a) = self.autoreload {
+            config.push(("PythonAutoReload", flag(a)));
+        }
+        if let Some(p) = &self.python_path {
+            config.push(("PythonPath", p.clone()));
+        }
+        if let Some(i) = &self.interpreter {
+            config.push(("PythonInterpreter", i.clone()));
+        }
+        config
+    }
+}
+
 impl DirConf {
     pub fn phase_settings(&self) -> PhaseSettings {
         PhaseSettings {
@@ -221,6 +242,47 @@ impl DirConf {
             interpreter: self.interpreter.clone(),
             options: self.effective_options(),
         }
+    }
+
+    /// Whether any handler is configured for `phase`.
+    pub fn has_handlers(&self, phase: Phase) -> bool {
+        self.handler_module.is_some() || self.handlers.get(&phase).is_some_and(|l| !l.is_empty())
+    }
+
+    /// The interpreter a phase runs in, chosen as mod_python 3.5 does: with
+    /// `PythonInterpPerDirectory On`, the directory of the file the request maps to; with
+    /// `PythonInterpPerDirective On`, the directory of the section that configured the phase's
+    /// first handler; else `PythonInterpreter`; else the virtual host's server name. Where that
+    /// gives nothing, the main interpreter.
+    pub fn interpreter_name(
+        &self,
+        first: &HandlerSpec,
+        filename: Option<&str>,
+        is_dir: bool,
+        server_name: Option<&str>,
+    ) -> String {
+        let main = || crate::interp::MAIN_INTERPRETER.to_string();
+        if self.interp_per_directory == Some(true) {
+            return match filename {
+                Some(f) if is_dir => format!("{}/", f.trim_end_matches('/')),
+                Some(f) => match f.rfind('/') {
+                    Some(i) => f[..=i].to_string(),
+                    None => main(),
+                },
+                None => main(),
+            };
+        }
+        if self.interp_per_directive == Some(true) {
+            return first
+                .directory
+                .as_ref()
+                .map(|d| format!("{}/", d.trim_end_matches('/')))
+                .unwrap_or_else(main);
+        }
+        if let Some(name) = &self.interpreter {
+            return name.clone();
+        }
+        server_name.map(str::to_string).unwrap_or_else(main)
     }
 }
 
@@ -236,9 +298,8 @@ impl ModuleConfig for SrvConf {
         SrvConf::default()
     }
 
-    fn merge(base: &Self, add: &Self) -> Self {
-        SrvConf {
-            imports: base.imports.iter().chain(&add.imports).cloned().collect(),
-        }
+    fn merge(_base: &Self, add: &Self) -> Self {
+        // Each server's own imports: children run those of every server once.
+        add.clone()
     }
 }

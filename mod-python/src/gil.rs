@@ -1,74 +1,150 @@
-//! Entering Python from httpd's worker threads.
+//! Entering Python from httpd's threads, in one of several interpreters.
 //!
 //! `Python::attach` creates a Python thread state when a thread has none and destroys it when
 //! the call ends, so every request would pay for both, under a lock all threads share. Instead
-//! each worker thread keeps one thread state for its lifetime and only takes and releases the
-//! GIL with it. (Worker threads live as long as their child process; the thread states go with
-//! the process.)
+//! each thread keeps one thread state per interpreter it has entered, for its lifetime, and only
+//! takes and releases the GIL with it. (Worker threads live as long as their child process; the
+//! thread states go with the process.)
+//!
+//! This file holds all of mod-python's `unsafe`: CPython's thread-state and interpreter API,
+//! which pyo3 does not wrap.
 
+use pyo3::ffi;
 use pyo3::Python;
-use std::cell::Cell;
+use std::cell::RefCell;
 
 extern "C" {
     // Exported by libpython (renamed PyThreadState_GetUnchecked in 3.13, the old name kept);
     // pyo3-ffi does not declare it.
-    fn _PyThreadState_UncheckedGet() -> *mut pyo3::ffi::PyThreadState;
+    fn _PyThreadState_UncheckedGet() -> *mut ffi::PyThreadState;
 }
+
+/// A Python interpreter of this process: the main one or a sub-interpreter. Interpreters are
+/// never destroyed while the process lives, so the pointer stays valid.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct InterpState(*mut ffi::PyInterpreterState);
+
+// SAFETY: an interpreter is a process-wide object; every use of it below holds the GIL or
+// is PyThreadState_New, which CPython allows from any thread.
+unsafe impl Send for InterpState {}
+// SAFETY: as above; the value is only an address that is never written through here.
+unsafe impl Sync for InterpState {}
 
 thread_local! {
-    static THREAD_STATE: Cell<*mut pyo3::ffi::PyThreadState> = const { Cell::new(std::ptr::null_mut()) };
+    /// This thread's thread state in each interpreter it has entered.
+    static STATES: RefCell<Vec<(InterpState, *mut ffi::PyThreadState)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
-/// The interpreter worker threads run in: the main one for now.
-static INTERPRETER: std::sync::atomic::AtomicPtr<pyo3::ffi::PyInterpreterState> =
-    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+fn remember(interp: InterpState, ts: *mut ffi::PyThreadState) {
+    STATES.with(|s| s.borrow_mut().push((interp, ts)));
+}
 
-/// Remembers the interpreter; called with the GIL held once Python is initialized.
-pub fn set_interpreter(_py: Python<'_>) {
+/// This thread's state for `interp`, made on first use.
+fn state_for(interp: InterpState) -> *mut ffi::PyThreadState {
+    let known = STATES.with(|s| {
+        s.borrow()
+            .iter()
+            .find(|(i, _)| *i == interp)
+            .map(|(_, ts)| *ts)
+    });
+    known.unwrap_or_else(|| {
+        // SAFETY: the interpreter lives until the process ends; PyThreadState_New needs no GIL.
+        let ts = unsafe { ffi::PyThreadState_New(interp.0) };
+        remember(interp, ts);
+        ts
+    })
+}
+
+/// Whether `ts` is one of this thread's own states.
+fn is_mine(ts: *mut ffi::PyThreadState) -> bool {
+    !ts.is_null() && STATES.with(|s| s.borrow().iter().any(|(_, t)| *t == ts))
+}
+
+/// The interpreter the caller is in; call with the GIL held.
+pub fn current_interpreter(_py: Python<'_>) -> InterpState {
     // SAFETY: the GIL is held (the token proves it), so there is a current thread state.
-    let interp = unsafe { pyo3::ffi::PyInterpreterState_Get() };
-    INTERPRETER.store(interp, std::sync::atomic::Ordering::Release);
+    InterpState(unsafe { ffi::PyInterpreterState_Get() })
 }
 
-/// Runs `f` holding the GIL with this thread's own thread state, made on first use.
+/// Runs `f` holding the GIL in `interp`, with this thread's own state for it.
 ///
 /// pyo3 does not count a GIL taken this way (`assume_attached`): a `Py<T>` dropped inside `f`
 /// is queued in pyo3's deferred-decref pool instead of released, and that pool is only emptied
-/// by `Python::attach`. So code under `with_gil` drops Python objects as `Bound` values
-/// (`py_obj.into_bound(py)`), never as `Py`. (Entering through `Python::attach` after restoring
-/// the thread state would deadlock on 3.11: PyGILState does not know states made with
-/// PyThreadState_New and takes the GIL again.)
-pub fn with_gil<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
-    let interp = INTERPRETER.load(std::sync::atomic::Ordering::Acquire);
-    if interp.is_null() {
-        return Python::attach(f);
-    }
-    let mut ts = THREAD_STATE.with(Cell::get);
-    // A request pool's cleanup can run while this thread is inside Python (a subrequest made by
-    // a handler ends there): taking the GIL again would deadlock, and it is already ours.
-    // (PyGILState_Check cannot tell: it answers yes for everyone once subinterpreters exist.)
-    // SAFETY: only reads which thread state is current.
-    if !ts.is_null() && unsafe { _PyThreadState_UncheckedGet() } == ts {
+/// by `Python::attach`. So code under `with_interp` drops Python objects as `Bound` values
+/// (`py_obj.into_bound(py)`), never as `Py`. (Code called from Python through a
+/// `#[pyfunction]` is counted, and may drop `Py`.) Entering through `Python::attach` after
+/// restoring the thread state would deadlock on 3.11: PyGILState does not know states made
+/// with PyThreadState_New and takes the GIL again.
+pub fn with_interp<R>(interp: InterpState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+    let ts = state_for(interp);
+    // SAFETY: only reads which thread state holds the GIL.
+    let current = unsafe { _PyThreadState_UncheckedGet() };
+    if current == ts {
+        // A request pool's cleanup can run while this thread is inside Python (a subrequest
+        // made by a handler ends there): the GIL is already ours, in this interpreter.
         // SAFETY: this thread's own state is the current one: it holds the GIL.
         return f(unsafe { Python::assume_attached() });
     }
-    if ts.is_null() {
-        // SAFETY: the interpreter lives until the process ends; PyThreadState_New needs no GIL
-        // and registers the state as this thread's for PyGILState (so nested attach reuses it).
-        ts = unsafe { pyo3::ffi::PyThreadState_New(interp) };
-        THREAD_STATE.with(|c| c.set(ts));
+    if is_mine(current) {
+        // The same, but the thread is in another interpreter: switch, and back at the end.
+        struct SwapBack(*mut ffi::PyThreadState);
+        impl Drop for SwapBack {
+            fn drop(&mut self) {
+                // SAFETY: this thread holds the GIL; it puts back the state it had.
+                unsafe { ffi::PyThreadState_Swap(self.0) };
+            }
+        }
+        // SAFETY: the GIL is held by this thread (its own state is current); interpreters
+        // share one GIL (3.11 has no other kind), so switching states keeps it.
+        unsafe { ffi::PyThreadState_Swap(ts) };
+        let _back = SwapBack(current);
+        // SAFETY: the GIL is held with this thread's state for `interp` until `_back` drops.
+        return f(unsafe { Python::assume_attached() });
     }
     /// Releases the GIL when the call ends, even by unwinding.
     struct Release;
     impl Drop for Release {
         fn drop(&mut self) {
             // SAFETY: paired with the PyEval_RestoreThread below on this thread.
-            unsafe { pyo3::ffi::PyEval_SaveThread() };
+            unsafe { ffi::PyEval_SaveThread() };
         }
     }
     // SAFETY: `ts` belongs to this thread and is not current (we released it last time).
-    unsafe { pyo3::ffi::PyEval_RestoreThread(ts) };
+    unsafe { ffi::PyEval_RestoreThread(ts) };
     let _release = Release;
     // SAFETY: the GIL is held with this thread's state until `_release` drops.
     f(unsafe { Python::assume_attached() })
+}
+
+/// Creates a sub-interpreter and runs `setup` in it (its `sys.modules` and builtins are its
+/// own). Call inside [`with_interp`]; the caller's interpreter is current again afterwards.
+/// The new interpreter's first thread state becomes this thread's state for it.
+pub fn new_interpreter<R>(
+    _py: Python<'_>,
+    setup: impl for<'py> FnOnce(Python<'py>, InterpState) -> R,
+) -> Option<R> {
+    // SAFETY: the GIL is held (the token proves it), so there is a current thread state.
+    let caller = unsafe { ffi::PyThreadState_Get() };
+    // SAFETY: called with the GIL held, as CPython requires; it returns the new interpreter's
+    // first thread state, made current, or NULL (with the caller's state current again).
+    let ts = unsafe { ffi::Py_NewInterpreter() };
+    if ts.is_null() {
+        // SAFETY: puts back the caller's state, in case CPython left none current.
+        unsafe { ffi::PyThreadState_Swap(caller) };
+        return None;
+    }
+    // SAFETY: `ts` is current, with the GIL: the current interpreter is the new one.
+    let interp = InterpState(unsafe { ffi::PyInterpreterState_Get() });
+    remember(interp, ts);
+    struct SwapBack(*mut ffi::PyThreadState);
+    impl Drop for SwapBack {
+        fn drop(&mut self) {
+            // SAFETY: this thread holds the GIL; it puts back the caller's state.
+            unsafe { ffi::PyThreadState_Swap(self.0) };
+        }
+    }
+    let _back = SwapBack(caller);
+    // SAFETY: the GIL is held with the new interpreter's state until `_back` drops.
+    Some(setup(unsafe { Python::assume_attached() }, interp))
 }

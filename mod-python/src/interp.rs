@@ -1,17 +1,26 @@
-//! The embedded CPython: started once per child, entered for each request.
+//! The embedded CPython: started once per child, with named interpreters made on demand.
 //!
-//! Only the main interpreter exists so far; named interpreters (per virtual host,
-//! PythonInterpreter) are still to come and will each get their own copy of the native objects.
+//! As in mod_python 3.5, handlers run in an interpreter chosen by name (by default the virtual
+//! host's server name; see [`crate::config::interpreter_name`]). `main_interpreter` is
+//! Python's main interpreter; any other name gets a sub-interpreter of its own, with its own
+//! `sys.modules`, made the first time a request (or `PythonImport`) names it, and kept for the
+//! life of the child. Each interpreter gets its own `mod_python._apache` module and its own
+//! Python classes for the objects handlers see (see `native.rs`).
 
 use crate::config::{HandlerSpec, Phase, PhaseSettings};
+use crate::gil::{self, InterpState};
 use apache::logging::{log, Level};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use std::ffi::CString;
 use std::os::raw::c_int;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, RwLock};
+
+/// The name of Python's main interpreter.
+pub const MAIN_INTERPRETER: &str = "main_interpreter";
 
 const BOOTSTRAP: &str = include_str!("../python/bootstrap.py");
+const OBJECTS: &str = include_str!("../python/apache_objects.py");
 
 /// The mod_python package, compiled in: (module name, source, is a package).
 const SOURCES: &[(&str, &str, bool)] = &[
@@ -27,30 +36,136 @@ const SOURCES: &[(&str, &str, bool)] = &[
     ),
 ];
 
-/// `mod_python.apache`, imported once the interpreter is ready.
-static APACHE: OnceLock<Py<PyModule>> = OnceLock::new();
-
-/// Starts Python in this child and imports the mod_python package and `PythonImport` modules.
-/// pyo3 releases the GIL after initializing, so threads of a threaded MPM can take turns.
-pub fn start(imports: &[(String, String)]) {
-    Python::initialize();
-    Python::attach(|py| {
-        if let Err(e) = setup(py, imports) {
-            log(
-                Level::Error,
-                &format!("mod_python: could not start Python: {}", describe(py, &e)),
-            );
-        }
-    });
+/// One interpreter and what mod_python calls in it.
+pub struct Interp {
+    pub name: String,
+    pub state: InterpState,
+    /// `mod_python.apache._dispatch`.
+    dispatch: Py<PyAny>,
+    /// `mod_python.apache._run_imports`.
+    run_imports: Py<PyAny>,
+    /// `_apache.mp_request`.
+    request_class: Py<PyAny>,
 }
 
-fn setup(py: Python<'_>, imports: &[(String, String)]) -> PyResult<()> {
+impl Interp {
+    /// A new request object for the request `id`; call holding the GIL in this interpreter.
+    pub fn new_request<'py>(&self, py: Python<'py>, id: usize) -> PyResult<Bound<'py, PyAny>> {
+        self.request_class.bind(py).call1((id, &self.name))
+    }
+}
+
+/// Every interpreter of this process, made once and never destroyed.
+static INTERPRETERS: RwLock<Vec<&'static Interp>> = RwLock::new(Vec::new());
+/// Held while a sub-interpreter is made, so that a name gets only one.
+static CREATING: Mutex<()> = Mutex::new(());
+static MAIN: OnceLock<&'static Interp> = OnceLock::new();
+
+fn find(name: &str) -> Option<&'static Interp> {
+    let all = INTERPRETERS.read().unwrap_or_else(|e| e.into_inner());
+    all.iter().copied().find(|i| i.name == name)
+}
+
+fn publish(interp: Interp) -> &'static Interp {
+    let interp: &'static Interp = Box::leak(Box::new(interp));
+    INTERPRETERS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(interp);
+    interp
+}
+
+/// The interpreter named `name`, made now if it does not exist yet; `None` (the error logged)
+/// when Python is not running or the interpreter could not be made.
+pub fn get(name: &str) -> Option<&'static Interp> {
+    if let Some(i) = find(name) {
+        return Some(i);
+    }
+    let main = MAIN.get().copied()?;
+    if name == MAIN_INTERPRETER {
+        return Some(main);
+    }
+    // Lock order: CREATING, then the GIL; no thread holding the GIL waits for CREATING.
+    let _creating = CREATING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(i) = find(name) {
+        return Some(i);
+    }
+    let made = gil::with_interp(main.state, |py| {
+        gil::new_interpreter(py, |py, state| {
+            setup(py, name, state).map_err(|e| describe(py, &e))
+        })
+    });
+    match made {
+        Some(Ok(interp)) => Some(publish(interp)),
+        Some(Err(e)) => {
+            log(
+                Level::Error,
+                &format!("mod_python: could not start interpreter {name:?}: {e}"),
+            );
+            None
+        }
+        None => {
+            log(
+                Level::Error,
+                &format!("mod_python: Python could not make interpreter {name:?}"),
+            );
+            None
+        }
+    }
+}
+
+/// A `PythonImport module[::function] interpreter`, with its server's `PythonPath`.
+pub struct Import {
+    pub module: String,
+    pub interpreter: String,
+    pub python_path: Option<String>,
+}
+
+/// Starts Python in this child, then runs the `PythonImport`s in the interpreters they name,
+/// in order. pyo3 releases the GIL after initializing, so threads of a threaded MPM can take
+/// turns.
+pub fn start(imports: &[Import]) {
+    Python::initialize();
+    let main = Python::attach(|py| {
+        let state = gil::current_interpreter(py);
+        setup(py, MAIN_INTERPRETER, state).map_err(|e| describe(py, &e))
+    });
+    match main {
+        Ok(interp) => {
+            let _ = MAIN.set(publish(interp));
+        }
+        Err(e) => {
+            log(
+                Level::Error,
+                &format!("mod_python: could not start Python: {e}"),
+            );
+            return;
+        }
+    }
+    for import in imports {
+        let Some(interp) = get(&import.interpreter) else {
+            continue;
+        };
+        gil::with_interp(interp.state, |py| {
+            let args = (&import.module, import.python_path.as_deref());
+            if let Err(e) = interp.run_imports.bind(py).call1(args) {
+                log_python_error(py, "PythonImport", &e);
+            }
+        });
+    }
+}
+
+fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     let sys = py.import("sys")?;
     // Libraries that read sys.argv expect it to exist, as under the C module.
     sys.setattr("argv", vec!["mod_python"])?;
-    let native = crate::objects::native_module(py)?;
+    let native = crate::native::module(py, name)?;
+    let code = CString::new(OBJECTS).expect("no NUL in apache_objects.py");
+    let globals = native.dict();
+    globals.set_item("__builtins__", py.import("builtins")?)?;
+    py.run(&code, Some(&globals), None)?;
     sys.getattr("modules")?
-        .set_item("mod_python._apache", native)?;
+        .set_item("mod_python._apache", &native)?;
     let code = CString::new(BOOTSTRAP).expect("no NUL in bootstrap.py");
     let boot = PyModule::from_code(
         py,
@@ -59,46 +174,48 @@ fn setup(py: Python<'_>, imports: &[(String, String)]) -> PyResult<()> {
         c"_mod_python_bootstrap",
     )?;
     let sources = PyDict::new(py);
-    for (name, source, is_package) in SOURCES {
-        sources.set_item(name, (source, is_package))?;
+    for (module, source, is_package) in SOURCES {
+        sources.set_item(module, (source, is_package))?;
     }
     boot.call_method1("install", (sources,))?;
     let apache = py.import("mod_python.apache")?;
-    let modules: Vec<&str> = imports.iter().map(|(m, _)| m.as_str()).collect();
-    apache.call_method1("_run_imports", (modules,))?;
-    let _ = APACHE.set(apache.unbind());
-    crate::gil::set_interpreter(py);
-    Ok(())
+    Ok(Interp {
+        name: name.to_string(),
+        state,
+        dispatch: apache.getattr("_dispatch")?.unbind(),
+        run_imports: apache.getattr("_run_imports")?.unbind(),
+        request_class: native.getattr("mp_request")?.unbind(),
+    })
 }
 
 /// The child is exiting: runs the `atexit` functions handlers registered, and flushes
-/// sys.stdout/sys.stderr. Python is deliberately not finalized: under threaded MPMs a worker
-/// thread the MPM gave up on may still be inside Python, and Py_FinalizeEx would then hang or
-/// crash the exiting child; the process ends right after this anyway.
+/// sys.stdout/sys.stderr, in every interpreter. Python is deliberately not finalized: under
+/// threaded MPMs a worker thread the MPM gave up on may still be inside Python, and
+/// Py_FinalizeEx would then hang or crash the exiting child; the process ends right after this.
 pub fn child_exit() {
-    if APACHE.get().is_none() {
-        return;
-    }
-    crate::gil::with_gil(|py| {
-        let run = || -> PyResult<()> {
-            py.import("atexit")?.call_method0("_run_exitfuncs")?;
-            let sys = py.import("sys")?;
-            for stream in ["stdout", "stderr"] {
-                if let Ok(s) = sys.getattr(stream) {
-                    if !s.is_none() {
-                        let _ = s.call_method0("flush");
+    let all: Vec<&'static Interp> = INTERPRETERS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    for interp in all {
+        gil::with_interp(interp.state, |py| {
+            let run = || -> PyResult<()> {
+                py.import("atexit")?.call_method0("_run_exitfuncs")?;
+                let sys = py.import("sys")?;
+                for stream in ["stdout", "stderr"] {
+                    if let Ok(s) = sys.getattr(stream) {
+                        if !s.is_none() {
+                            let _ = s.call_method0("flush");
+                        }
                     }
                 }
+                Ok(())
+            };
+            if let Err(e) = run() {
+                log_python_error(py, "at child exit", &e);
             }
-            Ok(())
-        };
-        if let Err(e) = run() {
-            log(
-                Level::Error,
-                &format!("mod_python: at child exit: {}", describe(py, &e)),
-            );
-        }
-    });
+        });
+    }
 }
 
 /// A Python exception with its traceback, as text for the error_log.
@@ -111,37 +228,53 @@ pub fn describe(py: Python<'_>, e: &PyErr) -> String {
     formatted.unwrap_or_else(|_| e.to_string())
 }
 
-/// Runs the handlers of `phase` for the lent request; returns the status for httpd.
-pub fn dispatch(phase: Phase, handlers: &[HandlerSpec], conf: &PhaseSettings) -> c_int {
-    let Some(apache) = APACHE.get() else {
-        log(
-            Level::Error,
-            "mod_python: Python is not running in this process (see earlier errors)",
-        );
-        return 500;
-    };
-    crate::gil::with_gil(|py| {
+pub fn log_python_error(py: Python<'_>, when: &str, e: &PyErr) {
+    log(
+        Level::Error,
+        &format!("mod_python: {when}: {}", describe(py, e)),
+    );
+}
+
+/// Runs the handlers of `phase` for the lent request in `interp`; returns the status for
+/// httpd. `last`: no Python phase of this request follows in this interpreter, so its
+/// request object can be retired in the same hold of the GIL.
+pub fn dispatch(
+    interp: &'static Interp,
+    phase: Phase,
+    handlers: &[HandlerSpec],
+    conf: &PhaseSettings,
+    last: bool,
+) -> c_int {
+    gil::with_interp(interp.state, |py| {
         let run = || -> PyResult<c_int> {
-            let req = crate::objects::request_object(py, phase, conf)?;
-            let list: Vec<(String, String, Option<String>)> = handlers
+            let req = crate::reqobj::object_for(py, interp)?;
+            let list: Vec<(&str, &str, Option<&str>)> = handlers
                 .iter()
-                .map(|h| (h.module.clone(), h.callable.clone(), h.directory.clone()))
+                .map(|h| {
+                    (
+                        h.module.as_str(),
+                        h.callable.as_str(),
+                        h.directory.as_deref(),
+                    )
+                })
                 .collect();
-            let result = apache.bind(py).call_method1(
-                "_dispatch",
-                (
-                    req,
-                    phase.directive(),
-                    list,
-                    conf.debug.unwrap_or(false),
-                    conf.autoreload.unwrap_or(true),
-                    conf.python_path.clone(),
-                ),
-            )?;
+            let result = interp.dispatch.bind(py).call1((
+                &req,
+                phase.directive(),
+                list,
+                conf.debug.unwrap_or(false),
+                conf.autoreload.unwrap_or(true),
+                conf.python_path.as_deref(),
+                &conf.options,
+                conf.config_items(),
+            ))?;
+            if last {
+                crate::reqobj::retire(py, &req, interp);
+            }
             result.extract()
         };
         run().unwrap_or_else(|e| {
-            log(Level::Error, &format!("mod_python: {}", describe(py, &e)));
+            log_python_error(py, phase.directive(), &e);
             500
         })
     })

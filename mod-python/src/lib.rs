@@ -7,7 +7,8 @@ mod config;
 mod directives;
 mod gil;
 mod interp;
-mod objects;
+mod native;
+mod reqobj;
 
 use apache::{HookResult, Pool, Request, Server, Status};
 use config::{DirConf, Phase, SrvConf};
@@ -50,13 +51,25 @@ fn banner(pconf: &Pool, _plog: &Pool, _s: &Server) -> HookResult {
 
 /// Python starts in each child, never in the parent: a parent that initialized Python would
 /// leak it across every restart, and forked children would inherit its threads' state.
-fn start_python(_p: &Pool, s: &Server) {
-    let imports = s
-        .module_config::<SrvConf>()
-        .map(|c| c.imports.clone())
-        .unwrap_or_default();
+/// `PythonImport`s of every server then run, each with its server's `PythonPath`.
+fn start_python(p: &Pool, s: &Server) {
+    let mut imports = Vec::new();
+    for server in s.iter() {
+        let path = server
+            .dir_config::<DirConf>()
+            .and_then(|c| c.python_path.clone());
+        if let Some(conf) = server.module_config::<SrvConf>() {
+            for (module, interpreter) in &conf.imports {
+                imports.push(interp::Import {
+                    module: module.clone(),
+                    interpreter: interpreter.clone(),
+                    python_path: path.clone(),
+                });
+            }
+        }
+    }
     interp::start(&imports);
-    _p.on_cleanup(interp::child_exit);
+    p.on_cleanup(interp::child_exit);
 }
 
 fn content_handler(r: &mut Request) -> HookResult {
@@ -96,17 +109,28 @@ fn run_phase_filtered(
     let Some(conf) = r.dir_config::<DirConf>() else {
         return Ok(Status::Declined);
     };
-    let filename = r.filename().map(str::to_string);
+    let filename = r.filename();
     let mut handlers: Vec<_> = conf
         .handlers_for(phase)
         .into_iter()
-        .filter(|h| keep(h) && h.applies_to(filename.as_deref()))
+        .filter(|h| keep(h) && h.applies_to(filename))
         .collect();
-    handlers.extend(objects::take_added(r.id(), phase));
-    if handlers.is_empty() {
+    handlers.extend(reqobj::take_added(r.id(), phase));
+    let Some(first) = handlers.first() else {
         return Ok(Status::Declined);
-    }
+    };
+    let is_dir = conf.interp_per_directory == Some(true)
+        && r.finfo().kind == Some(apache::response::FileKind::Directory);
+    let name = conf.interpreter_name(first, filename, is_dir, r.server().server_hostname());
+    // The content handler's phase is the request's last in Python unless log or cleanup
+    // handlers follow; then its request object is retired without taking the GIL again.
+    let last = phase == Phase::Handler
+        && !conf.has_handlers(Phase::Log)
+        && !conf.has_handlers(Phase::Cleanup);
     let settings = conf.phase_settings();
-    let code = r.lend(|| interp::dispatch(phase, &handlers, &settings));
+    let Some(interp) = interp::get(&name) else {
+        return Ok(Status::Http(500));
+    };
+    let code = r.lend(|| interp::dispatch(interp, phase, &handlers, &settings, last));
     Ok(Status::from_raw(code))
 }

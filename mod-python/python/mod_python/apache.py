@@ -142,12 +142,12 @@ def log_error(message, level=APLOG_ERR, server=None):
     _apache.log_error(str(message), int(level))
 
 
-main_server = _apache.main_server()
+main_server = _apache.mp_server(*_apache.main_server()) if _apache.main_server() else None
 """The server outside any virtual host (a server object, like req.server)."""
 
-interpreter = (main_server and main_server.server_hostname) or "main_interpreter"
-"""The name of the interpreter this code runs in: handlers all run in the main interpreter,
-named like mod_python names a server's interpreter, by the main server's host name."""
+interpreter = _apache.interpreter
+"""The name of the interpreter this code runs in: by default the virtual host's server name;
+"main_interpreter" for Python's main interpreter."""
 
 
 def server_root():
@@ -163,8 +163,11 @@ _module_mtimes = {}
 
 def _module_file_mtime(module):
     path = getattr(module, "__file__", None)
-    if path and os.path.exists(path):
-        return os.path.getmtime(path)
+    if path:
+        try:
+            return os.stat(path).st_mtime
+        except OSError:
+            pass
     return None
 
 
@@ -318,22 +321,30 @@ def _report(req, phase, debug):
     return HTTP_INTERNAL_SERVER_ERROR
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path):
+def _dispatch(req, phase, handlers, debug, autoreload, python_path, options, config):
     """Runs the handlers of a phase in order while they return OK; returns the last result.
 
     `handlers` holds (module, callable, directory) for each handler configured for the phase.
     """
+    req.phase = phase
+    req._options = options
+    req._config = config
     result = DECLINED
     try:
-        _set_python_path(python_path)
-        handlers = list(handlers)
+        if python_path:
+            _set_python_path(python_path)
         i = 0
-        while i < len(handlers):
+        while True:
+            if i == len(handlers):
+                # req.add_handler() for this same phase: those run after the ones configured.
+                handlers = handlers + _apache.req_take_added(req._h, phase)
+                if i == len(handlers):
+                    return result
             module_name, callable_name, directory = handlers[i]
             i += 1
-            req.hlist_current = (module_name, callable_name, directory)
-            path = [directory] if directory else None
-            module = import_module(module_name, autoreload=autoreload, path=path)
+            req.hlist_current = handlers[i - 1]
+            module = import_module(module_name, autoreload=autoreload,
+                                   path=[directory] if directory else None)
             obj = module
             for part in callable_name.split("."):
                 obj = getattr(obj, part, None)
@@ -346,29 +357,27 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path):
                 result = e.args[0] if e.args else OK
                 if result is None:
                     result = OK
-            if not isinstance(result, int):
+            if result.__class__ is not int and not isinstance(result, int):
                 raise TypeError("Handler '%s' returned invalid return code." % callable_name)
             if result != OK:
-                break
-            # req.add_handler() for this same phase: those run after the ones configured.
-            handlers.extend(req._take_added(phase))
-        return result
+                return result
     except Exception:
         return _report(req, phase, debug)
 
 
-def _run_imports(modules):
-    """PythonImport: imports each module (and calls module::function) in a starting child."""
-    for spec in modules:
-        module_name, _, func = spec.partition("::")
-        try:
-            module = import_module(module_name, autoreload=0)
-            if func:
-                getattr(module, func)()
-        except Exception:
-            text = traceback.format_exc()
-            for line in ("mod_python: PythonImport %s failed:\n%s" % (spec, text)).rstrip().split("\n"):
-                _apache.log_error(line, APLOG_ERR)
+def _run_imports(spec, python_path=None):
+    """PythonImport: imports the module (and calls module::function) in a starting child."""
+    module_name, _, func = spec.partition("::")
+    try:
+        if python_path:
+            _set_python_path(python_path)
+        module = import_module(module_name, autoreload=0)
+        if func:
+            getattr(module, func)()
+    except Exception:
+        text = traceback.format_exc()
+        for line in ("mod_python: PythonImport %s failed:\n%s" % (spec, text)).rstrip().split("\n"):
+            _apache.log_error(line, APLOG_ERR)
 
 
 def init(name=None):

@@ -1,0 +1,304 @@
+# The objects handlers are given: run by mod_python.so inside each interpreter's
+# mod_python._apache module, whose native functions (tab_*, req_*) these classes call. Being
+# Python classes, they belong to the interpreter that made them, as sub-interpreters require.
+
+HEADERS_IN, HEADERS_OUT, ERR_HEADERS_OUT, NOTES, SUBPROCESS_ENV = range(5)
+
+
+class mp_table(object):
+    """One of a request's tables (headers_in, headers_out, ...): keys are case-insensitive and
+    may repeat; a repeated key reads as a list of its values."""
+
+    __slots__ = ("_h", "_w")
+
+    def __init__(self, h, which):
+        self._h = h
+        self._w = which
+
+    def __getitem__(self, key):
+        return tab_get(self._h, self._w, key)
+
+    def __setitem__(self, key, value):
+        tab_put(self._h, self._w, key, value, False)
+
+    def add(self, key, value):
+        tab_put(self._h, self._w, key, value, True)
+
+    def __delitem__(self, key):
+        tab_del(self._h, self._w, key)
+
+    def __contains__(self, key):
+        return tab_has(self._h, self._w, key)
+
+    has_key = __contains__
+
+    def __len__(self):
+        return tab_len(self._h, self._w)
+
+    def get(self, key, default=None):
+        try:
+            return tab_get(self._h, self._w, key)
+        except KeyError:
+            return default
+
+    def setdefault(self, key, default=""):
+        try:
+            return tab_get(self._h, self._w, key)
+        except KeyError:
+            tab_put(self._h, self._w, key, default, False)
+            return default
+
+    def items(self):
+        return tab_items(self._h, self._w)
+
+    def keys(self):
+        return [k for k, _ in tab_items(self._h, self._w)]
+
+    def values(self):
+        return [v for _, v in tab_items(self._h, self._w)]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def update(self, other=(), **more):
+        pairs = other.items() if hasattr(other, "items") else other
+        for k, v in list(pairs) + list(more.items()):
+            self[k] = v
+
+    def copy(self):
+        return dict(self.items())
+
+    def clear(self):
+        tab_clear(self._h, self._w)
+
+    def __eq__(self, other):
+        return dict(self.items()) == dict(other.items() if hasattr(other, "items") else other)
+
+    def __repr__(self):
+        return repr(dict(self.items()))
+
+
+class mp_conn(object):
+    """The connection a request came on, as it was when asked."""
+
+    __slots__ = ("remote_ip", "remote_host", "local_ip", "local_addr", "remote_addr", "id",
+                 "keepalives", "aborted")
+
+    def __init__(self, remote_ip, remote_host, local_ip, local_addr, remote_addr, id,
+                 keepalives, aborted):
+        self.remote_ip = remote_ip
+        self.remote_host = remote_host
+        self.local_ip = local_ip
+        self.local_addr = local_addr
+        self.remote_addr = remote_addr
+        self.id = id
+        self.keepalives = keepalives
+        self.aborted = aborted
+
+    @property
+    def client_ip(self):
+        return self.remote_ip
+
+
+class mp_server(object):
+    """A (virtual) server."""
+
+    __slots__ = ("server_hostname", "server_admin", "port", "is_virtual", "defn_name",
+                 "defn_line_number")
+
+    def __init__(self, server_hostname, server_admin, port, is_virtual, defn_name,
+                 defn_line_number):
+        self.server_hostname = server_hostname
+        self.server_admin = server_admin
+        self.port = port
+        self.is_virtual = is_virtual
+        self.defn_name = defn_name
+        self.defn_line_number = defn_line_number
+
+
+def _reader(name):
+    return property(lambda self: req_get(self._h, name), doc="request_rec's %s" % name)
+
+
+def _field(name):
+    return property(lambda self: req_get(self._h, name),
+                    lambda self, value: req_set(self._h, name, value),
+                    doc="request_rec's %s (writable)" % name)
+
+
+def _table(which):
+    return property(lambda self: mp_table(self._h, which))
+
+
+class mp_request(object):
+    """The request being served (request_rec), passed to every handler. Handlers may add
+    attributes of their own: the same object serves all the phases of a request that run in
+    this interpreter."""
+
+    def __init__(self, h, interpreter):
+        self._h = h
+        self._rbuf = b""
+        self._cleanups = []
+        self._options = ()
+        self._config = ()
+        self.interpreter = interpreter
+        self.phase = None
+        self.extension = None
+        self.hlist = None
+
+    headers_in = _table(HEADERS_IN)
+    headers_out = _table(HEADERS_OUT)
+    err_headers_out = _table(ERR_HEADERS_OUT)
+    notes = _table(NOTES)
+    subprocess_env = _table(SUBPROCESS_ENV)
+
+    @property
+    def connection(self):
+        return mp_conn(*req_conn(self._h))
+
+    @property
+    def server(self):
+        return mp_server(*req_server(self._h))
+
+    # Writing.
+    def write(self, data, flush=1):
+        req_write(self._h, data, bool(flush))
+
+    def flush(self):
+        req_flush(self._h)
+
+    def sendfile(self, path, offset=0, len=-1):
+        return req_sendfile(self._h, path, offset, len)
+
+    def set_content_length(self, length):
+        req_call(self._h, "set_content_length", length)
+
+    # Reading the body. _rbuf holds what readline read ahead.
+    def read(self, len=-1):
+        buf = self._rbuf
+        if len is None or len < 0:
+            self._rbuf = b""
+            return buf + req_read(self._h, -1)
+        if buf:
+            if len <= buf.__len__():
+                self._rbuf = buf[len:]
+                return buf[:len]
+            self._rbuf = b""
+            return buf + req_read(self._h, len - buf.__len__())
+        return req_read(self._h, len)
+
+    def readline(self, len=-1):
+        limit = len if len is not None and len >= 0 else None
+        buf = self._rbuf
+        while True:
+            end = buf.find(b"\n")
+            if end >= 0 and (limit is None or end < limit):
+                self._rbuf = buf[end + 1:]
+                return buf[:end + 1]
+            if limit is not None and buf.__len__() >= limit:
+                self._rbuf = buf[limit:]
+                return buf[:limit]
+            more = req_read(self._h, 8192 if limit is None else min(8192, limit - buf.__len__()))
+            if not more:
+                self._rbuf = b""
+                return buf
+            buf += more
+
+    def readlines(self, sizehint=-1):
+        lines = []
+        total = 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += line.__len__()
+            if sizehint is not None and 0 <= sizehint <= total:
+                return lines
+
+    def discard_request_body(self):
+        return req_call(self._h, "discard_request_body")
+
+    # Configuration.
+    def get_options(self):
+        return dict(self._options)
+
+    def get_config(self):
+        return dict(self._config)
+
+    # Handlers and the request's life.
+    def add_handler(self, htype, handler, dir=None):
+        req_add_handler(self._h, htype, handler, dir)
+
+    def register_cleanup(self, callable, data=None):
+        if not self._h:
+            raise RuntimeError("the request this object belongs to is no longer being served")
+        self._cleanups.append((callable, data))
+
+    def log_error(self, message, level=3):
+        log_error(str(message), int(level))
+
+    def internal_redirect(self, uri):
+        req_internal_redirect(self._h, uri)
+
+    # Authentication, URLs and CGI variables.
+    def get_basic_auth_pw(self):
+        return req_call(self._h, "get_basic_auth_pw")
+
+    def auth_name(self):
+        return req_call(self._h, "auth_name")
+
+    def auth_type(self):
+        return req_call(self._h, "auth_type")
+
+    def document_root(self):
+        return req_call(self._h, "document_root")
+
+    def construct_url(self, uri):
+        return req_call(self._h, "construct_url", uri)
+
+    def get_remote_host(self, type=0, str_is_ip=None):
+        return req_call(self._h, "get_remote_host")
+
+    def is_initial_req(self):
+        return req_call(self._h, "is_initial_req")
+
+    def add_common_vars(self):
+        req_call(self._h, "add_common_vars")
+
+    def add_cgi_vars(self):
+        req_call(self._h, "add_cgi_vars")
+
+    # Called by mod_python.so.
+    def _retire(self):
+        """At the end of the request's last Python phase: detach now unless cleanups wait
+        for the request's end. True when detached."""
+        if self._cleanups:
+            return False
+        self._h = 0
+        return True
+
+    def _finish(self):
+        """The request has ended: detach, then run the registered cleanups."""
+        self._h = 0
+        cleanups, self._cleanups = self._cleanups, []
+        for callable, data in cleanups:
+            try:
+                if data is None:
+                    callable()
+                else:
+                    callable(data)
+            except Exception:
+                import traceback
+                log_error("mod_python: request cleanup failed: " + traceback.format_exc(), 3)
+
+
+for _name in ("method", "uri", "unparsed_uri", "args", "path_info", "canonical_filename",
+              "hostname", "protocol", "the_request", "status_line", "content_encoding",
+              "ap_auth_type", "useragent_ip", "range", "method_number", "header_only",
+              "proto_num", "remaining", "read_length", "request_time", "mtime",
+              "content_languages"):
+    setattr(mp_request, _name, _reader(_name))
+for _name in ("status", "content_type", "filename", "user", "handler"):
+    setattr(mp_request, _name, _field(_name))
+del _name

@@ -1,0 +1,469 @@
+//! `mod_python._apache`: the native functions the Python objects are built on.
+//!
+//! The objects handlers see (`mp_request`, `mp_table`, `mp_conn`, `mp_server`) are Python
+//! classes (`python/apache_objects.py`), made anew in each interpreter, over these plain
+//! functions. pyo3's `#[pyclass]` types are process-wide statics, unsound to share between
+//! interpreters; plain functions hold nothing of any interpreter.
+//!
+//! A request is named by a handle, its identity (`Request::id`), and reached through
+//! [`Request::with_lent`]: only while one of its hooks runs on this thread. A handle of 0 is a
+//! request object whose request ended. The GIL is released around reads and writes that may
+//! block on the client.
+
+use crate::config::{parse_handlers, Phase};
+use apache::logging::{log, Level};
+use apache::Request;
+use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyAttributeError, PyIOError, PyKeyError, PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+
+pub fn stale() -> PyErr {
+    PyRuntimeError::new_err("the request this object belongs to is no longer being served")
+}
+
+/// Runs `f` on the request `h` if it is the one lent to this thread.
+pub fn with<R>(h: usize, f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResult<R> {
+    if h == 0 {
+        return Err(stale());
+    }
+    Request::with_lent(|r| if r.id() == h { f(r) } else { Err(stale()) })
+        .unwrap_or_else(|_| Err(stale()))
+}
+
+fn io_error(e: impl std::fmt::Display) -> PyErr {
+    PyIOError::new_err(e.to_string())
+}
+
+fn level(n: i32) -> Level {
+    match n {
+        i32::MIN..=0 => Level::Emerg,
+        1 => Level::Alert,
+        2 => Level::Crit,
+        3 => Level::Error,
+        4 => Level::Warning,
+        5 => Level::Notice,
+        6 => Level::Info,
+        7 => Level::Debug,
+        _ => Level::Trace1,
+    }
+}
+
+/// `_apache.log_error(message, level)`: against the request being served, if any.
+#[pyfunction]
+#[pyo3(signature = (message, level = 3))]
+fn log_error(message: &str, level: i32) {
+    log(self::level(level), message);
+}
+
+#[pyfunction]
+fn server_root() -> Option<&'static str> {
+    apache::server::server_root()
+}
+
+#[pyfunction]
+fn mpm_query(code: i32) -> Option<i32> {
+    apache::server::mpm_query(code)
+}
+
+/// A server's attributes, in the order `mp_server` takes them.
+type ServerFields = (
+    Option<String>,
+    Option<String>,
+    u16,
+    bool,
+    Option<String>,
+    u32,
+);
+
+fn server_fields(s: &apache::Server) -> ServerFields {
+    (
+        s.server_hostname().map(str::to_string),
+        s.server_admin().map(str::to_string),
+        s.port(),
+        s.is_virtual(),
+        s.defn_name().map(str::to_string),
+        s.defn_line_number(),
+    )
+}
+
+/// The server outside any virtual host.
+#[pyfunction]
+fn main_server() -> Option<ServerFields> {
+    apache::Server::main().map(server_fields)
+}
+
+/// Which of the request's tables a table object shows.
+fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
+    Ok(match which {
+        0 => r.headers_in_mut(),
+        1 => r.headers_out(),
+        2 => r.err_headers_out(),
+        3 => r.notes(),
+        4 => r.subprocess_env(),
+        _ => return Err(PyValueError::new_err("no such table")),
+    })
+}
+
+fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    match v.cast::<PyString>() {
+        Ok(s) => Ok(s.to_str()?.to_string()),
+        Err(_) => Ok(v.str()?.to_str()?.to_string()),
+    }
+}
+
+/// `table[key]`: the value, or a list of them when the key repeats.
+#[pyfunction]
+fn tab_get(py: Python<'_>, h: usize, which: u8, key: &str) -> PyResult<Py<PyAny>> {
+    with(h, |r| {
+        let t = table(r, which)?;
+        let mut values = t.get_all(key);
+        match values.len() {
+            0 => Err(PyKeyError::new_err(key.to_string())),
+            1 => Ok(PyString::new(py, values.remove(0)).into_any().unbind()),
+            _ => Ok(PyList::new(py, values)?.into_any().unbind()),
+        }
+    })
+}
+
+/// Sets (`add` false: replacing every value) or adds a value.
+#[pyfunction]
+fn tab_put(h: usize, which: u8, key: &str, value: &Bound<'_, PyAny>, add: bool) -> PyResult<()> {
+    let v = text(value)?;
+    with(h, |r| {
+        let t = table(r, which)?;
+        if add {
+            t.add(key, &v);
+        } else {
+            t.set(key, &v);
+        }
+        Ok(())
+    })
+}
+
+#[pyfunction]
+fn tab_del(h: usize, which: u8, key: &str) -> PyResult<()> {
+    with(h, |r| {
+        let t = table(r, which)?;
+        if !t.contains(key) {
+            return Err(PyKeyError::new_err(key.to_string()));
+        }
+        t.unset(key);
+        Ok(())
+    })
+}
+
+#[pyfunction]
+fn tab_has(h: usize, which: u8, key: &str) -> PyResult<bool> {
+    with(h, |r| Ok(table(r, which)?.contains(key)))
+}
+
+#[pyfunction]
+fn tab_len(h: usize, which: u8) -> PyResult<usize> {
+    with(h, |r| Ok(table(r, which)?.len()))
+}
+
+#[pyfunction]
+fn tab_items(h: usize, which: u8) -> PyResult<Vec<(String, String)>> {
+    with(h, |r| {
+        Ok(table(r, which)?
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    })
+}
+
+#[pyfunction]
+fn tab_clear(h: usize, which: u8) -> PyResult<()> {
+    with(h, |r| {
+        table(r, which)?.clear();
+        Ok(())
+    })
+}
+
+fn opt_str(py: Python<'_>, s: Option<&str>) -> Py<PyAny> {
+    match s {
+        Some(s) => PyString::new(py, s).into_any().unbind(),
+        None => py.None(),
+    }
+}
+
+/// `req.<name>` for the attributes that read the request_rec.
+#[pyfunction]
+fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
+    with(h, |r| {
+        let s = |v: Option<&str>| Ok(opt_str(py, v));
+        let int = |v: i64| Ok(v.into_pyobject(py)?.into_any().unbind());
+        let time = |v: i64| Ok((v as f64 / 1e6).into_pyobject(py)?.into_any().unbind());
+        match name {
+            "method" => s(r.method()),
+            "uri" => s(r.uri()),
+            "unparsed_uri" => s(r.unparsed_uri()),
+            "args" => s(r.args()),
+            "path_info" => s(r.path_info()),
+            "filename" => s(r.filename()),
+            "canonical_filename" => s(r.canonical_filename()),
+            "hostname" => s(r.hostname()),
+            "protocol" => s(r.protocol()),
+            "the_request" => s(r.the_request()),
+            "status_line" => s(r.status_line()),
+            "content_type" => s(r.content_type()),
+            "content_encoding" => s(r.content_encoding()),
+            "handler" => s(r.handler()),
+            "user" => s(r.user()),
+            "ap_auth_type" => s(r.ap_auth_type()),
+            "useragent_ip" => s(r.useragent_ip()),
+            "range" => s(r.range()),
+            "status" => int(r.status().into()),
+            "method_number" => int(r.method_number().into()),
+            "header_only" => int(r.header_only().into()),
+            "proto_num" => int(r.proto_num().into()),
+            "remaining" => int(r.remaining()),
+            "read_length" => int(r.read_length()),
+            "request_time" => time(r.request_time()),
+            "mtime" => time(r.mtime()),
+            "content_languages" => Ok(PyTuple::new(py, r.content_languages())?.into_any().unbind()),
+            _ => Err(PyAttributeError::new_err(name.to_string())),
+        }
+    })
+}
+
+/// `req.<name> = value` for the writable request_rec attributes.
+#[pyfunction]
+fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if name == "status" {
+        let v: i64 = value.extract()?;
+        let code = u16::try_from(v).ok().filter(|c| (100..1000).contains(c));
+        let code =
+            code.ok_or_else(|| PyValueError::new_err(format!("{v} is not an HTTP status")))?;
+        return with(h, |r| {
+            r.set_status(code);
+            Ok(())
+        });
+    }
+    let v = value
+        .cast::<PyString>()
+        .map_err(|_| PyTypeError::new_err(format!("{name} must be a string")))?
+        .to_str()?
+        .to_string();
+    with(h, |r| {
+        match name {
+            "content_type" => r.set_content_type(&v),
+            "filename" => r.set_filename(&v),
+            "user" => r.set_user(&v),
+            "handler" => r.set_handler(&v),
+            _ => return Err(PyAttributeError::new_err(format!("{name} is read-only"))),
+        }
+        Ok(())
+    })
+}
+
+fn as_bytes<'a>(data: &'a Bound<'_, PyAny>, owned: &'a mut Vec<u8>) -> PyResult<&'a [u8]> {
+    if let Ok(s) = data.cast::<PyString>() {
+        Ok(s.to_str()?.as_bytes())
+    } else if let Ok(b) = data.cast::<PyBytes>() {
+        Ok(b.as_bytes())
+    } else if let Ok(v) = data.extract::<Vec<u8>>() {
+        *owned = v;
+        Ok(owned)
+    } else {
+        Err(PyTypeError::new_err("write() takes str or bytes"))
+    }
+}
+
+/// Sends body bytes (`str` as UTF-8), flushing them to the client when `flush`; without the
+/// GIL while httpd writes.
+#[pyfunction]
+fn req_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>, flush: bool) -> PyResult<()> {
+    let mut owned = Vec::new();
+    let bytes = as_bytes(data, &mut owned)?;
+    py.detach(|| {
+        with(h, |r| {
+            r.write_bytes(bytes).map_err(io_error)?;
+            if flush {
+                r.flush_output().map_err(io_error)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+#[pyfunction]
+fn req_flush(py: Python<'_>, h: usize) -> PyResult<()> {
+    py.detach(|| with(h, |r| r.flush_output().map_err(io_error)))
+}
+
+/// Reads `n` bytes of the body (fewer only at its end), or all of it when `n` < 0; without
+/// the GIL while waiting for the client.
+#[pyfunction]
+fn req_read<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyBytes>> {
+    let want = usize::try_from(n).unwrap_or(usize::MAX);
+    let buf = py.detach(|| {
+        with(h, |r| {
+            let mut buf = Vec::with_capacity(want.min(65536));
+            let mut chunk = vec![0u8; want.clamp(1, 65536)];
+            while buf.len() < want {
+                let room = (want - buf.len()).min(chunk.len());
+                let got = r.read_body_part(&mut chunk[..room]).map_err(io_error)?;
+                if got == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..got]);
+            }
+            Ok(buf)
+        })
+    })?;
+    Ok(PyBytes::new(py, &buf))
+}
+
+/// The request's connection, in the order `mp_conn` takes its attributes.
+#[pyfunction]
+fn req_conn(py: Python<'_>, h: usize) -> PyResult<Py<PyAny>> {
+    with(h, |r| {
+        let c = r.connection();
+        let ip = c.client_ip().unwrap_or("");
+        let local = c.local_ip().unwrap_or("");
+        let fields = (
+            ip,
+            c.remote_host(),
+            local,
+            (local, c.local_port()),
+            (ip, c.client_port()),
+            c.id(),
+            c.keepalives(),
+            c.aborted(),
+        );
+        Ok(fields.into_pyobject(py)?.into_any().unbind())
+    })
+}
+
+#[pyfunction]
+fn req_server(h: usize) -> PyResult<ServerFields> {
+    with(h, |r| Ok(server_fields(r.server())))
+}
+
+/// The request methods that need nothing but the request: `req_call(h, name, *args)`.
+#[pyfunction]
+#[pyo3(signature = (h, name, *args))]
+fn req_call(
+    py: Python<'_>,
+    h: usize,
+    name: &str,
+    args: &Bound<'_, PyTuple>,
+) -> PyResult<Py<PyAny>> {
+    let arg = |i: usize| -> PyResult<Bound<'_, PyAny>> { args.get_item(i) };
+    with(h, |r| match name {
+        "set_content_length" => {
+            r.set_content_length(arg(0)?.extract()?);
+            Ok(py.None())
+        }
+        "is_initial_req" => Ok(r
+            .is_initial_req()
+            .into_pyobject(py)?
+            .to_owned()
+            .into_any()
+            .unbind()),
+        "discard_request_body" => {
+            let code = r.discard_request_body().into_raw();
+            Ok(code.into_pyobject(py)?.into_any().unbind())
+        }
+        "get_basic_auth_pw" => Ok(opt_str(py, r.get_basic_auth_pw().ok())),
+        "auth_name" => Ok(opt_str(py, r.auth_name())),
+        "auth_type" => Ok(opt_str(py, r.auth_type())),
+        "document_root" => Ok(opt_str(py, r.document_root())),
+        "construct_url" => {
+            let uri: String = arg(0)?.extract()?;
+            Ok(PyString::new(py, &r.construct_url(&uri))
+                .into_any()
+                .unbind())
+        }
+        "get_remote_host" => Ok(opt_str(py, r.get_remote_host())),
+        "add_common_vars" => {
+            r.add_common_vars();
+            Ok(py.None())
+        }
+        "add_cgi_vars" => {
+            r.add_cgi_vars();
+            Ok(py.None())
+        }
+        _ => Err(PyAttributeError::new_err(format!(
+            "no request method {name}"
+        ))),
+    })
+}
+
+/// Sends (part of) a file without copying it through Python; returns the bytes sent.
+#[pyfunction]
+fn req_sendfile(py: Python<'_>, h: usize, path: &str, offset: u64, len: i64) -> PyResult<u64> {
+    let len = u64::try_from(len).ok();
+    py.detach(|| with(h, |r| r.sendfile(path, offset, len).map_err(io_error)))
+}
+
+/// Serves `uri` instead, through every phase. Without the GIL: the new request may well run
+/// Python handlers on this same thread.
+#[pyfunction]
+fn req_internal_redirect(py: Python<'_>, h: usize, uri: &str) -> PyResult<()> {
+    py.detach(|| {
+        with(h, |r| {
+            r.internal_redirect(uri);
+            Ok(())
+        })
+    })
+}
+
+/// `req.add_handler(htype, handler[, dir])`: one more handler for a phase of this request.
+#[pyfunction]
+#[pyo3(signature = (h, htype, handler, dir = None))]
+fn req_add_handler(h: usize, htype: &str, handler: &str, dir: Option<&str>) -> PyResult<()> {
+    let id = with(h, |r| Ok(r.id()))?;
+    let phase = Phase::ALL
+        .into_iter()
+        .find(|p| p.directive() == htype)
+        .ok_or_else(|| PyValueError::new_err(format!("no handler phase named {htype:?}")))?;
+    let specs = parse_handlers(phase, handler, dir).map_err(PyValueError::new_err)?;
+    crate::reqobj::add_handlers(id, phase, specs);
+    Ok(())
+}
+
+/// The handlers added to `phase` (a directive name) since the dispatcher last asked.
+#[pyfunction]
+fn req_take_added(h: usize, phase: &str) -> Vec<(String, String, Option<String>)> {
+    let Some(phase) = Phase::ALL.into_iter().find(|p| p.directive() == phase) else {
+        return Vec::new();
+    };
+    crate::reqobj::take_added(h, phase)
+        .into_iter()
+        .map(|hs| (hs.module, hs.callable, hs.directory))
+        .collect()
+}
+
+/// The `mod_python._apache` module for the interpreter `name`.
+pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>> {
+    let m = PyModule::new(py, "_apache")?;
+    m.add("crate_version", env!("CARGO_PKG_VERSION"))?;
+    m.add("interpreter", name)?;
+    m.add_function(wrap_pyfunction!(log_error, &m)?)?;
+    m.add_function(wrap_pyfunction!(server_root, &m)?)?;
+    m.add_function(wrap_pyfunction!(mpm_query, &m)?)?;
+    m.add_function(wrap_pyfunction!(main_server, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_get, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_put, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_del, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_has, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_len, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_items, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_clear, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_get, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_set, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_write, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_flush, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_read, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_conn, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_server, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_call, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_sendfile, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_internal_redirect, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_add_handler, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_take_added, &m)?)?;
+    Ok(m)
+}
