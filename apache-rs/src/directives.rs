@@ -184,6 +184,35 @@ impl Request {
     }
 }
 
+impl Request {
+    /// The handler `SetHandler` names in the configuration that applies to the request so
+    /// far (core's per-directory setting), before httpd makes it `handler()` in the type
+    /// checker phase; `None` when no `SetHandler` applies. (`SetHandler` takes an expression
+    /// since httpd 2.4.19; it is evaluated for this request.)
+    pub fn configured_handler(&self) -> Option<&str> {
+        // SAFETY: core's per-directory configuration is present in every vector and lives in a
+        // configuration pool, longer than the request.
+        let core = unsafe {
+            ffi::ap_get_core_module_config(self.raw().per_dir_config) as *const ffi::core_dir_config
+        };
+        if core.is_null() {
+            return None;
+        }
+        // SAFETY: as above.
+        let (plain, expr) = unsafe { ((*core).handler, (*core).expr_handler) };
+        if !plain.is_null() || expr.is_null() {
+            // SAFETY: a configuration string or NULL.
+            return unsafe { cstr::to_str(plain) };
+        }
+        let mut err: *const std::os::raw::c_char = std::ptr::null();
+        // SAFETY: a parsed string expression evaluated against this request; the result is
+        // allocated in the request pool.
+        let value = unsafe { ffi::ap_expr_str_exec(self.as_ptr(), expr, &mut err) };
+        // SAFETY: NULL or a request-pool string.
+        unsafe { cstr::to_str(value) }
+    }
+}
+
 impl Server {
     /// This module's configuration for this (virtual) server; `None` when `T` is not the
     /// `server_config` type given to [`crate::module!`].
@@ -268,6 +297,37 @@ impl Cmd {
     pub fn path(&self) -> Option<&str> {
         // SAFETY: configuration string or NULL.
         unsafe { cstr::to_str(self.raw().path) }
+    }
+
+    /// The section the directive is in, as written without its `<`: `Location`,
+    /// `LocationMatch`, `Directory`, `Files`, `VirtualHost`, `IfModule`, ...; `None` at the top
+    /// level of the file (or in `.htaccess`).
+    pub fn section(&self) -> Option<&str> {
+        let d = self.raw().directive;
+        if d.is_null() {
+            return None;
+        }
+        // Conditional containers only decide whether their content is read: look past them.
+        const CONDITIONS: [&str; 6] = [
+            "IfModule",
+            "IfDefine",
+            "IfVersion",
+            "IfFile",
+            "IfDirective",
+            "IfSection",
+        ];
+        // SAFETY: the directive tree lives for the configuration read; parents end in NULL.
+        let mut parent = unsafe { (*d).parent };
+        while !parent.is_null() {
+            // SAFETY: as above.
+            let name = unsafe { cstr::to_str((*parent).directive) }?.trim_start_matches('<');
+            if !CONDITIONS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                return Some(name);
+            }
+            // SAFETY: as above.
+            parent = unsafe { (*parent).parent };
+        }
+        None
     }
 
     /// The file and line the directive is on.

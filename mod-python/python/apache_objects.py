@@ -9,53 +9,55 @@ class mp_table(object):
     """One of a request's tables (headers_in, headers_out, ...): keys are case-insensitive and
     may repeat; a repeated key reads as a list of its values."""
 
-    __slots__ = ("_h", "_w")
+    # The request object, not its handle: a table kept past its request must stop working
+    # when the request object does.
+    __slots__ = ("_r", "_w")
 
-    def __init__(self, h, which):
-        self._h = h
+    def __init__(self, req, which):
+        self._r = req
         self._w = which
 
     def __getitem__(self, key):
-        return tab_get(self._h, self._w, key)
+        return tab_get(self._r._h, self._w, key)
 
     def __setitem__(self, key, value):
-        tab_put(self._h, self._w, key, value, False)
+        tab_put(self._r._h, self._w, key, value, False)
 
     def add(self, key, value):
-        tab_put(self._h, self._w, key, value, True)
+        tab_put(self._r._h, self._w, key, value, True)
 
     def __delitem__(self, key):
-        tab_del(self._h, self._w, key)
+        tab_del(self._r._h, self._w, key)
 
     def __contains__(self, key):
-        return tab_has(self._h, self._w, key)
+        return tab_has(self._r._h, self._w, key)
 
     has_key = __contains__
 
     def __len__(self):
-        return tab_len(self._h, self._w)
+        return tab_len(self._r._h, self._w)
 
     def get(self, key, default=None):
         try:
-            return tab_get(self._h, self._w, key)
+            return tab_get(self._r._h, self._w, key)
         except KeyError:
             return default
 
     def setdefault(self, key, default=""):
         try:
-            return tab_get(self._h, self._w, key)
+            return tab_get(self._r._h, self._w, key)
         except KeyError:
-            tab_put(self._h, self._w, key, default, False)
+            tab_put(self._r._h, self._w, key, default, False)
             return default
 
     def items(self):
-        return tab_items(self._h, self._w)
+        return tab_items(self._r._h, self._w)
 
     def keys(self):
-        return [k for k, _ in tab_items(self._h, self._w)]
+        return [k for k, _ in tab_items(self._r._h, self._w)]
 
     def values(self):
-        return [v for _, v in tab_items(self._h, self._w)]
+        return [v for _, v in tab_items(self._r._h, self._w)]
 
     def __iter__(self):
         return iter(self.keys())
@@ -69,7 +71,7 @@ class mp_table(object):
         return dict(self.items())
 
     def clear(self):
-        tab_clear(self._h, self._w)
+        tab_clear(self._r._h, self._w)
 
     def __eq__(self, other):
         return dict(self.items()) == dict(other.items() if hasattr(other, "items") else other)
@@ -127,7 +129,7 @@ def _field(name):
 
 
 def _table(which):
-    return property(lambda self: mp_table(self._h, which))
+    return property(lambda self: mp_table(self, which))
 
 
 class mp_request(object):

@@ -73,6 +73,8 @@ pub struct HandlerSpec {
     pub directory: Option<String>,
     /// `| .ext ...`: only for files with these extensions.
     pub extensions: Vec<String>,
+    /// Configured inside `<Location>` or `<LocationMatch>`.
+    pub in_location: bool,
 }
 
 impl HandlerSpec {
@@ -114,6 +116,7 @@ pub fn parse_handlers(
             callable,
             directory: directory.map(str::to_string),
             extensions: exts.clone(),
+            in_location: false,
         });
     }
     if out.is_empty() {
@@ -242,6 +245,16 @@ impl DirConf {
             interpreter: self.interpreter.clone(),
             options: self.effective_options(),
         }
+    }
+
+    /// Whether the content handlers come from a `<Location>`: such a URL is served by Python
+    /// alone, and (as with mod_python 3.5) is not mapped to a file, which saves httpd a walk of
+    /// the file system on every request.
+    pub fn handler_in_location(&self) -> bool {
+        self.handlers
+            .get(&Phase::Handler)
+            .and_then(|l| l.first())
+            .is_some_and(|h| h.in_location)
     }
 
     /// Whether any handler is configured for `phase`.

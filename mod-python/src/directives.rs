@@ -12,7 +12,13 @@ fn set_handlers<const P: usize>(
     let phase = Phase::ALL[P];
     // Only a real directory goes on sys.path (not a <Location> URL).
     let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
-    let specs = parse_handlers(phase, args, directory)?;
+    let mut specs = parse_handlers(phase, args, directory)?;
+    let in_location = cmd.section().is_some_and(|s| {
+        s.eq_ignore_ascii_case("Location") || s.eq_ignore_ascii_case("LocationMatch")
+    });
+    for spec in &mut specs {
+        spec.in_location = in_location;
+    }
     // Several directives of one phase in one section stack up, in order.
     conf.handlers.entry(phase).or_default().extend(specs);
     Ok(())

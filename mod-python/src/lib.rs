@@ -21,7 +21,8 @@ pub const VERSION: &str = concat!("3.5.0+rs.", env!("CARGO_PKG_VERSION"));
 apache::hook!(post_config, banner);
 apache::hook!(child_init, start_python);
 apache::hook!(post_read_request, post_read_request);
-apache::hook!(translate_name, |r: &mut Request| run_phase(r, Phase::Trans));
+apache::hook!(translate_name, translate_name);
+apache::hook!(map_to_storage, map_to_storage);
 apache::hook!(header_parser, header_parser);
 apache::hook!(access_checker, |r: &mut Request| run_phase(
     r,
@@ -70,6 +71,44 @@ fn start_python(p: &Pool, s: &Server) {
     }
     interp::start(&imports);
     p.on_cleanup(interp::child_exit);
+}
+
+/// Whether Python alone serves this URL: `SetHandler mod_python` (or `python-program`) with
+/// the content handlers configured in a `<Location>`.
+fn python_location(r: &Request) -> bool {
+    r.dir_config::<DirConf>()
+        .is_some_and(DirConf::handler_in_location)
+        && matches!(
+            r.configured_handler(),
+            Some("mod_python") | Some("python-program")
+        )
+}
+
+thread_local! {
+    /// The request translate_name left without a file name because Python alone serves it:
+    /// map_to_storage, which runs next on the same thread, no longer sees the `<Location>`
+    /// configuration (httpd resets it to the server's before that phase).
+    static UNMAPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// PythonTransHandler; then, for a URL Python alone serves, no file name: the URL is not
+/// mapped to the file system (`req.filename` is None), as with mod_python 3.5.
+fn translate_name(r: &mut Request) -> HookResult {
+    match run_phase(r, Phase::Trans)? {
+        Status::Declined if python_location(r) => {
+            UNMAPPED.with(|u| u.set(r.id()));
+            Ok(Status::Ok)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Nothing to find on disk for a URL Python alone serves: spares httpd's directory walk.
+fn map_to_storage(r: &mut Request) -> HookResult {
+    if UNMAPPED.with(|u| u.replace(0)) == r.id() && r.filename().is_none() {
+        return Ok(Status::Ok);
+    }
+    Ok(Status::Declined)
 }
 
 fn content_handler(r: &mut Request) -> HookResult {

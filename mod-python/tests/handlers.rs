@@ -105,6 +105,10 @@ def stale(req):
     req.write('kept')
     return apache.OK
 
+def filename(req):
+    req.write('filename=%r path_info=%r' % (req.filename, req.path_info))
+    return apache.OK
+
 def use_stale(req):
     try:
         kept.uri
@@ -136,6 +140,7 @@ fn conf(debug: bool) -> String {
         ("/status", "handlers::status"),
         ("/stale", "handlers::stale"),
         ("/use_stale", "handlers::use_stale"),
+        ("/filename", "handlers::filename"),
     ] {
         c += &format!("<Location {loc}>\n    SetHandler mod_python\n    PythonHandler {handler}\n</Location>\n");
     }
@@ -253,6 +258,41 @@ fn request_attributes_headers_and_status() {
     assert_eq!(r.header("X-Err"), Some("yes"));
     let s = httpd.get("/status");
     assert_eq!((s.status, s.text().as_str()), (201, "created"));
+}
+
+#[test]
+fn a_location_served_by_python_is_not_mapped_to_a_file() {
+    let httpd = Httpd::builder()
+        .module("python_module", harness::cdylib("mod_python"))
+        .system_module("authn_core_module", "mod_authn_core.so")
+        .system_module("authz_user_module", "mod_authz_user.so")
+        .file("py/handlers.py", HANDLERS)
+        .file("htdocs/app/page.txt", "a file")
+        .config(&format!(
+            "{}<Directory \"@ROOT@/htdocs/app\">\n    SetHandler mod_python\n    PythonHandler handlers::filename\n</Directory>\n\
+             <Location /plain>\n    PythonHandler handlers::filename\n</Location>\n",
+            conf(false)
+        ))
+        .file("htdocs/plain/file.txt", "static")
+        .start();
+    // As with mod_python 3.5: SetHandler mod_python in a <Location> means no file name.
+    assert_eq!(
+        httpd.get("/filename/more").text(),
+        "filename=None path_info=None"
+    );
+    // In a <Directory>, the file the URL maps to.
+    let root = httpd.root().display().to_string();
+    assert_eq!(
+        httpd.get("/app/page.txt/extra").text(),
+        format!("filename='{root}/htdocs/app/page.txt' path_info='/extra'")
+    );
+    // A PythonHandler in a <Location> without SetHandler mod_python leaves static files alone.
+    assert_eq!(httpd.get("/plain/file.txt").text(), "static");
+    assert!(
+        !httpd.error_log().contains("Module bug"),
+        "{}",
+        httpd.error_log()
+    );
 }
 
 #[test]

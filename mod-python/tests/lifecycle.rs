@@ -127,7 +127,7 @@ fn conf() -> String {
     c += "<Location /added>\n    SetHandler mod_python\n    PythonFixupHandler handlers::add_more\n</Location>\n";
     c += "<Location /cleanup>\n    PythonCleanupHandler handlers\n</Location>\n";
     c += "<Location /absolute>\n    PythonOption path @ROOT@/abs/absmod.py\n</Location>\n";
-    c += "<Location /basic>\n    AuthType Basic\n    AuthName realm1\n</Location>\n";
+    c += "<Location /basic>\n    AuthType Basic\n    AuthName realm1\n    Require all granted\n</Location>\n";
     // A .py file under htdocs is served by the handler module next to it: the directory goes
     // on sys.path.
     c += "<Directory @ROOT@/htdocs/app>\n    AddHandler mod_python .py\n    PythonHandler pages\n</Directory>\n";
