@@ -38,6 +38,7 @@ pub use log;
 
 pub mod body;
 pub mod bucket;
+pub mod conn_io;
 pub mod connection;
 mod cstr;
 pub mod directives;
