@@ -54,6 +54,7 @@ pub mod provider;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod ssl;
 pub mod status;
 pub mod table;
 

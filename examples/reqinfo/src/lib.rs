@@ -1,12 +1,45 @@
 //! `mod_reqinfo`: the Request API of apache-rs, one endpoint each, under `SetHandler reqinfo`:
-//! `/ri/info`, `/ri/send`, `/ri/sub`, `/ri/redirect`, `/ri/auth`, `/ri/cgi`, `/ri/echo`.
+//! `/ri/info`, `/ri/send`, `/ri/sub`, `/ri/redirect`, `/ri/auth`, `/ri/cgi`, `/ri/echo`,
+//! `/ri/allow` (the `Allow` header of OPTIONS and 405 answers), `/ri/fields` (setting request
+//! fields), `/ri/headers` (response metadata: encoding, languages, no-cache),
+//! `/ri/length`, `/ri/chunked` (what httpd counted), `/ri/ssl` (mod_ssl's view).
 //! `SetHandler reqinfo-file` serves the mapped file with validators and conditional answers.
+//! A `translate_name` hook maps `/ri-old/NAME` to `/ri/NAME` with `remapped=1` as query string;
+//! a `log_transaction` hook logs `r->allowed` of `OPTIONS /ri/allow`.
 
 use apache::{Error, HookResult, Request, Status};
 use std::io::Write;
 
 apache::module!(reqinfo_module, file: "mod_reqinfo.c");
 apache::hook!(handler, reqinfo);
+apache::hook!(translate_name, remap);
+apache::hook!(log_transaction, log_allowed);
+
+/// Logs `r->allowed` for `OPTIONS /ri/allow` once the core has answered it.
+fn log_allowed(r: &mut Request) -> HookResult {
+    if r.uri() == Some("/ri/allow") && r.method() == Some("OPTIONS") {
+        log::info!("reqinfo: OPTIONS /ri/allow allowed={}", r.allowed());
+    }
+    Ok(Status::Declined)
+}
+
+/// Moves `/ri-old/NAME` to `/ri/NAME` before httpd maps the URI, replacing the query string
+/// (or dropping it for `?drop`): the rest of httpd (Location sections, handlers) sees the new
+/// URI, while `unparsed_uri` keeps what the client sent.
+fn remap(r: &mut Request) -> HookResult {
+    let Some(rest) = r.uri().and_then(|u| u.strip_prefix("/ri-old/")) else {
+        return Ok(Status::Declined);
+    };
+    let uri = format!("/ri/{rest}");
+    r.set_uri(&uri);
+    if r.args() == Some("drop") {
+        r.set_args(None);
+    } else {
+        r.set_args(Some("remapped=1"));
+    }
+    // Let the core map the new URI to a file.
+    Ok(Status::Declined)
+}
 
 fn reqinfo(r: &mut Request) -> HookResult {
     match r.handler() {
@@ -78,8 +111,110 @@ fn reqinfo(r: &mut Request) -> HookResult {
             r.write_all(&body)?;
             Ok(Status::Ok)
         }
+        "/ri/allow" => allow(r),
+        "/ri/fields" => fields(r),
+        "/ri/headers" => {
+            r.set_content_encoding("x-demo");
+            r.set_content_languages(&["en", "fr-CA"]);
+            if r.args() == Some("no-cache") {
+                r.set_no_cache(true);
+            }
+            let out = format!(
+                "encoding={} languages={} no_cache={}\n",
+                r.content_encoding().unwrap_or("-"),
+                r.content_languages().join(","),
+                r.no_cache()
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        "/ri/length" => {
+            r.set_content_length(6);
+            let clength = r.clength().to_string();
+            r.headers_out().set("X-Clength", &clength);
+            r.write_all(b"hello\n")?;
+            Ok(Status::Ok)
+        }
+        "/ri/chunked" => {
+            let before = (r.chunked(), r.bytes_sent());
+            r.write_all(b"first line\n")?;
+            // The headers and the first line go out: httpd has decided on chunking and
+            // counted the bytes.
+            r.flush()?;
+            let out = format!(
+                "before: chunked={} bytes_sent={}\nafter: chunked={} bytes_sent={}\n",
+                before.0,
+                before.1,
+                r.chunked(),
+                r.bytes_sent()
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        "/ri/ssl" => {
+            let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            let out = format!(
+                "https={} conn_https={} SSL_PROTOCOL={} SSL_CIPHER={} HTTPS={} lib={} header={} conn_HTTPS={}\n",
+                r.is_https(),
+                r.connection().is_https(),
+                show(r.ssl_var_lookup("SSL_PROTOCOL")),
+                show(r.ssl_var_lookup("SSL_CIPHER")),
+                show(r.ssl_var_lookup("HTTPS")),
+                show(r.ssl_var_lookup("SSL_VERSION_LIBRARY").map(|v| {
+                    v.split('/').next().unwrap_or("").to_string()
+                })),
+                show(r.ssl_var_lookup("HTTP:X-Test")),
+                show(r.connection().ssl_var_lookup("HTTPS")),
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
         _ => Err(Error::new(404, format!("no reqinfo endpoint {path}"))),
     }
+}
+
+/// GET answers with `r->allowed`; OPTIONS lists GET, PUT and PATCH in `Allow` (the core
+/// answers it) and sets the DELETE bit of `r->allowed`, which does not reach `Allow`; any other
+/// method gets a 405 whose `Allow` says GET and OPTIONS.
+fn allow(r: &mut Request) -> HookResult {
+    match r.method() {
+        Some("GET") => {
+            let out = format!("allowed={}\n", r.allowed());
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        Some("OPTIONS") => {
+            r.allow_methods(true, &["GET", "PUT"]);
+            r.allow_methods(false, &["PATCH"]);
+            let delete = 1u64 << apache::ffi::M_DELETE;
+            r.set_allowed(r.allowed() | delete);
+            Ok(Status::Declined)
+        }
+        _ => {
+            r.allow_methods(true, &["GET", "OPTIONS"]);
+            Ok(Status::Http(405))
+        }
+    }
+}
+
+/// Shows the request fields; `?set` first changes them with the setters.
+fn fields(r: &mut Request) -> HookResult {
+    if r.args() == Some("set") {
+        r.set_uri("/new/uri");
+        r.set_args(Some("x=1&y=2"));
+        r.set_path_info("/more/path");
+        r.set_canonical_filename("/canonical/file");
+    }
+    let out = format!(
+        "uri={} args={} path_info={} canonical={} unparsed={}\n",
+        r.uri().unwrap_or("-"),
+        r.args().unwrap_or("-"),
+        r.path_info().unwrap_or("-"),
+        r.canonical_filename().unwrap_or("-"),
+        r.unparsed_uri().unwrap_or("-"),
+    );
+    r.write_all(out.as_bytes())?;
+    Ok(Status::Ok)
 }
 
 fn info(r: &mut Request) -> HookResult {
