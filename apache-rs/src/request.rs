@@ -12,6 +12,25 @@ use std::os::raw::c_int;
 ///
 /// Text accessors return `None` for fields httpd left NULL and for bytes that are not UTF-8;
 /// the `_bytes` forms give the raw bytes.
+///
+/// The compiler enforces the thread rule; neither of these compiles:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>() {}
+/// send::<apache::Request>();
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn share<T: Sync>() {}
+/// share::<&apache::Request>();
+/// ```
+///
+/// while the same check passes for a type that may cross threads:
+///
+/// ```
+/// fn send<T: Send>() {}
+/// send::<apache::Error>();
+/// ```
 #[repr(transparent)]
 pub struct Request(UnsafeCell<ffi::request_rec>, PhantomData<*mut ()>);
 
