@@ -2,7 +2,8 @@
 //! `/ri/info`, `/ri/send`, `/ri/sub`, `/ri/redirect`, `/ri/auth`, `/ri/cgi`, `/ri/echo`,
 //! `/ri/allow` (the `Allow` header of OPTIONS and 405 answers), `/ri/fields` (setting request
 //! fields), `/ri/headers` (response metadata: encoding, languages, no-cache),
-//! `/ri/length`, `/ri/chunked` (what httpd counted), `/ri/ssl` (mod_ssl's view).
+//! `/ri/length`, `/ri/chunked` (what httpd counted), `/ri/ssl` (mod_ssl's view), `/ri/pool`
+//! (the order sub-pool cleanups run in), `/ri/table` (repeated and case-insensitive keys).
 //! `SetHandler reqinfo-file` serves the mapped file with validators and conditional answers.
 //! A `translate_name` hook maps `/ri-old/NAME` to `/ri/NAME` with `remapped=1` as query string;
 //! a `log_transaction` hook logs `r->allowed` of `OPTIONS /ri/allow`.
@@ -112,6 +113,8 @@ fn reqinfo(r: &mut Request) -> HookResult {
             Ok(Status::Ok)
         }
         "/ri/allow" => allow(r),
+        "/ri/pool" => pools(r),
+        "/ri/table" => tables(r),
         "/ri/fields" => fields(r),
         "/ri/headers" => {
             r.set_content_encoding("x-demo");
@@ -195,6 +198,78 @@ fn allow(r: &mut Request) -> HookResult {
             Ok(Status::Http(405))
         }
     }
+}
+
+/// Makes a tree of sub-pools under the request pool, with a cleanup in each, clears and drops
+/// them, and answers with the order the cleanups ran in.
+fn pools(r: &mut Request) -> HookResult {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let ran = Rc::new(RefCell::new(Vec::<String>::new()));
+    let note = |name: &str| {
+        let ran = Rc::clone(&ran);
+        let name = name.to_string();
+        move || ran.borrow_mut().push(name)
+    };
+    /// A value the pool owns: dropped when the pool goes.
+    struct Owned(Option<Box<dyn FnOnce()>>);
+    impl Drop for Owned {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f()
+            }
+        }
+    }
+    {
+        let parent = r.pool().sub_pool();
+        parent.on_cleanup(note("parent"));
+        {
+            let mut child = parent.sub_pool();
+            child.on_cleanup(note("child-1"));
+            // Clearing runs the cleanups now; the pool stays usable.
+            child.clear();
+            ran.borrow_mut().push("cleared".into());
+            child.on_cleanup(note("child-2"));
+            child.alloc(Owned(Some(Box::new(note("child-value")))));
+            // A sub-pool left to its parent goes with it, before the parent's own cleanups.
+            let grandchild = child.sub_pool();
+            grandchild.on_cleanup(note("grandchild"));
+            std::mem::forget(grandchild);
+        }
+        ran.borrow_mut().push("child dropped".into());
+    }
+    ran.borrow_mut().push("parent dropped".into());
+    let out = format!("{}\n", ran.borrow().join(","));
+    r.write_all(out.as_bytes())?;
+    Ok(Status::Ok)
+}
+
+/// Fills the response headers with repeated, merged and differently cased keys, and shows
+/// what the table answers; the request's own `X-Dup` headers too.
+fn tables(r: &mut Request) -> HookResult {
+    let dup = r.headers_in().get_all("x-DUP").join("|");
+    let t = r.headers_out();
+    t.add("X-Multi", "one");
+    t.add("x-multi", "two");
+    t.add("X-MULTI", "three");
+    t.merge("X-Merged", "a");
+    t.merge("x-merged", "b");
+    t.set("X-Case", "first");
+    t.set("x-CASE", "second");
+    t.add("X-Gone", "soon");
+    t.unset("x-gone");
+    let out = format!(
+        "get={} all={} merged={} case={} contains={} gone={} dup={}\n",
+        t.get("x-Multi").unwrap_or("-"),
+        t.get_all("x-multi").join("|"),
+        t.get("X-MERGED").unwrap_or("-"),
+        t.get_all("X-case").join("|"),
+        t.contains("X-CASE"),
+        t.contains("X-Gone"),
+        dup,
+    );
+    r.write_all(out.as_bytes())?;
+    Ok(Status::Ok)
 }
 
 /// Shows the request fields; `?set` first changes them with the setters.

@@ -341,3 +341,39 @@ fn ssl_variables_over_tls() {
     // Plain HTTP on the main port of the same server.
     assert!(httpd.get("/ri/ssl").text().starts_with("https=false "));
 }
+
+#[test]
+fn sub_pool_cleanups_run_before_their_parents() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        assert_eq!(
+            httpd.get("/ri/pool").text(),
+            "child-1,cleared,grandchild,child-value,child-2,child dropped,parent,parent dropped\n",
+            "{mpm:?}"
+        );
+    }
+}
+
+#[test]
+fn tables_have_repeated_and_case_insensitive_keys() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.request(
+            "GET",
+            "/ri/table",
+            &[("X-Dup", "1"), ("x-dup", "2"), ("X-DUP", "3")],
+            b"",
+        );
+        // httpd folds repeated request headers into one value as it reads them.
+        assert_eq!(
+            r.text(),
+            "get=one all=one|two|three merged=a, b case=second contains=true gone=false dup=1, 2, 3\n",
+            "{mpm:?}"
+        );
+        // What the client receives: three X-Multi lines, one merged, one X-Case.
+        assert_eq!(r.headers_all("X-Multi"), ["one", "two", "three"], "{mpm:?}");
+        assert_eq!(r.headers_all("X-Merged"), ["a, b"], "{mpm:?}");
+        assert_eq!(r.headers_all("X-Case"), ["second"], "{mpm:?}");
+        assert!(r.headers_all("X-Gone").is_empty(), "{mpm:?}");
+    }
+}
