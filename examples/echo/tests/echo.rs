@@ -231,3 +231,32 @@ fn a_panic_is_logged_and_the_server_goes_on() {
         assert!(!httpd.error_log().contains("exit signal"), "{mpm:?}");
     }
 }
+
+#[test]
+fn a_client_that_leaves_early_does_no_harm() {
+    for mpm in Mpm::ALL {
+        let Setup { httpd, echo, .. } = server(mpm);
+        for _ in 0..3 {
+            // Lines the server is still echoing when the client is gone: its writes fail.
+            let mut s = connect(echo);
+            let mut lines = Vec::new();
+            for i in 0..2000 {
+                lines.extend_from_slice(format!("line {i} {}\n", "x".repeat(500)).as_bytes());
+            }
+            let _ = s.write_all(&lines);
+            drop(s);
+        }
+        // A client that closes in the middle of a line.
+        let mut s = connect(echo);
+        s.write_all(b"half a li").unwrap();
+        drop(s);
+        let mut s = connect(echo);
+        s.write_all(b"still here\n").unwrap();
+        assert_eq!(read_n(&mut s, 11), b"still here\n", "{mpm:?}");
+        drop(s);
+        std::thread::sleep(Duration::from_millis(300));
+        let log = httpd.error_log();
+        assert!(!log.contains("panicked"), "{mpm:?}: {log}");
+        assert!(!log.contains("exit signal"), "{mpm:?}: {log}");
+    }
+}
