@@ -172,7 +172,13 @@ apache::hook!(pre_connection, |c: &mut apache::Connection| -> HookResult {
 });
 apache::hook!(
     process_connection,
-    |_c: &mut apache::Connection| -> HookResult {
+    |c: &mut apache::Connection| -> HookResult {
+        // Under the event MPM this runs again for each request of a kept-alive connection.
+        log::debug!(
+            "hooks: process_connection {} (served {} request(s) so far)",
+            c.id(),
+            c.keepalives()
+        );
         // Leave the connection to HTTP.
         Ok(Status::Declined)
     }

@@ -272,3 +272,47 @@ fn a_panic_in_pre_connection_drops_that_connection_only() {
         assert!(!log.contains("exit signal"), "{mpm:?}: {log}");
     }
 }
+
+/// The event MPM hands a kept-alive connection back to process_connection for each request
+/// (and when the client closes it); the others call it once per connection.
+#[test]
+fn process_connection_runs_per_request_under_event_only() {
+    use std::io::{Read, Write};
+    for mpm in [Mpm::Event, Mpm::Worker, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let before = httpd
+            .error_log()
+            .matches("hooks: process_connection")
+            .count();
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", httpd.port())).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let req = "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n";
+        let answer = |s: &mut std::net::TcpStream| {
+            // The quick handler's answer: headers, then a 26-byte body.
+            let mut buf = Vec::new();
+            let mut byte = [0u8; 1];
+            while !buf.ends_with(b"answered by quick_handler\n") {
+                assert_eq!(s.read(&mut byte).unwrap(), 1, "{mpm:?}");
+                buf.push(byte[0]);
+            }
+        };
+        s.write_all(req.as_bytes()).unwrap();
+        answer(&mut s);
+        // Let the event MPM park the connection before the next request.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        s.write_all(req.as_bytes()).unwrap();
+        answer(&mut s);
+        drop(s);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let log = httpd.error_log();
+        let calls = log.matches("hooks: process_connection").count() - before;
+        if mpm == Mpm::Event {
+            // Once per request, and once more when the client's close wakes the connection.
+            assert!(calls >= 2, "{mpm:?}: {calls} calls: {log}");
+            assert!(log.contains("(served 1 request(s) so far)"), "{log}");
+        } else {
+            assert_eq!(calls, 1, "{mpm:?}: {log}");
+        }
+    }
+}
