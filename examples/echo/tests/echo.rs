@@ -260,3 +260,89 @@ fn a_client_that_leaves_early_does_no_harm() {
         assert!(!log.contains("exit signal"), "{mpm:?}: {log}");
     }
 }
+
+/// Over TLS (mod_ssl's connection filters between the module and the socket), with
+/// `openssl s_client` as the client. Skipped when `openssl` is missing.
+#[test]
+fn lines_come_back_over_tls() {
+    use std::process::{Command, Stdio};
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: openssl is needed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("echo-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("openssl");
+    assert!(
+        made.status.success(),
+        "openssl could not make a certificate"
+    );
+    let key = std::fs::read(dir.join("key.pem")).unwrap();
+    let cert = std::fs::read(dir.join("cert.pem")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for mpm in Mpm::ALL {
+        let tls = free_port();
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .module("rsecho_module", harness::cdylib("mod_rsecho"))
+            .system_module("ssl_module", "mod_ssl.so")
+            .file("tls/key.pem", &key)
+            .file("tls/cert.pem", &cert)
+            .config(&format!(
+                "Listen 127.0.0.1:{tls}\n<VirtualHost 127.0.0.1:{tls}>\n    RsEchoProtocol On\n    \
+                 SSLEngine on\n    SSLCertificateFile @ROOT@/tls/cert.pem\n    \
+                 SSLCertificateKeyFile @ROOT@/tls/key.pem\n</VirtualHost>\n"
+            ))
+            .start();
+        let mut client = Command::new("openssl")
+            .args(["s_client", "-quiet", "-connect"])
+            .arg(format!("127.0.0.1:{tls}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_client");
+        let mut stdin = client.stdin.take().unwrap();
+        let mut stdout = client.stdout.take().unwrap();
+        // The answer is read on a thread, so that a missing one ends in a timeout, not a hang.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let lines = "over tls\nsecond line\n";
+        stdin.write_all(lines.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut got = Vec::new();
+        while got.len() < lines.len() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(part) => got.extend(part),
+                Err(_) => break,
+            }
+        }
+        drop(stdin);
+        let _ = client.kill();
+        let _ = client.wait();
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            lines,
+            "{mpm:?}: {}",
+            httpd.error_log()
+        );
+    }
+}
