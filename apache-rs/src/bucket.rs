@@ -41,6 +41,23 @@ impl std::fmt::Display for AprError {
 
 impl std::error::Error for AprError {}
 
+impl From<AprError> for io::Error {
+    /// APR's codes for system errors are the OS's `errno` values on Unix, so they keep their
+    /// kind (`BrokenPipe`, `ConnectionReset`, ...); `APR_TIMEUP` becomes `TimedOut` and
+    /// `APR_EOF` `UnexpectedEof`.
+    fn from(e: AprError) -> io::Error {
+        if ffi::APR_STATUS_IS_TIMEUP(e.0) {
+            io::Error::new(io::ErrorKind::TimedOut, e)
+        } else if e.is_eof() {
+            io::Error::new(io::ErrorKind::UnexpectedEof, e)
+        } else if e.0 > 0 && e.0 < ffi::APR_OS_START_ERROR as i32 {
+            io::Error::from_raw_os_error(e.0)
+        } else {
+            io::Error::other(e)
+        }
+    }
+}
+
 /// A borrowed bucket.
 #[repr(transparent)]
 pub struct Bucket(UnsafeCell<ffi::apr_bucket>, PhantomData<*mut ()>);

@@ -6,6 +6,11 @@ use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 
 /// A borrowed `conn_rec`. Not `Send`: it belongs to the thread serving the connection.
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>() {}
+/// send::<apache::Connection>();
+/// ```
 #[repr(transparent)]
 pub struct Connection(UnsafeCell<ffi::conn_rec>, PhantomData<*mut ()>);
 

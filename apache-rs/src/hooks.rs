@@ -189,22 +189,31 @@ fn run_server(s: *mut ffi::server_rec, f: impl FnOnce() -> HookResult) -> c_int 
     )
 }
 
-fn run_connection(c: *mut ffi::conn_rec, f: impl FnOnce(&mut Connection) -> HookResult) -> c_int {
+/// Runs a connection-level hook body; an error or a panic is logged against the connection,
+/// which is then not kept alive, and the hook returns `on_panic` for a panic.
+fn run_connection(
+    c: *mut ffi::conn_rec,
+    on_panic: c_int,
+    f: impl FnOnce(&mut Connection) -> HookResult,
+) -> c_int {
     // SAFETY: httpd passes a valid conn_rec owned by this thread for the hook's duration.
     let conn = unsafe { Connection::from_raw(c) };
     let _scope = crate::logging::Scope::connection(c);
+    // SAFETY: the conn_rec is ours for the hook; no request may follow on this connection.
+    let close = || unsafe { (*c).keepalive = ffi::AP_CONN_CLOSE };
     panic::guard(
         || match f(conn) {
             Ok(status) => status.into_raw(),
             Err(e) => {
                 crate::logging::connection_error(c, &e.message);
+                close();
                 c_int::from(e.status)
             }
         },
         |msg| {
             crate::logging::connection_error(c, &msg);
-            // A connection hook that failed: tell httpd to close the connection.
-            ffi::DONE
+            close();
+            on_panic
         },
     )
 }
@@ -497,6 +506,7 @@ impl Registrar {
     }
 
     /// `pre_connection`: a connection was accepted; add connection filters or look at it.
+    /// Return `Ok`; an error or a panic drops the connection.
     pub fn pre_connection<F>(&mut self, _f: F, order: Order)
     where
         F: Fn(&mut Connection) -> HookResult + Copy + 'static,
@@ -505,7 +515,11 @@ impl Registrar {
             c: *mut ffi::conn_rec,
             _csd: *mut c_void,
         ) -> c_int {
-            run_connection(c, |conn| conjure::<F>()(conn))
+            // An error status (not DONE, which would skip the core's own pre_connection that
+            // sets up the network filters) makes the MPM drop the connection.
+            run_connection(c, ffi::HTTP_INTERNAL_SERVER_ERROR as c_int, |conn| {
+                conjure::<F>()(conn)
+            })
         }
         // SAFETY: registering a hook during register_hooks with a 'static function.
         unsafe {
@@ -518,8 +532,14 @@ impl Registrar {
         }
     }
 
-    /// `process_connection`: serve a whole connection (protocol modules); return `Declined` to
-    /// leave it to HTTP.
+    /// `process_connection`: serve a whole connection (protocol modules), talking to the client
+    /// with [`Connection::io`].
+    ///
+    /// Return `Declined` for connections that are not yours, to leave them to the next module
+    /// (in the end, HTTP); under the event MPM this hook runs again for every request of a
+    /// kept-alive HTTP connection, so decide quickly. Return `Ok` once you have served the
+    /// connection: httpd then closes it. An error or a panic is logged and the connection
+    /// closed, never handed to HTTP.
     pub fn process_connection<F>(&mut self, _f: F, order: Order)
     where
         F: Fn(&mut Connection) -> HookResult + Copy + 'static,
@@ -527,7 +547,9 @@ impl Registrar {
         unsafe extern "C" fn tramp<F: Fn(&mut Connection) -> HookResult + Copy + 'static>(
             c: *mut ffi::conn_rec,
         ) -> c_int {
-            run_connection(c, |conn| conjure::<F>()(conn))
+            // DONE: the connection was taken (part of its input may be gone), so HTTP must not
+            // have it; httpd closes it.
+            run_connection(c, ffi::DONE, |conn| conjure::<F>()(conn))
         }
         // SAFETY: registering a hook during register_hooks with a 'static function.
         unsafe {

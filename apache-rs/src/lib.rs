@@ -38,6 +38,7 @@ pub use log;
 
 pub mod body;
 pub mod bucket;
+pub mod conn_io;
 pub mod connection;
 mod cstr;
 pub mod directives;
@@ -53,6 +54,7 @@ pub mod provider;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod ssl;
 pub mod status;
 pub mod table;
 

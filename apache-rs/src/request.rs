@@ -12,6 +12,25 @@ use std::os::raw::c_int;
 ///
 /// Text accessors return `None` for fields httpd left NULL and for bytes that are not UTF-8;
 /// the `_bytes` forms give the raw bytes.
+///
+/// The compiler enforces the thread rule; neither of these compiles:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>() {}
+/// send::<apache::Request>();
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn share<T: Sync>() {}
+/// share::<&apache::Request>();
+/// ```
+///
+/// while the same check passes for a type that may cross threads:
+///
+/// ```
+/// fn send<T: Send>() {}
+/// send::<apache::Error>();
+/// ```
 #[repr(transparent)]
 pub struct Request(UnsafeCell<ffi::request_rec>, PhantomData<*mut ()>);
 
@@ -220,6 +239,39 @@ impl Request {
     pub fn set_user(&mut self, user: &str) {
         let p = self.pool().c_str(user);
         self.raw_mut().user = p as *mut _;
+    }
+
+    /// Sets the URI path (`r->uri`), e.g. in `translate_name` to map a request elsewhere;
+    /// `parsed_uri` and `unparsed_uri` keep what the client sent.
+    pub fn set_uri(&mut self, uri: &str) {
+        let p = self.pool().c_str(uri);
+        self.raw_mut().uri = p as *mut _;
+    }
+
+    /// Sets the query string (`r->args`, without the `?`); `None` removes it.
+    pub fn set_args(&mut self, args: Option<&str>) {
+        let p = args.map_or(std::ptr::null(), |a| self.pool().c_str(a));
+        self.raw_mut().args = p as *mut _;
+    }
+
+    /// Sets the path information after the file name (`r->path_info`, `PATH_INFO` for CGI).
+    pub fn set_path_info(&mut self, path_info: &str) {
+        let p = self.pool().c_str(path_info);
+        self.raw_mut().path_info = p as *mut _;
+    }
+
+    /// Sets the true file name (`r->canonical_filename`), which httpd compares with
+    /// `r->filename` to know whether a module changed the mapping.
+    pub fn set_canonical_filename(&mut self, filename: &str) {
+        let p = self.pool().c_str(filename);
+        self.raw_mut().canonical_filename = p as *mut _;
+    }
+
+    /// Sets the response content encoding (`r->content_encoding`, sent as
+    /// `Content-Encoding`).
+    pub fn set_content_encoding(&mut self, encoding: &str) {
+        let p = self.pool().c_str(encoding);
+        self.raw_mut().content_encoding = p;
     }
 
     /// Writes response body bytes (`ap_rwrite`); headers go out with the first write.

@@ -139,6 +139,89 @@ impl Request {
         }
     }
 
+    /// Sets the response's `Content-Language` values (`r->content_languages`); an empty list
+    /// removes them.
+    pub fn set_content_languages(&mut self, languages: &[&str]) {
+        if languages.is_empty() {
+            self.raw_mut().content_languages = std::ptr::null_mut();
+            return;
+        }
+        let pool = self.pool().as_ptr();
+        let n = c_int::try_from(languages.len()).unwrap_or(c_int::MAX);
+        // SAFETY: an APR array of C string pointers in the request pool, as httpd makes it;
+        // each element is a pool copy.
+        let a = unsafe {
+            let a = ffi::apr_array_make(pool, n, std::mem::size_of::<*const c_char>() as c_int);
+            for lang in languages {
+                let slot = ffi::apr_array_push(a) as *mut *const c_char;
+                *slot = self.pool().c_str(lang);
+            }
+            a
+        };
+        self.raw_mut().content_languages = a;
+    }
+
+    /// `r->allowed`: the bitmask of methods (`1 << M_GET`, `1 << M_POST`, ...; see
+    /// `apache::ffi::M_*`) handlers said they allow, 0 until one does. httpd 2.4 does not
+    /// make its `Allow` header from this mask but from the list [`Request::allow_methods`]
+    /// fills.
+    pub fn allowed(&self) -> u64 {
+        self.raw().allowed as u64
+    }
+
+    /// Sets `r->allowed`, as C handlers do with `r->allowed |= AP_METHOD_BIT << M_GET`.
+    pub fn set_allowed(&mut self, mask: u64) {
+        self.raw_mut().allowed = mask as i64;
+    }
+
+    /// Adds methods to those the `Allow` header of an `OPTIONS` answer or a 405 lists
+    /// (`ap_allow_methods`); `reset` first forgets the ones already there.
+    pub fn allow_methods(&mut self, reset: bool, methods: &[&str]) {
+        let list = self.raw().allowed_methods;
+        if list.is_null() {
+            return;
+        }
+        // SAFETY: the request's method list, made by httpd with the request; the names are
+        // copied into the request pool, which the list lives in.
+        unsafe {
+            if reset {
+                ffi::ap_clear_method_list(list);
+            }
+            for m in methods {
+                ffi::ap_method_list_add(list, self.pool().c_str(m));
+            }
+        }
+    }
+
+    /// Whether the response must not be cached (`r->no_cache`).
+    pub fn no_cache(&self) -> bool {
+        self.raw().no_cache != 0
+    }
+
+    /// Marks the response as not to be cached (`r->no_cache`): httpd then sends an `Expires`
+    /// header dated now (unless one is set) and caches leave it alone.
+    pub fn set_no_cache(&mut self, no_cache: bool) {
+        self.raw_mut().no_cache = c_int::from(no_cache);
+    }
+
+    /// Whether the response body is sent with chunked transfer-coding (`r->chunked`); known
+    /// once the headers are out (after the first write is flushed).
+    pub fn chunked(&self) -> bool {
+        self.raw().chunked != 0
+    }
+
+    /// Body bytes sent so far (`r->bytes_sent`), as counted by httpd's content-length filter
+    /// when they pass it (after a flush, or at the end).
+    pub fn bytes_sent(&self) -> i64 {
+        self.raw().bytes_sent
+    }
+
+    /// The response's length as set by [`Request::set_content_length`] (`r->clength`), 0 when
+    /// not set.
+    pub fn clength(&self) -> i64 {
+        self.raw().clength
+    }
+
     /// The request this subrequest was made for.
     pub fn main(&self) -> Option<&Request> {
         let m = self.raw().main;

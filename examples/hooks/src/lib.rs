@@ -1,8 +1,10 @@
 //! `mod_hooks`: registers every hook of httpd's request cycle. Each request hook appends its
 //! name to the request's `hooks-trace` note, which the handler (`SetHandler hooks-trace`) sends
 //! back, so the order httpd ran them in can be seen. A request header `X-Panic: <hook>` makes
-//! that hook panic, to show that a panic becomes a 500 and the server keeps serving. The
-//! server-level hooks log a line each.
+//! that hook panic, to show that a panic becomes a 500 and the server keeps serving; a
+//! connection to the port in the environment variable `HOOKS_PANIC_PORT` makes
+//! `pre_connection` panic. The server-level hooks log a line each. Two `translate_name` hooks
+//! ordered before and after mod_alias show ordering by module name (`X-Translate` header).
 
 use apache::{HookResult, Pool, Request, Server, Status};
 use std::io::Write;
@@ -89,6 +91,29 @@ apache::hook!(log_transaction, |r: &mut Request| -> HookResult {
 });
 apache::hook!(handler, handler);
 
+// Ordering by module name. mod_alias's translate_name (at APR_HOOK_MIDDLE) answers OK for the
+// URIs an `Alias` maps, and the first OK ends the phase: a hook ordered after mod_alias never
+// sees those URIs, one ordered before it always does, whatever their positions say. Both add
+// to the `X-Translate` response header for URIs under /ordered.
+apache::hook!(
+    translate_name,
+    |r: &mut Request| -> HookResult { note_translate(r, "before-alias") },
+    apache::Order::LAST.before(&[c"mod_alias.c"])
+);
+apache::hook!(
+    translate_name,
+    |r: &mut Request| -> HookResult { note_translate(r, "after-alias") },
+    apache::Order::FIRST.after(&[c"mod_alias.c"])
+);
+
+fn note_translate(r: &mut Request, who: &str) -> HookResult {
+    if let Some(uri) = r.uri().filter(|u| u.starts_with("/ordered/")) {
+        let value = format!("{who} {uri}");
+        r.err_headers_out().add("X-Translate", &value);
+    }
+    Ok(Status::Declined)
+}
+
 fn handler(r: &mut Request) -> HookResult {
     if r.handler() != Some("hooks-trace") {
         return Ok(Status::Declined);
@@ -138,11 +163,22 @@ apache::hook!(pre_connection, |c: &mut apache::Connection| -> HookResult {
         "hooks: pre_connection from {}",
         c.client_ip().unwrap_or("?")
     );
+    // A connection has no headers to ask for a panic with: the port it came to does.
+    let panic_port = std::env::var("HOOKS_PANIC_PORT").ok();
+    if panic_port.is_some_and(|p| p == c.local_port().to_string()) {
+        panic!("asked to panic in pre_connection");
+    }
     Ok(Status::Ok)
 });
 apache::hook!(
     process_connection,
-    |_c: &mut apache::Connection| -> HookResult {
+    |c: &mut apache::Connection| -> HookResult {
+        // Under the event MPM this runs again for each request of a kept-alive connection.
+        log::debug!(
+            "hooks: process_connection {} (served {} request(s) so far)",
+            c.id(),
+            c.keepalives()
+        );
         // Leave the connection to HTTP.
         Ok(Status::Declined)
     }

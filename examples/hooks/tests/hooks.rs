@@ -139,3 +139,180 @@ fn child_stopping_runs_at_graceful_restart() {
     let log = httpd.error_log();
     assert!(log.matches("hooks: post_config").count() >= 2, "{log}");
 }
+
+#[test]
+fn hooks_are_ordered_by_module_name() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        // mod_alias loads first, so without the names its hook would keep its place.
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .system_module("alias_module", "mod_alias.so")
+            .module("hooks_module", harness::cdylib("mod_hooks"))
+            .file("elsewhere/x.txt", "aliased file\n")
+            .file("htdocs/ordered/plain.txt", "plain file\n")
+            .config(
+                "Alias /ordered/aliased \"@ROOT@/elsewhere\"\n\
+                 <Directory \"@ROOT@/elsewhere\">\n    Require all granted\n</Directory>\n",
+            )
+            .start();
+        // An aliased URI: the hook ordered before mod_alias saw it (as the client sent it),
+        // mod_alias mapped it, and the hook ordered after mod_alias never ran.
+        let r = httpd.get("/ordered/aliased/x.txt");
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, "aliased file\n"),
+            "{mpm:?}"
+        );
+        assert_eq!(
+            r.headers_all("X-Translate"),
+            ["before-alias /ordered/aliased/x.txt"],
+            "{mpm:?}"
+        );
+        // Elsewhere mod_alias declines: both run, in their order.
+        let r = httpd.get("/ordered/plain.txt");
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, "plain file\n"),
+            "{mpm:?}"
+        );
+        assert_eq!(
+            r.headers_all("X-Translate"),
+            [
+                "before-alias /ordered/plain.txt",
+                "after-alias /ordered/plain.txt"
+            ],
+            "{mpm:?}"
+        );
+    }
+}
+
+#[test]
+fn debug_lines_follow_the_modules_log_level() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        // httpd's default LogLevel (warn) with the server's info: no module debug line.
+        for level in ["warn", "info"] {
+            let httpd = Httpd::builder()
+                .mpm(mpm)
+                .log_level(level)
+                .module("hooks_module", harness::cdylib("mod_hooks"))
+                .config("<Location /hooks>\n    SetHandler hooks-trace\n</Location>\n")
+                .start();
+            assert_eq!(httpd.get("/hooks/trace").status, 200);
+            let log = httpd.error_log();
+            assert!(
+                !log.contains("hooks: pre_connection"),
+                "{mpm:?} {level}: {log}"
+            );
+            // Info lines follow the level too.
+            assert_eq!(
+                log.contains("hooks: log_transaction for /hooks/trace"),
+                level == "info",
+                "{mpm:?} {level}: {log}"
+            );
+        }
+        // `LogLevel hooks:debug` shows this module's debug lines, and only this module's.
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .log_level("info hooks:debug")
+            .module("hooks_module", harness::cdylib("mod_hooks"))
+            .config("<Location /hooks>\n    SetHandler hooks-trace\n</Location>\n")
+            .start();
+        assert_eq!(httpd.get("/hooks/trace").status, 200);
+        let log = httpd.error_log();
+        let debug = log
+            .lines()
+            .find(|l| l.contains("hooks: pre_connection from 127.0.0.1"))
+            .unwrap_or_else(|| panic!("{mpm:?}: no debug line in\n{log}"));
+        assert!(debug.contains("[hooks:debug]"), "{debug}");
+        assert!(
+            !log.contains(":debug] AH"),
+            "{mpm:?}: another module logged debug: {log}"
+        );
+    }
+}
+
+#[test]
+fn a_panic_in_pre_connection_drops_that_connection_only() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let other = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .module("hooks_module", harness::cdylib("mod_hooks"))
+            .env("HOOKS_PANIC_PORT", &other.to_string())
+            .config(&format!(
+                "Listen 127.0.0.1:{other}\n<Location /hooks>\n    SetHandler hooks-trace\n</Location>\n"
+            ))
+            .start();
+        for _ in 0..5 {
+            // No answer on that port: the connection is closed before HTTP starts.
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", other)).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+                .unwrap();
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /hooks/trace HTTP/1.0\r\n\r\n");
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out);
+            assert!(out.is_empty(), "{mpm:?}: {}", String::from_utf8_lossy(&out));
+            // The server goes on serving on its other port.
+            assert_eq!(httpd.get("/hooks/trace").status, 200, "{mpm:?}");
+        }
+        let log = httpd.error_log();
+        assert!(
+            log.contains("asked to panic in pre_connection"),
+            "{mpm:?}: {log}"
+        );
+        assert!(
+            log.contains("panicked at examples/hooks/src/lib.rs:"),
+            "{mpm:?}: {log}"
+        );
+        assert!(!log.contains("exit signal"), "{mpm:?}: {log}");
+    }
+}
+
+/// The event MPM hands a kept-alive connection back to process_connection for each request
+/// (and when the client closes it); the others call it once per connection.
+#[test]
+fn process_connection_runs_per_request_under_event_only() {
+    use std::io::{Read, Write};
+    for mpm in [Mpm::Event, Mpm::Worker, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let before = httpd
+            .error_log()
+            .matches("hooks: process_connection")
+            .count();
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", httpd.port())).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let req = "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n";
+        let answer = |s: &mut std::net::TcpStream| {
+            // The quick handler's answer: headers, then a 26-byte body.
+            let mut buf = Vec::new();
+            let mut byte = [0u8; 1];
+            while !buf.ends_with(b"answered by quick_handler\n") {
+                assert_eq!(s.read(&mut byte).unwrap(), 1, "{mpm:?}");
+                buf.push(byte[0]);
+            }
+        };
+        s.write_all(req.as_bytes()).unwrap();
+        answer(&mut s);
+        // Let the event MPM park the connection before the next request.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        s.write_all(req.as_bytes()).unwrap();
+        answer(&mut s);
+        drop(s);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let log = httpd.error_log();
+        let calls = log.matches("hooks: process_connection").count() - before;
+        if mpm == Mpm::Event {
+            // Once per request, and once more when the client's close wakes the connection.
+            assert!(calls >= 2, "{mpm:?}: {calls} calls: {log}");
+            assert!(log.contains("(served 1 request(s) so far)"), "{log}");
+        } else {
+            assert_eq!(calls, 1, "{mpm:?}: {log}");
+        }
+    }
+}

@@ -1,12 +1,46 @@
 //! `mod_reqinfo`: the Request API of apache-rs, one endpoint each, under `SetHandler reqinfo`:
-//! `/ri/info`, `/ri/send`, `/ri/sub`, `/ri/redirect`, `/ri/auth`, `/ri/cgi`, `/ri/echo`.
+//! `/ri/info`, `/ri/send`, `/ri/sub`, `/ri/redirect`, `/ri/auth`, `/ri/cgi`, `/ri/echo`,
+//! `/ri/allow` (the `Allow` header of OPTIONS and 405 answers), `/ri/fields` (setting request
+//! fields), `/ri/headers` (response metadata: encoding, languages, no-cache),
+//! `/ri/length`, `/ri/chunked` (what httpd counted), `/ri/ssl` (mod_ssl's view), `/ri/pool`
+//! (the order sub-pool cleanups run in), `/ri/table` (repeated and case-insensitive keys).
 //! `SetHandler reqinfo-file` serves the mapped file with validators and conditional answers.
+//! A `translate_name` hook maps `/ri-old/NAME` to `/ri/NAME` with `remapped=1` as query string;
+//! a `log_transaction` hook logs `r->allowed` of `OPTIONS /ri/allow`.
 
 use apache::{Error, HookResult, Request, Status};
 use std::io::Write;
 
 apache::module!(reqinfo_module, file: "mod_reqinfo.c");
 apache::hook!(handler, reqinfo);
+apache::hook!(translate_name, remap);
+apache::hook!(log_transaction, log_allowed);
+
+/// Logs `r->allowed` for `OPTIONS /ri/allow` once the core has answered it.
+fn log_allowed(r: &mut Request) -> HookResult {
+    if r.uri() == Some("/ri/allow") && r.method() == Some("OPTIONS") {
+        log::info!("reqinfo: OPTIONS /ri/allow allowed={}", r.allowed());
+    }
+    Ok(Status::Declined)
+}
+
+/// Moves `/ri-old/NAME` to `/ri/NAME` before httpd maps the URI, replacing the query string
+/// (or dropping it for `?drop`): the rest of httpd (Location sections, handlers) sees the new
+/// URI, while `unparsed_uri` keeps what the client sent.
+fn remap(r: &mut Request) -> HookResult {
+    let Some(rest) = r.uri().and_then(|u| u.strip_prefix("/ri-old/")) else {
+        return Ok(Status::Declined);
+    };
+    let uri = format!("/ri/{rest}");
+    r.set_uri(&uri);
+    if r.args() == Some("drop") {
+        r.set_args(None);
+    } else {
+        r.set_args(Some("remapped=1"));
+    }
+    // Let the core map the new URI to a file.
+    Ok(Status::Declined)
+}
 
 fn reqinfo(r: &mut Request) -> HookResult {
     match r.handler() {
@@ -78,8 +112,184 @@ fn reqinfo(r: &mut Request) -> HookResult {
             r.write_all(&body)?;
             Ok(Status::Ok)
         }
+        "/ri/allow" => allow(r),
+        "/ri/pool" => pools(r),
+        "/ri/table" => tables(r),
+        "/ri/fields" => fields(r),
+        "/ri/headers" => {
+            r.set_content_encoding("x-demo");
+            r.set_content_languages(&["en", "fr-CA"]);
+            if r.args() == Some("no-cache") {
+                r.set_no_cache(true);
+            }
+            let out = format!(
+                "encoding={} languages={} no_cache={}\n",
+                r.content_encoding().unwrap_or("-"),
+                r.content_languages().join(","),
+                r.no_cache()
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        "/ri/length" => {
+            r.set_content_length(6);
+            let clength = r.clength().to_string();
+            r.headers_out().set("X-Clength", &clength);
+            r.write_all(b"hello\n")?;
+            Ok(Status::Ok)
+        }
+        "/ri/chunked" => {
+            let before = (r.chunked(), r.bytes_sent());
+            r.write_all(b"first line\n")?;
+            // The headers and the first line go out: httpd has decided on chunking and
+            // counted the bytes.
+            r.flush()?;
+            let out = format!(
+                "before: chunked={} bytes_sent={}\nafter: chunked={} bytes_sent={}\n",
+                before.0,
+                before.1,
+                r.chunked(),
+                r.bytes_sent()
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        "/ri/ssl" => {
+            let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            let out = format!(
+                "https={} conn_https={} SSL_PROTOCOL={} SSL_CIPHER={} HTTPS={} lib={} header={} conn_HTTPS={}\n",
+                r.is_https(),
+                r.connection().is_https(),
+                show(r.ssl_var_lookup("SSL_PROTOCOL")),
+                show(r.ssl_var_lookup("SSL_CIPHER")),
+                show(r.ssl_var_lookup("HTTPS")),
+                show(r.ssl_var_lookup("SSL_VERSION_LIBRARY").map(|v| {
+                    v.split('/').next().unwrap_or("").to_string()
+                })),
+                show(r.ssl_var_lookup("HTTP:X-Test")),
+                show(r.connection().ssl_var_lookup("HTTPS")),
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
         _ => Err(Error::new(404, format!("no reqinfo endpoint {path}"))),
     }
+}
+
+/// GET answers with `r->allowed`; OPTIONS lists GET, PUT and PATCH in `Allow` (the core
+/// answers it) and sets the DELETE bit of `r->allowed`, which does not reach `Allow`; any other
+/// method gets a 405 whose `Allow` says GET and OPTIONS.
+fn allow(r: &mut Request) -> HookResult {
+    match r.method() {
+        Some("GET") => {
+            let out = format!("allowed={}\n", r.allowed());
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        Some("OPTIONS") => {
+            r.allow_methods(true, &["GET", "PUT"]);
+            r.allow_methods(false, &["PATCH"]);
+            let delete = 1u64 << apache::ffi::M_DELETE;
+            r.set_allowed(r.allowed() | delete);
+            Ok(Status::Declined)
+        }
+        _ => {
+            r.allow_methods(true, &["GET", "OPTIONS"]);
+            Ok(Status::Http(405))
+        }
+    }
+}
+
+/// Makes a tree of sub-pools under the request pool, with a cleanup in each, clears and drops
+/// them, and answers with the order the cleanups ran in.
+fn pools(r: &mut Request) -> HookResult {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let ran = Rc::new(RefCell::new(Vec::<String>::new()));
+    let note = |name: &str| {
+        let ran = Rc::clone(&ran);
+        let name = name.to_string();
+        move || ran.borrow_mut().push(name)
+    };
+    /// A value the pool owns: dropped when the pool goes.
+    struct Owned(Option<Box<dyn FnOnce()>>);
+    impl Drop for Owned {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f()
+            }
+        }
+    }
+    {
+        let parent = r.pool().sub_pool();
+        parent.on_cleanup(note("parent"));
+        {
+            let mut child = parent.sub_pool();
+            child.on_cleanup(note("child-1"));
+            // Clearing runs the cleanups now; the pool stays usable.
+            child.clear();
+            ran.borrow_mut().push("cleared".into());
+            child.on_cleanup(note("child-2"));
+            child.alloc(Owned(Some(Box::new(note("child-value")))));
+            // A sub-pool left to its parent goes with it, before the parent's own cleanups.
+            let grandchild = child.sub_pool();
+            grandchild.on_cleanup(note("grandchild"));
+            std::mem::forget(grandchild);
+        }
+        ran.borrow_mut().push("child dropped".into());
+    }
+    ran.borrow_mut().push("parent dropped".into());
+    let out = format!("{}\n", ran.borrow().join(","));
+    r.write_all(out.as_bytes())?;
+    Ok(Status::Ok)
+}
+
+/// Fills the response headers with repeated, merged and differently cased keys, and shows
+/// what the table answers; the request's own `X-Dup` headers too.
+fn tables(r: &mut Request) -> HookResult {
+    let dup = r.headers_in().get_all("x-DUP").join("|");
+    let t = r.headers_out();
+    t.add("X-Multi", "one");
+    t.add("x-multi", "two");
+    t.add("X-MULTI", "three");
+    t.merge("X-Merged", "a");
+    t.merge("x-merged", "b");
+    t.set("X-Case", "first");
+    t.set("x-CASE", "second");
+    t.add("X-Gone", "soon");
+    t.unset("x-gone");
+    let out = format!(
+        "get={} all={} merged={} case={} contains={} gone={} dup={}\n",
+        t.get("x-Multi").unwrap_or("-"),
+        t.get_all("x-multi").join("|"),
+        t.get("X-MERGED").unwrap_or("-"),
+        t.get_all("X-case").join("|"),
+        t.contains("X-CASE"),
+        t.contains("X-Gone"),
+        dup,
+    );
+    r.write_all(out.as_bytes())?;
+    Ok(Status::Ok)
+}
+
+/// Shows the request fields; `?set` first changes them with the setters.
+fn fields(r: &mut Request) -> HookResult {
+    if r.args() == Some("set") {
+        r.set_uri("/new/uri");
+        r.set_args(Some("x=1&y=2"));
+        r.set_path_info("/more/path");
+        r.set_canonical_filename("/canonical/file");
+    }
+    let out = format!(
+        "uri={} args={} path_info={} canonical={} unparsed={}\n",
+        r.uri().unwrap_or("-"),
+        r.args().unwrap_or("-"),
+        r.path_info().unwrap_or("-"),
+        r.canonical_filename().unwrap_or("-"),
+        r.unparsed_uri().unwrap_or("-"),
+    );
+    r.write_all(out.as_bytes())?;
+    Ok(Status::Ok)
 }
 
 fn info(r: &mut Request) -> HookResult {

@@ -133,3 +133,247 @@ fn request_body_reading() {
         assert_eq!(r.text(), "3 bytes: abc");
     }
 }
+
+#[test]
+fn allow_header_follows_allow_methods() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        // OPTIONS: the handler lists GET and PUT (after a reset), then PATCH, and leaves the
+        // answer to the core, which adds what its default handler serves.
+        let r = httpd.request("OPTIONS", "/ri/allow", &[], b"");
+        assert_eq!(r.status, 200, "{mpm:?}");
+        let allow = r.header("Allow").expect("Allow on OPTIONS").to_string();
+        let methods: Vec<&str> = allow.split(',').collect();
+        for m in ["GET", "PUT", "PATCH", "OPTIONS"] {
+            assert!(methods.contains(&m), "{mpm:?}: {m} not in {allow}");
+        }
+        // The handler also set the DELETE bit of r->allowed: still there after the core's
+        // answer, but httpd 2.4 made Allow from the method list alone.
+        assert!(!methods.contains(&"DELETE"), "{mpm:?}: {allow}");
+        let mask = 1u64 << apache::ffi::M_DELETE;
+        let log = httpd.error_log();
+        assert!(
+            log.contains(&format!("reqinfo: OPTIONS /ri/allow allowed={mask}")),
+            "{mpm:?}: {log}"
+        );
+        // 405: the reset list only.
+        let r = httpd.request("DELETE", "/ri/allow", &[], b"");
+        assert_eq!(r.status, 405, "{mpm:?}");
+        let allow = r.header("Allow").expect("Allow on 405");
+        let mut methods: Vec<&str> = allow.split(',').filter(|m| *m != "TRACE").collect();
+        methods.sort();
+        assert_eq!(methods, ["GET", "HEAD", "OPTIONS"], "{mpm:?}: {allow}");
+        // A plain GET: the handler set no bits.
+        assert_eq!(httpd.get("/ri/allow").text(), "allowed=0\n", "{mpm:?}");
+    }
+}
+
+#[test]
+fn request_fields_can_be_set() {
+    let httpd = server(Mpm::Event);
+    // Without the setters: httpd split the URI into file and path info.
+    let t = httpd.get("/ri/fields").text();
+    assert!(
+        t.starts_with("uri=/ri/fields args=- path_info=/fields canonical=/"),
+        "{t}"
+    );
+    let t = httpd.get("/ri/fields?set").text();
+    assert_eq!(
+        t,
+        "uri=/new/uri args=x=1&y=2 path_info=/more/path canonical=/canonical/file unparsed=/ri/fields?set\n"
+    );
+    // A translate_name hook moved the request: <Location /ri> and the handler follow the new
+    // URI and query string; the request line is unchanged.
+    let t = httpd.get("/ri-old/info?q=1").text();
+    assert!(
+        t.contains("uri=/ri/info args=remapped=1 unparsed=/ri-old/info?q=1"),
+        "{t}"
+    );
+    let t = httpd.get("/ri-old/fields?drop").text();
+    assert!(t.starts_with("uri=/ri/fields args=- "), "{t}");
+}
+
+#[test]
+fn response_metadata_headers() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.get("/ri/headers?no-cache");
+        assert_eq!(
+            r.text(),
+            "encoding=x-demo languages=en,fr-CA no_cache=true\n",
+            "{mpm:?}"
+        );
+        assert_eq!(r.header("Content-Encoding"), Some("x-demo"), "{mpm:?}");
+        assert_eq!(r.header("Content-Language"), Some("en,fr-CA"), "{mpm:?}");
+        // no_cache: httpd dates the response as expired already.
+        assert_eq!(r.header("Expires"), r.header("Date"), "{mpm:?}");
+        let r = httpd.get("/ri/headers");
+        assert!(r.text().ends_with("no_cache=false\n"), "{mpm:?}");
+        assert_eq!(r.header("Expires"), None, "{mpm:?}");
+    }
+}
+
+#[test]
+fn lengths_and_chunking_as_httpd_counts_them() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.get("/ri/length");
+        assert_eq!(r.text(), "hello\n", "{mpm:?}");
+        assert_eq!(r.header("Content-Length"), Some("6"), "{mpm:?}");
+        assert_eq!(r.header("X-Clength"), Some("6"), "{mpm:?}");
+        // HTTP/1.1 without a length: chunked, decided when the headers went out.
+        let r = httpd.get("/ri/chunked");
+        assert_eq!(r.header("Transfer-Encoding"), Some("chunked"), "{mpm:?}");
+        assert_eq!(
+            r.text(),
+            "first line\nbefore: chunked=false bytes_sent=0\nafter: chunked=true bytes_sent=11\n",
+            "{mpm:?}"
+        );
+        // HTTP/1.0 cannot chunk: the connection's end ends the body.
+        let raw = httpd.raw(b"GET /ri/chunked HTTP/1.0\r\n\r\n");
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(
+            raw.ends_with("\r\n\r\nfirst line\nbefore: chunked=false bytes_sent=0\nafter: chunked=false bytes_sent=11\n"),
+            "{mpm:?}: {raw}"
+        );
+    }
+}
+
+#[test]
+fn ssl_variables_without_mod_ssl() {
+    let httpd = server(Mpm::Event);
+    let t = httpd
+        .request("GET", "/ri/ssl", &[("X-Test", "hello")], b"")
+        .text();
+    assert_eq!(
+        t,
+        "https=false conn_https=false SSL_PROTOCOL=- SSL_CIPHER=- HTTPS=- lib=- header=- conn_HTTPS=-\n"
+    );
+}
+
+/// mod_ssl loaded: on plain HTTP nothing is HTTPS and the connection's SSL variables have no
+/// value, while mod_ssl answers the variables it knows for any request.
+#[test]
+fn ssl_variables_with_mod_ssl_on_plain_http() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .module("reqinfo_module", harness::cdylib("mod_reqinfo"))
+            .system_module("ssl_module", "mod_ssl.so")
+            .config("<Location /ri>\n    SetHandler reqinfo\n</Location>\n")
+            .start();
+        let t = httpd
+            .request("GET", "/ri/ssl", &[("X-Test", "hello")], b"")
+            .text();
+        assert_eq!(
+            t,
+            "https=false conn_https=false SSL_PROTOCOL=- SSL_CIPHER=- HTTPS=off lib=OpenSSL header=hello conn_HTTPS=off\n",
+            "{mpm:?}"
+        );
+    }
+}
+
+/// A real TLS connection (a self-signed certificate made with `openssl`, fetched with
+/// `curl -k`): HTTPS and the SSL variables are there. Skipped when either tool is missing.
+#[test]
+fn ssl_variables_over_tls() {
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("version")
+            .output()
+            .is_ok()
+    };
+    if !have("openssl") || !have("curl") {
+        eprintln!("skipped: openssl and curl are needed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("reqinfo-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("openssl")
+        .status
+        .success();
+    assert!(ok, "openssl could not make a certificate");
+    let key = std::fs::read(dir.join("key.pem")).unwrap();
+    let cert = std::fs::read(dir.join("cert.pem")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let tls = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let httpd = Httpd::builder()
+        .module("reqinfo_module", harness::cdylib("mod_reqinfo"))
+        .system_module("ssl_module", "mod_ssl.so")
+        .file("tls/key.pem", key)
+        .file("tls/cert.pem", cert)
+        .config(&format!(
+            "<Location /ri>\n    SetHandler reqinfo\n</Location>\n\
+             Listen 127.0.0.1:{tls}\n<VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    \
+             SSLCertificateFile @ROOT@/tls/cert.pem\n    SSLCertificateKeyFile @ROOT@/tls/key.pem\n\
+             </VirtualHost>\n"
+        ))
+        .start();
+    let out = std::process::Command::new("curl")
+        .args(["-sk", "--max-time", "20", "-H", "X-Test: hello"])
+        .arg(format!("https://127.0.0.1:{tls}/ri/ssl"))
+        .output()
+        .expect("curl");
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.starts_with("https=true conn_https=true SSL_PROTOCOL=TLSv1."),
+        "{t}\n{}",
+        httpd.error_log()
+    );
+    assert!(!t.contains("SSL_CIPHER=- "), "{t}");
+    assert!(
+        t.contains("HTTPS=on lib=OpenSSL header=hello conn_HTTPS=on"),
+        "{t}"
+    );
+    // Plain HTTP on the main port of the same server.
+    assert!(httpd.get("/ri/ssl").text().starts_with("https=false "));
+}
+
+#[test]
+fn sub_pool_cleanups_run_before_their_parents() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        assert_eq!(
+            httpd.get("/ri/pool").text(),
+            "child-1,cleared,grandchild,child-value,child-2,child dropped,parent,parent dropped\n",
+            "{mpm:?}"
+        );
+    }
+}
+
+#[test]
+fn tables_have_repeated_and_case_insensitive_keys() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.request(
+            "GET",
+            "/ri/table",
+            &[("X-Dup", "1"), ("x-dup", "2"), ("X-DUP", "3")],
+            b"",
+        );
+        // httpd folds repeated request headers into one value as it reads them.
+        assert_eq!(
+            r.text(),
+            "get=one all=one|two|three merged=a, b case=second contains=true gone=false dup=1, 2, 3\n",
+            "{mpm:?}"
+        );
+        // What the client receives: three X-Multi lines, one merged, one X-Case.
+        assert_eq!(r.headers_all("X-Multi"), ["one", "two", "three"], "{mpm:?}");
+        assert_eq!(r.headers_all("X-Merged"), ["a, b"], "{mpm:?}");
+        assert_eq!(r.headers_all("X-Case"), ["second"], "{mpm:?}");
+        assert!(r.headers_all("X-Gone").is_empty(), "{mpm:?}");
+    }
+}
