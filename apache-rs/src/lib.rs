@@ -55,6 +55,7 @@ pub mod request;
 pub mod response;
 pub mod server;
 pub mod ssl;
+pub mod state;
 pub mod status;
 pub mod table;
 

@@ -137,16 +137,16 @@ class mp_request(object):
     attributes of their own: the same object serves all the phases of a request that run in
     this interpreter."""
 
+    # Defaults that a request changes only when it needs to, so making the object is cheap.
+    phase = None
+    extension = None
+    hlist = None
+    _rbuf = b""
+    _cleanups = ()
+
     def __init__(self, h, interpreter):
         self._h = h
-        self._rbuf = b""
-        self._cleanups = []
-        self._options = ()
-        self._config = ()
         self.interpreter = interpreter
-        self.phase = None
-        self.extension = None
-        self.hlist = None
 
     headers_in = _table(HEADERS_IN)
     headers_out = _table(HEADERS_OUT)
@@ -223,10 +223,10 @@ class mp_request(object):
 
     # Configuration.
     def get_options(self):
-        return dict(self._options)
+        return dict(req_options(self._h))
 
     def get_config(self):
-        return dict(self._config)
+        return dict(req_config(self._h))
 
     # Handlers and the request's life.
     def add_handler(self, htype, handler, dir=None):
@@ -235,6 +235,8 @@ class mp_request(object):
     def register_cleanup(self, callable, data=None):
         if not self._h:
             raise RuntimeError("the request this object belongs to is no longer being served")
+        if not self._cleanups:
+            self._cleanups = []
         self._cleanups.append((callable, data))
 
     def log_error(self, message, level=3):
@@ -272,18 +274,10 @@ class mp_request(object):
         req_call(self._h, "add_cgi_vars")
 
     # Called by mod_python.so.
-    def _retire(self):
-        """At the end of the request's last Python phase: detach now unless cleanups wait
-        for the request's end. True when detached."""
-        if self._cleanups:
-            return False
-        self._h = 0
-        return True
-
     def _finish(self):
         """The request has ended: detach, then run the registered cleanups."""
         self._h = 0
-        cleanups, self._cleanups = self._cleanups, []
+        cleanups, self._cleanups = self._cleanups, ()
         for callable, data in cleanups:
             try:
                 if data is None:

@@ -212,7 +212,6 @@ pub struct PhaseSettings {
     pub autoreload: Option<bool>,
     pub python_path: Option<String>,
     pub interpreter: Option<String>,
-    pub options: Vec<(String, String)>,
 }
 
 impl PhaseSettings {
@@ -243,7 +242,6 @@ impl DirConf {
             autoreload: self.autoreload,
             python_path: self.python_path.clone(),
             interpreter: self.interpreter.clone(),
-            options: self.effective_options(),
         }
     }
 

@@ -265,8 +265,6 @@ pub fn dispatch(
                 conf.debug.unwrap_or(false),
                 conf.autoreload.unwrap_or(true),
                 conf.python_path.as_deref(),
-                &conf.options,
-                conf.config_items(),
             ))?;
             if last {
                 crate::reqobj::retire(py, &req, interp);

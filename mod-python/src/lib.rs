@@ -145,6 +145,7 @@ fn run_phase_filtered(
     phase: Phase,
     keep: impl Fn(&config::HandlerSpec) -> bool,
 ) -> HookResult {
+    let added = reqobj::take_added(r, phase);
     let Some(conf) = r.dir_config::<DirConf>() else {
         return Ok(Status::Declined);
     };
@@ -154,7 +155,7 @@ fn run_phase_filtered(
         .into_iter()
         .filter(|h| keep(h) && h.applies_to(filename))
         .collect();
-    handlers.extend(reqobj::take_added(r.id(), phase));
+    handlers.extend(added);
     let Some(first) = handlers.first() else {
         return Ok(Status::Declined);
     };

@@ -22,6 +22,11 @@ pub fn stale() -> PyErr {
     PyRuntimeError::new_err("the request this object belongs to is no longer being served")
 }
 
+/// Runs `f` on the request lent to this thread.
+pub fn with_lent<R>(f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResult<R> {
+    Request::with_lent(f).unwrap_or_else(|_| Err(stale()))
+}
+
 /// Runs `f` on the request `h` if it is the one lent to this thread.
 pub fn with<R>(h: usize, f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResult<R> {
     if h == 0 {
@@ -415,26 +420,50 @@ fn req_internal_redirect(py: Python<'_>, h: usize, uri: &str) -> PyResult<()> {
 #[pyfunction]
 #[pyo3(signature = (h, htype, handler, dir = None))]
 fn req_add_handler(h: usize, htype: &str, handler: &str, dir: Option<&str>) -> PyResult<()> {
-    let id = with(h, |r| Ok(r.id()))?;
     let phase = Phase::ALL
         .into_iter()
         .find(|p| p.directive() == htype)
         .ok_or_else(|| PyValueError::new_err(format!("no handler phase named {htype:?}")))?;
     let specs = parse_handlers(phase, handler, dir).map_err(PyValueError::new_err)?;
-    crate::reqobj::add_handlers(id, phase, specs);
-    Ok(())
+    with(h, |r| {
+        r.state::<crate::reqobj::ReqState>()
+            .add_handlers(phase, specs);
+        Ok(())
+    })
 }
 
 /// The handlers added to `phase` (a directive name) since the dispatcher last asked.
 #[pyfunction]
-fn req_take_added(h: usize, phase: &str) -> Vec<(String, String, Option<String>)> {
+fn req_take_added(h: usize, phase: &str) -> PyResult<Vec<(String, String, Option<String>)>> {
     let Some(phase) = Phase::ALL.into_iter().find(|p| p.directive() == phase) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    crate::reqobj::take_added(h, phase)
-        .into_iter()
-        .map(|hs| (hs.module, hs.callable, hs.directory))
-        .collect()
+    with(h, |r| {
+        Ok(crate::reqobj::take_added(r, phase)
+            .into_iter()
+            .map(|hs| (hs.module, hs.callable, hs.directory))
+            .collect())
+    })
+}
+
+/// `req.get_options()`: the `PythonOption`s in effect for the request.
+#[pyfunction]
+fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
+    with(h, |r| {
+        Ok(r.dir_config::<crate::config::DirConf>()
+            .map(|c| c.effective_options())
+            .unwrap_or_default())
+    })
+}
+
+/// `req.get_config()`: the mod_python directives in effect for the request.
+#[pyfunction]
+fn req_config(h: usize) -> PyResult<Vec<(&'static str, String)>> {
+    with(h, |r| {
+        Ok(r.dir_config::<crate::config::DirConf>()
+            .map(|c| c.phase_settings().config_items())
+            .unwrap_or_default())
+    })
 }
 
 /// The `mod_python._apache` module for the interpreter `name`.
@@ -465,5 +494,7 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_internal_redirect, &m)?)?;
     m.add_function(wrap_pyfunction!(req_add_handler, &m)?)?;
     m.add_function(wrap_pyfunction!(req_take_added, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_options, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_config, &m)?)?;
     Ok(m)
 }

@@ -174,25 +174,31 @@ def _module_file_mtime(module):
 _import_lock = threading.RLock()
 
 
+def _still_importing(module):
+    spec = getattr(module, "__spec__", None)
+    return spec is not None and getattr(spec, "_initializing", False)
+
+
 def import_module(module_name, autoreload=1, log=0, path=None):
     """Imports a handler module: by dotted name (searched in `path` first when given) or by
     absolute file path. With autoreload, a module whose file changed is loaded again."""
-    if os.path.isabs(module_name):
+    if module_name[:1] == "/":
         return _import_file(module_name, autoreload, log)
     if path:
         for directory in reversed(path):
             if directory not in sys.path:
                 sys.path.insert(0, directory)
-    known = module_name in sys.modules
-    # importlib (not a look in sys.modules) so that a thread arriving while another is still
-    # running the module's code waits for it instead of getting a half-made module.
-    module = importlib.import_module(module_name)
-    if not known:
+    module = sys.modules.get(module_name)
+    if module is None or _still_importing(module):
+        # importlib, so that a thread arriving while another is still running the module's
+        # code waits for it instead of getting a half-made module.
+        module = importlib.import_module(module_name)
         with _import_lock:
             _module_mtimes.setdefault(module_name, _module_file_mtime(module))
         if log:
             log_error("mod_python: importing module '%s'" % module_name, APLOG_NOTICE)
-    elif autoreload:
+        return module
+    if autoreload:
         mtime = _module_file_mtime(module)
         if mtime is not None and _module_mtimes.get(module_name) != mtime:
             with _import_lock:
@@ -321,14 +327,12 @@ def _report(req, phase, debug):
     return HTTP_INTERNAL_SERVER_ERROR
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path, options, config):
+def _dispatch(req, phase, handlers, debug, autoreload, python_path):
     """Runs the handlers of a phase in order while they return OK; returns the last result.
 
     `handlers` holds (module, callable, directory) for each handler configured for the phase.
     """
     req.phase = phase
-    req._options = options
-    req._config = config
     result = DECLINED
     try:
         if python_path:
@@ -342,7 +346,6 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, options, con
                     return result
             module_name, callable_name, directory = handlers[i]
             i += 1
-            req.hlist_current = handlers[i - 1]
             module = import_module(module_name, autoreload=autoreload,
                                    path=[directory] if directory else None)
             obj = module
