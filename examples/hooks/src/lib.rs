@@ -1,6 +1,7 @@
 //! `mod_hooks`: registers every hook of httpd's request cycle. Each request hook appends its
-//! name to the request's `hooks-trace` note, which the handler (`SetHandler hooks-trace`) sends
-//! back, so the order httpd ran them in can be seen. A request header `X-Panic: <hook>` makes
+//! name to the module's own state for the request (`Request::state`), which the handler
+//! (`SetHandler hooks-trace`) sends back, so the order httpd ran them in can be seen; the
+//! state is dropped (and says so in the log) when the request ends. A request header `X-Panic: <hook>` makes
 //! that hook panic, to show that a panic becomes a 500 and the server keeps serving; a
 //! connection to the port in the environment variable `HOOKS_PANIC_PORT` makes
 //! `pre_connection` panic. The server-level hooks log a line each. Two `translate_name` hooks
@@ -11,17 +12,21 @@ use std::io::Write;
 
 apache::module!(hooks_module, file: "mod_hooks.c");
 
-fn trace(r: &mut Request, hook: &str) {
+/// The hooks that ran for one request, in order.
+#[derive(Default)]
+struct Trace(Vec<&'static str>);
+
+impl Drop for Trace {
+    fn drop(&mut self) {
+        log::info!("hooks: request state dropped after {} hooks", self.0.len());
+    }
+}
+
+fn trace(r: &mut Request, hook: &'static str) {
     if r.headers_in().get("X-Panic") == Some(hook) {
         panic!("asked to panic in {hook}");
     }
-    let so_far = r.notes().get("hooks-trace").unwrap_or("").to_string();
-    let next = if so_far.is_empty() {
-        hook.to_string()
-    } else {
-        format!("{so_far},{hook}")
-    };
-    r.notes().set("hooks-trace", &next);
+    r.state::<Trace>().0.push(hook);
 }
 
 macro_rules! traced {
@@ -48,7 +53,7 @@ traced!(
 
 apache::hook!(create_request, |r: &mut Request| -> HookResult {
     // Headers are not read yet when a request is created: just mark it.
-    r.notes().set("hooks-trace", "create_request");
+    r.state::<Trace>().0.push("create_request");
     Ok(Status::Ok)
 });
 apache::hook!(check_access, |r: &mut Request| -> HookResult {
@@ -122,7 +127,7 @@ fn handler(r: &mut Request) -> HookResult {
     if r.uri() == Some("/hooks/error") {
         return Err(apache::Error::new(409, "the handler chose to fail"));
     }
-    let body = format!("{}\n", r.notes().get("hooks-trace").unwrap_or(""));
+    let body = format!("{}\n", r.state::<Trace>().0.join(","));
     r.set_content_type("text/plain");
     r.write_all(body.as_bytes())?;
     Ok(Status::Ok)
