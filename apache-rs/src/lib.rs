@@ -47,12 +47,15 @@ pub mod lend;
 pub mod logging;
 #[doc(hidden)]
 pub mod module;
+pub mod mutex;
 pub mod panic;
 pub mod pool;
 pub mod provider;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod slot;
+pub mod socache;
 pub mod status;
 pub mod table;
 
