@@ -215,6 +215,43 @@ fn bad_values_get_clear_errors() {
 }
 
 #[test]
+fn provider_argument_is_passed_on() {
+    // The default shmcb (512000 bytes) has no room for a 20000-byte entry; a bigger one does.
+    let value = vec![b'v'; 20_000];
+    let small = builder(Mpm::Event).start();
+    assert_eq!(
+        small.request("PUT", "/shared/kv/large", &[], &value).status,
+        500
+    );
+    assert!(
+        small.error_log().contains("cannot store 20000 bytes"),
+        "{}",
+        small.error_log()
+    );
+    let big = builder(Mpm::Event)
+        .config("SharedCache shmcb:@ROOT@/run/shared-shm(2048000)\n")
+        .start();
+    assert_eq!(
+        big.request("PUT", "/shared/kv/large", &[], &value).status,
+        201
+    );
+    assert_eq!(big.get("/shared/kv/large").body, value);
+}
+
+#[test]
+fn bad_provider_argument_fails_configuration() {
+    let err = builder(Mpm::Event)
+        .config("SharedCache shmcb:@ROOT@/run/shm(12)\n")
+        .try_start()
+        .err()
+        .expect("httpd must refuse to start");
+    assert!(
+        err.contains("socache \"shmcb:") && err.contains("(12)\": "),
+        "{err}"
+    );
+}
+
+#[test]
 fn values_expire() {
     let httpd = builder(Mpm::Prefork).start();
     let put = httpd.request(
