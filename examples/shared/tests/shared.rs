@@ -256,13 +256,13 @@ fn values_expire() {
     let httpd = builder(Mpm::Prefork).start();
     let put = httpd.request(
         "PUT",
-        "/shared/kv/short-lived?ttl_ms=400",
+        "/shared/kv/short-lived?ttl_ms=1500",
         &[],
         b"soon gone",
     );
     assert_eq!(put.status, 201);
     assert_eq!(httpd.get("/shared/kv/short-lived").text(), "soon gone");
-    std::thread::sleep(Duration::from_millis(900));
+    std::thread::sleep(Duration::from_millis(2000));
     assert_eq!(httpd.get("/shared/kv/short-lived").status, 404, "expired");
     let list = httpd.get("/shared/kv").text();
     assert!(
@@ -378,7 +378,33 @@ fn graceful_restart_starts_a_new_empty_cache() {
                 n
             );
         }
-        httpd.graceful_restart();
+        // A request of the old generation holds a lock across the restart: its child keeps
+        // the old mutex (and cache) until it exits, and the request ends normally.
+        std::thread::scope(|s| {
+            let holder = s.spawn(|| httpd.get("/shared/lock/1?hold_ms=1500"));
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while try_lock(&httpd, 1) != "busy\n" {
+                assert!(Instant::now() < deadline, "{mpm:?}: lock 1 never held");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            httpd.graceful_restart();
+            // The new generation's lock 1 is another mutex: free while the old one is held.
+            // (An old idle child may still take a connection or two right after the restart.)
+            while try_lock(&httpd, 1) != "free\n" {
+                assert!(Instant::now() < deadline, "{mpm:?}: new lock 1 never free");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert!(
+                !holder.is_finished(),
+                "{mpm:?}: seen free while the old one was held"
+            );
+            let old = holder.join().unwrap();
+            assert_eq!(
+                (old.status, old.text().as_str()),
+                (200, "held\n"),
+                "{mpm:?}"
+            );
+        });
         // The old cache was destroyed with the old configuration pool; the new generation's
         // cache starts empty, and its mutexes work in the new children.
         assert_eq!(
