@@ -3,14 +3,16 @@
 //!
 //! `SharedCache <provider[:argument]>` chooses the cache (default `shmcb`, which needs
 //! `LoadModule socache_shmcb_module`); `SharedLocks <n>` the number of global mutexes
-//! (default 4). Under `SetHandler shared`:
+//! (default 4); `SharedAttach Off` skips `child_init`, to show the error a child then gets.
+//! Under `SetHandler shared`:
 //!
 //! - `GET /shared/counter/<name>` adds one to a counter kept in the cache, under the global
 //!   mutex its name hashes to, and answers `<count> pid=<pid>`; with `?explicit` it locks
 //!   with `acquire`/`release` instead of a guard.
 //! - `PUT /shared/kv/<key>?ttl_ms=<n>` stores the body (default time to live: one minute),
 //!   `GET` gives it back (404 when missing or expired), `DELETE` removes it, and
-//!   `GET /shared/kv` lists the keys (`iterate`). Counters are the keys `counter:<name>`.
+//!   `GET /shared/kv` lists the keys and value lengths (`iterate`; `?panic` panics inside it).
+//!   Counters are the keys `counter:<name>`.
 //! - `GET /shared/lock/<i>?hold_ms=<n>` holds mutex `i` that long; `?try` says whether it is
 //!   `free` or `busy`; `?twice` and `?release` show the errors for locking a mutex twice and
 //!   releasing one not held.
@@ -30,6 +32,7 @@ use std::time::Duration;
 struct Conf {
     cache: Option<String>,
     locks: Option<usize>,
+    attach: Option<bool>,
 }
 
 impl ModuleConfig for Conf {
@@ -41,6 +44,7 @@ impl ModuleConfig for Conf {
         Conf {
             cache: add.cache.clone().or_else(|| base.cache.clone()),
             locks: add.locks.or(base.locks),
+            attach: add.attach.or(base.attach),
         }
     }
 }
@@ -60,6 +64,11 @@ apache::directive!(server SharedLocks, take1, |_: &mut Cmd, c: &mut Conf, v: &st
         _ => Err(format!("SharedLocks: {v:?} is not a number from 1 to 256")),
     }
 }, RSRC_CONF, "how many global mutexes (1 to 256)");
+
+apache::directive!(server SharedAttach, flag, |_: &mut Cmd, c: &mut Conf, on: bool| {
+    c.attach = Some(on);
+    Ok(())
+}, RSRC_CONF, "Off skips child_init, to show the error a child then gets (default On)");
 
 apache::hook!(pre_config, register_mutexes);
 apache::hook!(post_config, create_shared);
@@ -91,7 +100,10 @@ fn create_shared(pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
     Ok(Status::Ok)
 }
 
-fn attach(pchild: &Pool, _s: &Server) {
+fn attach(pchild: &Pool, s: &Server) {
+    if s.module_config::<Conf>().and_then(|c| c.attach) == Some(false) {
+        return;
+    }
     let results = [
         CACHE.with(|c| c.child_init(pchild)),
         LOCKS.with(|l| l.child_init(pchild)),
@@ -124,7 +136,7 @@ fn serve(r: &mut Request) -> HookResult {
     let method = r.method().unwrap_or("").to_string();
     match (method.as_str(), what) {
         ("GET", "counter") if !name.is_empty() => count(r, name, args == "explicit"),
-        ("GET", "kv") if name.is_empty() => list(r),
+        ("GET", "kv") if name.is_empty() => list(r, &args),
         (_, "kv") if !name.is_empty() => key_value(r, &method, name, &args),
         ("GET", "lock") => lock(r, name, &args),
         _ => Ok(Status::Http(404)),
@@ -206,9 +218,12 @@ fn key_value(r: &mut Request, method: &str, key: &str, args: &str) -> HookResult
     }
 }
 
-fn list(r: &mut Request) -> HookResult {
+fn list(r: &mut Request, args: &str) -> HookResult {
+    let panic = args == "panic";
     let mut keys = Vec::new();
     cache()?.iterate(|k, v| {
+        // A panic in the callback reaches the hook (a 500) once the cache is unlocked.
+        assert!(!panic, "panic while listing, as asked");
         keys.push(format!("{} {}\n", String::from_utf8_lossy(k), v.len()));
         true
     })?;

@@ -420,3 +420,33 @@ fn graceful_restart_starts_a_new_empty_cache() {
         );
     }
 }
+
+#[test]
+fn a_panic_inside_iterate_leaves_the_cache_unlocked() {
+    let httpd = builder(Mpm::Event).start();
+    httpd.get("/shared/counter/before");
+    assert_eq!(httpd.get("/shared/kv?panic").status, 500);
+    assert!(
+        httpd.error_log().contains("panic while listing, as asked"),
+        "{}",
+        httpd.error_log()
+    );
+    // The cache's mutex was released on the way out: every use still works.
+    assert_eq!(httpd.get("/shared/kv").text(), "counter:before 1\n");
+    hammer(&httpd, "after-panic", 4, 5);
+}
+
+#[test]
+fn a_child_that_skips_child_init_gets_an_error() {
+    for mpm in [Mpm::Prefork, Mpm::Event] {
+        let httpd = builder(mpm).config("SharedAttach Off\n").start();
+        let resp = httpd.get("/shared/counter/unattached");
+        assert_eq!(resp.status, 500, "{mpm:?}");
+        let log = httpd.error_log();
+        assert!(
+            log.contains("global mutex shared-lock-") && log.contains("without child_init"),
+            "{mpm:?}: {log}"
+        );
+        assert_eq!(httpd.get("/shared/lock/0?try").status, 500, "{mpm:?}");
+    }
+}
