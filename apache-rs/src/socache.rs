@@ -203,11 +203,11 @@ impl std::fmt::Debug for Cache {
 struct TempPool(*mut ffi::apr_pool_t);
 
 impl TempPool {
-    fn new() -> TempPool {
+    fn new() -> Option<TempPool> {
         let mut p = ptr::null_mut();
-        // SAFETY: a pool with its own allocator, parent-less; APR aborts on out of memory.
-        unsafe { ffi::apr_pool_create_unmanaged_ex(&mut p, None, ptr::null_mut()) };
-        TempPool(p)
+        // SAFETY: a pool with its own allocator and no parent.
+        let rv = unsafe { ffi::apr_pool_create_unmanaged_ex(&mut p, None, ptr::null_mut()) };
+        (rv == 0 && !p.is_null()).then_some(TempPool(p))
     }
 }
 
@@ -377,7 +377,7 @@ impl Cache {
             Some(m) => Some(m.lock()?),
             None => None,
         };
-        let pool = TempPool::new();
+        let pool = TempPool::new().ok_or_else(|| self.error("out of memory for a pool".into()))?;
         f(live, pool.0)
     }
 
