@@ -138,6 +138,22 @@ fn dbm_provider_is_chosen_by_directive() {
         .config("SharedCache dbm:@ROOT@/run/shared-cache\n")
         .start();
     hammer(&httpd, "dbm", 6, 10);
+    // dbm takes entries of about 1 KB at most: a bigger one is an error, not a crash.
+    let big = vec![b'd'; 2000];
+    assert_eq!(
+        httpd.request("PUT", "/shared/kv/big-dbm", &[], &big).status,
+        500
+    );
+    assert!(httpd.error_log().contains("cannot store 2000 bytes"));
+    assert_eq!(httpd.get("/shared/kv/big-dbm").status, 404);
+    let small = vec![b'd'; 900];
+    assert_eq!(
+        httpd
+            .request("PUT", "/shared/kv/small-dbm", &[], &small)
+            .status,
+        201
+    );
+    assert_eq!(httpd.get("/shared/kv/small-dbm").body, small);
     assert!(
         httpd.root().join("run/shared-cache.pag").exists()
             || httpd.root().join("run/shared-cache.db").exists()
