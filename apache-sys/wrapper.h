@@ -12,6 +12,7 @@
 #include <util_script.h>
 #include <ap_provider.h>
 #include <ap_socache.h>
+#include <util_mutex.h>
 #include <ap_mpm.h>
 #include <mod_auth.h>
 #include <mpm_common.h>

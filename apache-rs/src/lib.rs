@@ -48,6 +48,7 @@ pub mod lend;
 pub mod logging;
 #[doc(hidden)]
 pub mod module;
+pub mod mutex;
 pub mod panic;
 pub mod pool;
 pub mod provider;
@@ -56,6 +57,8 @@ pub mod response;
 pub mod server;
 pub mod ssl;
 pub mod state;
+pub mod slot;
+pub mod socache;
 pub mod status;
 pub mod table;
 

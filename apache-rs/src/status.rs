@@ -90,3 +90,13 @@ pub type HookResult = Result<Status, Error>;
 pub const fn http(code: u16) -> Status {
     Status::Http(code)
 }
+
+/// APR's description of a status code (`apr_strerror`), for error messages.
+pub(crate) fn apr_strerror(rv: apache_sys::apr_status_t) -> String {
+    let mut buf = [0 as std::os::raw::c_char; 256];
+    // SAFETY: apr_strerror writes at most bufsize bytes, NUL included, and returns buf.
+    let p = unsafe { apache_sys::apr_strerror(rv, buf.as_mut_ptr(), buf.len()) };
+    // SAFETY: p is buf, NUL-terminated by apr_strerror.
+    let text = unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy();
+    format!("{text} (APR status {rv})")
+}

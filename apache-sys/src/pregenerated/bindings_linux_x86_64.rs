@@ -1001,6 +1001,17 @@ pub const AP_SOCACHE_FLAG_NOTMPSAFE: u32 = 1;
 pub const AP_SOCACHE_PROVIDER_GROUP: &[u8; 8] = b"socache\0";
 pub const AP_SOCACHE_PROVIDER_VERSION: &[u8; 2] = b"0\0";
 pub const AP_SOCACHE_DEFAULT_PROVIDER: &[u8; 8] = b"default\0";
+pub const AP_LIST_FLOCK_SERIALIZE: &[u8; 24] = b", 'flock:/path/to/file'\0";
+pub const AP_LIST_FCNTL_SERIALIZE: &[u8; 24] = b", 'fcntl:/path/to/file'\0";
+pub const AP_LIST_SYSVSEM_SERIALIZE: &[u8; 12] = b", 'sysvsem'\0";
+pub const AP_LIST_POSIXSEM_SERIALIZE: &[u8; 13] = b", 'posixsem'\0";
+pub const AP_LIST_PTHREAD_SERIALIZE: &[u8; 12] = b", 'pthread'\0";
+pub const AP_LIST_FILE_SERIALIZE: &[u8; 23] = b", 'file:/path/to/file'\0";
+pub const AP_LIST_SEM_SERIALIZE: &[u8; 8] = b", 'sem'\0";
+pub const AP_ALL_AVAILABLE_MUTEXES_STRING : & [u8 ; 149] = b"Mutex mechanisms are: 'none', 'default', 'flock:/path/to/file', 'fcntl:/path/to/file', 'file:/path/to/file', 'pthread', 'sysvsem', 'posixsem', 'sem'\0" ;
+pub const AP_AVAILABLE_MUTEXES_STRING : & [u8 ; 141] = b"Mutex mechanisms are: 'default', 'flock:/path/to/file', 'fcntl:/path/to/file', 'file:/path/to/file', 'pthread', 'sysvsem', 'posixsem', 'sem'\0" ;
+pub const AP_MUTEX_ALLOW_NONE: u32 = 1;
+pub const AP_MUTEX_DEFAULT_NONE: u32 = 2;
 pub const DEFAULT_SCOREBOARD: &[u8; 27] = b"logs/apache_runtime_status\0";
 pub const AP_MPMQ_NOT_SUPPORTED: u32 = 0;
 pub const AP_MPMQ_STATIC: u32 = 1;
@@ -13228,6 +13239,58 @@ impl Default for ap_socache_provider_t {
             s.assume_init()
         }
     }
+}
+unsafe extern "C" {
+    pub fn ap_parse_mutex(
+        arg: *const ::std::os::raw::c_char,
+        pool: *mut apr_pool_t,
+        mutexmech: *mut apr_lockmech_e,
+        mutexfile: *mut *const ::std::os::raw::c_char,
+    ) -> apr_status_t;
+}
+unsafe extern "C" {
+    pub fn ap_set_mutex(
+        cmd: *mut cmd_parms,
+        dummy: *mut ::std::os::raw::c_void,
+        arg: *const ::std::os::raw::c_char,
+    ) -> *const ::std::os::raw::c_char;
+}
+unsafe extern "C" {
+    pub fn ap_mutex_init(p: *mut apr_pool_t);
+}
+unsafe extern "C" {
+    pub fn ap_mutex_register(
+        pconf: *mut apr_pool_t,
+        type_: *const ::std::os::raw::c_char,
+        default_dir: *const ::std::os::raw::c_char,
+        default_mech: apr_lockmech_e,
+        options: apr_int32_t,
+    ) -> apr_status_t;
+}
+unsafe extern "C" {
+    pub fn ap_global_mutex_create(
+        mutex: *mut *mut apr_global_mutex_t,
+        name: *mut *const ::std::os::raw::c_char,
+        type_: *const ::std::os::raw::c_char,
+        instance_id: *const ::std::os::raw::c_char,
+        server: *mut server_rec,
+        pool: *mut apr_pool_t,
+        options: apr_int32_t,
+    ) -> apr_status_t;
+}
+unsafe extern "C" {
+    pub fn ap_proc_mutex_create(
+        mutex: *mut *mut apr_proc_mutex_t,
+        name: *mut *const ::std::os::raw::c_char,
+        type_: *const ::std::os::raw::c_char,
+        instance_id: *const ::std::os::raw::c_char,
+        server: *mut server_rec,
+        pool: *mut apr_pool_t,
+        options: apr_int32_t,
+    ) -> apr_status_t;
+}
+unsafe extern "C" {
+    pub fn ap_dump_mutexes(p: *mut apr_pool_t, s: *mut server_rec, out: *mut apr_file_t);
 }
 #[repr(C)]
 #[derive(Debug, Default, Copy, Clone)]
