@@ -55,10 +55,10 @@ pub mod provider;
 pub mod request;
 pub mod response;
 pub mod server;
-pub mod ssl;
-pub mod state;
 pub mod slot;
 pub mod socache;
+pub mod ssl;
+pub mod state;
 pub mod status;
 pub mod table;
 
