@@ -7,6 +7,7 @@ mod config;
 mod directives;
 mod gil;
 mod interp;
+mod locks;
 mod native;
 mod reqobj;
 
@@ -69,6 +70,7 @@ fn start_python(p: &Pool, s: &Server) {
             }
         }
     }
+    locks::child_init(p);
     interp::start(&imports);
     p.on_cleanup(interp::child_exit);
 }

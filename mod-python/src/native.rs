@@ -496,5 +496,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_take_added, &m)?)?;
     m.add_function(wrap_pyfunction!(req_options, &m)?)?;
     m.add_function(wrap_pyfunction!(req_config, &m)?)?;
+    crate::locks::register(&m)?;
     Ok(m)
 }
