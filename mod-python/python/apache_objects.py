@@ -143,6 +143,7 @@ class mp_request(object):
     hlist = None
     _rbuf = b""
     _cleanups = ()
+    _added = False
 
     def __init__(self, h, interpreter):
         self._h = h
@@ -231,6 +232,7 @@ class mp_request(object):
     # Handlers and the request's life.
     def add_handler(self, htype, handler, dir=None):
         req_add_handler(self._h, htype, handler, dir)
+        self._added = True
 
     def register_cleanup(self, callable, data=None):
         if not self._h:

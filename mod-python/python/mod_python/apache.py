@@ -174,11 +174,6 @@ def _module_file_mtime(module):
 _import_lock = threading.RLock()
 
 
-def _still_importing(module):
-    spec = getattr(module, "__spec__", None)
-    return spec is not None and getattr(spec, "_initializing", False)
-
-
 def import_module(module_name, autoreload=1, log=0, path=None):
     """Imports a handler module: by dotted name (searched in `path` first when given) or by
     absolute file path. With autoreload, a module whose file changed is loaded again."""
@@ -189,7 +184,7 @@ def import_module(module_name, autoreload=1, log=0, path=None):
             if directory not in sys.path:
                 sys.path.insert(0, directory)
     module = sys.modules.get(module_name)
-    if module is None or _still_importing(module):
+    if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
         # importlib, so that a thread arriving while another is still running the module's
         # code waits for it instead of getting a half-made module.
         module = importlib.import_module(module_name)
@@ -335,25 +330,32 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path):
     req.phase = phase
     result = DECLINED
     try:
-        if python_path:
+        if python_path and python_path != _last_python_path:
             _set_python_path(python_path)
         i = 0
         while True:
             if i == len(handlers):
+                if not req._added:
+                    return result
                 # req.add_handler() for this same phase: those run after the ones configured.
                 handlers = handlers + _apache.req_take_added(req._h, phase)
                 if i == len(handlers):
                     return result
             module_name, callable_name, directory = handlers[i]
             i += 1
-            module = import_module(module_name, autoreload=autoreload,
-                                   path=[directory] if directory else None)
-            obj = module
-            for part in callable_name.split("."):
-                obj = getattr(obj, part, None)
-                if obj is None:
-                    raise AttributeError("module '%s' has no callable '%s'"
-                                         % (module_name, callable_name))
+            module = import_module(module_name, autoreload, 0,
+                                   [directory] if directory else None)
+            if "." in callable_name:
+                obj = module
+                for part in callable_name.split("."):
+                    obj = getattr(obj, part, None)
+                    if obj is None:
+                        break
+            else:
+                obj = getattr(module, callable_name, None)
+            if obj is None:
+                raise AttributeError("module '%s' has no callable '%s'"
+                                     % (module_name, callable_name))
             try:
                 result = obj(req)
             except SERVER_RETURN as e:
