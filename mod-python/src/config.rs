@@ -212,6 +212,8 @@ pub struct PhaseSettings {
     pub autoreload: Option<bool>,
     pub python_path: Option<String>,
     pub interpreter: Option<String>,
+    /// `PythonEnablePdb On`: handlers run under the Python debugger.
+    pub pdb: bool,
 }
 
 impl PhaseSettings {
@@ -242,6 +244,7 @@ impl DirConf {
             autoreload: self.autoreload,
             python_path: self.python_path.clone(),
             interpreter: self.interpreter.clone(),
+            pdb: self.enable_pdb == Some(true),
         }
     }
 
@@ -302,6 +305,8 @@ impl DirConf {
 pub struct SrvConf {
     /// `PythonImport module[::function] interpreter`.
     pub imports: Vec<(String, String)>,
+    /// `PythonOptimize On` (main server only): Python runs as with `-O`.
+    pub optimize: bool,
 }
 
 impl ModuleConfig for SrvConf {

@@ -196,8 +196,10 @@ apache::directive!(
     OR_ALL,
     "a module whose functions handle every phase"
 );
-apache::directive!(server PythonOptimize, flag, |cmd: &mut Cmd, _: &mut SrvConf, _on: bool| {
-    cmd.check_context(apache::ffi::GLOBAL_ONLY)
+apache::directive!(server PythonOptimize, flag, |cmd: &mut Cmd, s: &mut SrvConf, on: bool| {
+    cmd.check_context(apache::ffi::GLOBAL_ONLY)?;
+    s.optimize = on;
+    Ok(())
 }, RSRC_CONF, "On: run Python with optimizations (-O)");
 apache::directive!(server PythonImport, take2, |_: &mut Cmd, s: &mut SrvConf, module: &str, interpreter: &str| {
     s.imports.push((module.to_string(), interpreter.to_string()));

@@ -265,6 +265,7 @@ pub fn dispatch(
                 conf.debug.unwrap_or(false),
                 conf.autoreload.unwrap_or(true),
                 conf.python_path.as_deref(),
+                conf.pdb,
             ))?;
             if last {
                 crate::reqobj::retire(py, &req, interp);

@@ -71,6 +71,10 @@ fn start_python(p: &Pool, s: &Server) {
         }
     }
     locks::child_init(p);
+    if s.module_config::<SrvConf>().is_some_and(|c| c.optimize) {
+        // Read by Py_Initialize, as -O would set it. The child has no other threads yet.
+        std::env::set_var("PYTHONOPTIMIZE", "1");
+    }
     interp::start(&imports);
     p.on_cleanup(interp::child_exit);
 }

@@ -322,7 +322,7 @@ def _report(req, phase, debug):
     return HTTP_INTERNAL_SERVER_ERROR
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path):
+def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False):
     """Runs the handlers of a phase in order while they return OK; returns the last result.
 
     `handlers` holds (module, callable, directory) for each handler configured for the phase.
@@ -343,8 +343,14 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path):
                     return result
             module_name, callable_name, directory = handlers[i]
             i += 1
-            module = import_module(module_name, autoreload, 0,
-                                   [directory] if directory else None)
+            try:
+                module = import_module(module_name, autoreload, 0,
+                                       [directory] if directory else None)
+            except ImportError as e:
+                if e.name is None or not (module_name + ".").startswith(e.name + "."):
+                    raise  # a module the handler itself imports is missing: say which
+                raise ImportError("No module named '%s' (the handler of %s); searched: %s"
+                                  % (module_name, phase, sys.path), name=module_name) from None
             if "." in callable_name:
                 obj = module
                 for part in callable_name.split("."):
@@ -357,7 +363,12 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path):
                 raise AttributeError("module '%s' has no callable '%s'"
                                      % (module_name, callable_name))
             try:
-                result = obj(req)
+                if pdb:
+                    # PythonEnablePdb: meant for httpd -X, with a terminal on stdin.
+                    import pdb as debugger
+                    result = debugger.runcall(obj, req)
+                else:
+                    result = obj(req)
             except SERVER_RETURN as e:
                 result = e.args[0] if e.args else OK
                 if result is None:
