@@ -98,3 +98,50 @@ fn python_enable_pdb_runs_the_handler_under_the_debugger() {
         "{stdout}"
     );
 }
+
+#[test]
+fn htaccess_files_configure_handlers_where_allowed() {
+    let httpd = Httpd::builder()
+        .module("python_module", harness::cdylib("mod_python"))
+        .file(
+            "htdocs/ht/.htaccess",
+            "SetHandler mod_python\nPythonHandler hthandler\nPythonOption origin htaccess\n",
+        )
+        .file(
+            "htdocs/ht/hthandler.py",
+            "from mod_python import apache\n\ndef handler(req):\n    \
+             req.write('from %s: %s' % (__file__.rsplit('/', 2)[-2], req.get_options()['origin']))\n    \
+             return apache.OK\n",
+        )
+        .file("htdocs/off/.htaccess", "PythonHandler hthandler\n")
+        .file("htdocs/off/page.txt", "plain")
+        .config(
+            "<Directory \"@ROOT@/htdocs/ht\">\n    AllowOverride FileInfo\n</Directory>\n\
+             <Directory \"@ROOT@/htdocs/off\">\n    AllowOverride None\n</Directory>\n",
+        )
+        .start();
+    // The .htaccess directory goes on sys.path, as a <Directory> does.
+    assert_eq!(httpd.get("/ht/anything").text(), "from ht: htaccess");
+    // Where .htaccess files are not read, nothing changes.
+    assert_eq!(httpd.get("/off/page.txt").text(), "plain");
+}
+
+#[test]
+fn server_level_directives_are_refused_in_sections() {
+    for directive in [
+        "PythonTransHandler x",
+        "PythonPostReadRequestHandler x",
+        "PythonImport x main_interpreter",
+    ] {
+        let err = Httpd::builder()
+            .module("python_module", harness::cdylib("mod_python"))
+            .config(&format!(
+                "<Directory \"@ROOT@/htdocs\">\n    {directive}\n</Directory>\n"
+            ))
+            .try_start()
+            .err()
+            .unwrap_or_else(|| panic!("{directive} accepted in <Directory>"));
+        let name = directive.split(' ').next().unwrap();
+        assert!(err.contains(&format!("{name} not allowed")), "{err}");
+    }
+}
