@@ -92,6 +92,30 @@ fn each_virtual_host_has_its_own_modules() {
 }
 
 #[test]
+fn interpreters_are_made_again_after_a_graceful_restart() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        assert!(get(&httpd, "two.test", "/app").contains("settings=second"));
+        httpd.graceful_restart();
+        for _ in 0..3 {
+            assert!(
+                get(&httpd, "one.test", "/app").contains("settings=first"),
+                "{mpm:?}"
+            );
+            assert!(
+                get(&httpd, "two.test", "/app").contains("settings=second"),
+                "{mpm:?}"
+            );
+        }
+        let log = httpd.error_log();
+        assert!(
+            !log.contains("could not") && !log.contains("Fatal"),
+            "{log}"
+        );
+    }
+}
+
+#[test]
 fn interpreter_directives_choose_the_interpreter() {
     for mpm in [Mpm::Event, Mpm::Prefork] {
         let httpd = server(mpm);
