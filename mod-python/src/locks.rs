@@ -97,6 +97,14 @@ fn lock_error(e: apache::Error) -> PyErr {
     PyValueError::new_err(e.message)
 }
 
+/// The lock set and the index a call names. (The server argument of the 3.5 API chose the
+/// server's locks; there is one set for the whole httpd.)
+fn target(key: Option<&Bound<'_, PyAny>>, index: i64) -> PyResult<(MutexSet, usize)> {
+    let set = locks()?;
+    let i = pick(&set, key, index)?;
+    Ok((set, i))
+}
+
 /// `_global_lock(server, key, index=-1)`: waits for the lock, without the GIL.
 #[pyfunction]
 #[pyo3(signature = (server, key, index = -1))]
@@ -107,8 +115,7 @@ fn _global_lock(
     index: i64,
 ) -> PyResult<()> {
     let _ = server;
-    let set = locks()?;
-    let i = pick(&set, key, index)?;
+    let (set, i) = target(key, index)?;
     py.detach(|| set.acquire(i)).map_err(lock_error)
 }
 
@@ -121,8 +128,7 @@ fn _global_trylock(
     index: i64,
 ) -> PyResult<bool> {
     let _ = server;
-    let set = locks()?;
-    let i = pick(&set, key, index)?;
+    let (set, i) = target(key, index)?;
     set.try_acquire(i).map_err(lock_error)
 }
 
@@ -135,8 +141,7 @@ fn _global_unlock(
     index: i64,
 ) -> PyResult<()> {
     let _ = server;
-    let set = locks()?;
-    let i = pick(&set, key, index)?;
+    let (set, i) = target(key, index)?;
     set.release(i).map_err(lock_error)
 }
 

@@ -388,37 +388,21 @@ fn a_request_object_kept_after_its_request_raises() {
 fn concurrent_requests_under_threaded_mpms() {
     for mpm in [Mpm::Event, Mpm::Worker] {
         let httpd = server(mpm, false);
-        let port = httpd.port();
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                std::thread::spawn(move || {
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
                     for _ in 0..20 {
-                        let r = harness_get(port, "/hello");
-                        assert!(r.ends_with("hello world\n"), "{r}");
+                        assert_eq!(httpd.get("/hello").text(), "hello world\n");
                     }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().expect("client thread");
-        }
+                });
+            }
+        });
         assert!(
             !httpd.error_log().contains("Fatal"),
             "{}",
             httpd.error_log()
         );
     }
-}
-
-fn harness_get(port: u16, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
 }
 
 #[test]
