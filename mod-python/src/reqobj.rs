@@ -18,6 +18,8 @@ use pyo3::prelude::*;
 pub struct ReqState {
     objects: Vec<(&'static Interp, Py<PyAny>)>,
     added: Vec<(Phase, HandlerSpec)>,
+    /// Filters registered with `req.register_output_filter` / `register_input_filter`.
+    pub filters: crate::config::FilterSpecs,
 }
 
 impl ReqState {
