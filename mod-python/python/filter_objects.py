@@ -73,6 +73,7 @@ def _filter_dispatch(h, name, is_input, req, module_name, callable_name, directo
                                      % (module_name, callable_name))
         obj(filter)
     except Exception:
+        import sys
         import traceback
         text = traceback.format_exc()
         try:
@@ -84,8 +85,19 @@ def _filter_dispatch(h, name, is_input, req, module_name, callable_name, directo
         for line in report.rstrip().split("\n"):
             log_error(line, 3)
         if debug and not is_input and not filter.closed:
+            # As mod_python 3.5: a 500 page with the traceback, when the headers have not
+            # gone out yet; after them, the traceback is still written into the response.
+            import html
             try:
-                filter.write("\nMod_python error: \"%s %s\"\n\n%s" % (kind, handler, text))
+                req.status = 500
+                req.content_type = "text/html"
+            except Exception:
+                pass
+            page = "\n<pre>\nMod_python error: \"%s %s\"\n\n" % (name, handler)
+            for entry in traceback.format_exception(*sys.exc_info()):
+                page += html.escape(entry) + "\n"
+            try:
+                filter.write(page + "</pre>\n")
                 filter.flush()
             except Exception:
                 pass

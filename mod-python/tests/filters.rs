@@ -291,12 +291,22 @@ fn an_exception_in_a_filter_is_logged_and_the_server_goes_on() {
         // And it keeps serving, filters included.
         assert_eq!(httpd.get("/up").text(), "HELLO FROM A HANDLER\n", "{mpm:?}");
     }
-    // With PythonDebug On the traceback goes to the client too.
+    // With PythonDebug On the traceback goes to the client too, as a 500 page, as with
+    // mod_python 3.5; the response follows it.
     let httpd = server(Mpm::Event, true, None);
     let r = httpd.get("/boom-handler");
     let text = r.text();
-    assert!(text.contains("Mod_python error"), "{text}");
-    assert!(text.contains("ValueError: filter exploded"), "{text}");
+    assert_eq!(r.status, 500, "{text}");
+    assert_eq!(r.header("Content-Type"), Some("text/html"));
+    assert!(
+        text.starts_with("\n<pre>\nMod_python error: \"boom filt::boom\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("raise ValueError(&#x27;filter exploded&#x27;)"),
+        "{text}"
+    );
+    assert!(text.ends_with("</pre>\nhello from a handler\n"), "{text}");
 }
 
 #[test]
