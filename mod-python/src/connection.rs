@@ -13,14 +13,27 @@ use crate::{gil, interp};
 use apache::{Connection, HookResult, Status};
 use pyo3::prelude::*;
 
+/// mod_python's state for a connection.
+#[derive(Default)]
+struct ConnState {
+    /// The connection handler declined this connection: HTTP serves it. (Under the event MPM
+    /// `process_connection` runs again for each request of a kept-alive connection; the
+    /// handler is not asked again in the middle of HTTP.)
+    declined: bool,
+}
+
 pub fn process(c: &mut Connection) -> HookResult {
-    let server = c.base_server();
-    let Some(spec) = server
+    let Some(spec) = c
+        .base_server()
         .module_config::<SrvConf>()
         .and_then(|s| s.connection_handler.clone())
     else {
         return Ok(Status::Declined);
     };
+    if c.state::<ConnState>().declined {
+        return Ok(Status::Declined);
+    }
+    let server = c.base_server();
     let default = DirConf::default();
     let conf = server.dir_config::<DirConf>().unwrap_or(&default);
     let settings = conf.phase_settings();
@@ -71,5 +84,10 @@ pub fn process(c: &mut Connection) -> HookResult {
     });
     // Anything still buffered goes out before httpd closes the connection.
     let _ = std::io::Write::flush(&mut io);
-    Ok(Status::from_raw(code))
+    drop(io);
+    let status = Status::from_raw(code);
+    if status == Status::Declined {
+        c.state::<ConnState>().declined = true;
+    }
+    Ok(status)
 }

@@ -134,6 +134,10 @@ fn run(call: &Call, h: usize, is_input: bool) {
     gil::with_interp(call.interp.state, |py| {
         let result = (|| -> PyResult<()> {
             let req = crate::reqobj::object_for(py, call.interp)?;
+            crate::native::with_lent(|r| {
+                r.state::<ReqState>().filtered = true;
+                Ok(())
+            })?;
             let apache = py.import("mod_python._apache")?;
             apache.getattr("_filter_dispatch")?.call1((
                 h,

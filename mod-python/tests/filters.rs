@@ -47,6 +47,22 @@ def disabler(filter):
     filter.disable()
     filter.pass_on()
 
+def marker(filter):
+    # At the end of the stream (after the handler returned), reads what the handler set on
+    # the request object.
+    s = filter.read()
+    while s:
+        filter.write(s)
+        s = filter.read()
+    if s is None:
+        filter.write(' [%s]' % filter.req.mark)
+        filter.close()
+
+def marked(req):
+    req.mark = 'set by the handler'
+    req.write('body')
+    return apache.OK
+
 def boom(filter):
     raise ValueError('filter exploded')
 
@@ -94,6 +110,11 @@ def add_configured(req):
 const CONN: &str = r#"
 from mod_python import apache
 
+def declines(conn):
+    # Not ours after all: HTTP serves the connection.
+    apache.log_error('connection handler declined', apache.APLOG_ERR)
+    return apache.DECLINED
+
 def connectionhandler(conn):
     conn.write(b'hello %s\n' % apache.interpreter.encode())
     while True:
@@ -139,11 +160,16 @@ fn location(path: &str, handler: &str, extra: &str) -> String {
 }
 
 fn server(mpm: Mpm, debug: bool, conn_port: Option<u16>) -> Httpd {
+    server_with(mpm, debug, conn_port, None)
+}
+
+fn server_with(mpm: Mpm, debug: bool, conn_port: Option<u16>, declining: Option<u16>) -> Httpd {
     let mut c = String::from("PythonPath \"sys.path+['@ROOT@/py']\"\n");
     c += "PythonOutputFilter filt UPPER\n\
           PythonOutputFilter filt::passon PASS\n\
           PythonOutputFilter filt::disabler DISABLER\n\
           PythonOutputFilter filt::boom BOOM\n\
+          PythonOutputFilter filt::marker MARKER\n\
           PythonInputFilter filt UPPERIN\n\
           PythonInputFilter filt::double DOUBLEIN\n\
           AddOutputFilter UPPER .up\n\
@@ -155,6 +181,7 @@ fn server(mpm: Mpm, debug: bool, conn_port: Option<u16>) -> Httpd {
     c += &location("/double", "filt::echo", "    SetInputFilter DOUBLEIN\n");
     c += &location("/lines", "filt::echo_lines", "    SetInputFilter UPPERIN\n");
     c += &location("/boom-handler", "filt::hello", "    SetOutputFilter BOOM\n");
+    c += &location("/marked", "filt::marked", "    SetOutputFilter MARKER\n");
     c += &location("/dyn-out", "filt::dynamic_out", "");
     c += &location("/dyn-in", "filt::dynamic_in", "");
     c += &location("/add", "filt::add_configured", "");
@@ -166,6 +193,11 @@ fn server(mpm: Mpm, debug: bool, conn_port: Option<u16>) -> Httpd {
             // A protocol name other than http: the server speaks first, so the kernel must not
             // hold the connection back until the client sends (AcceptFilter http data).
             "Listen 127.0.0.1:{p} lines\n<VirtualHost 127.0.0.1:{p}>\n    ServerName lines.example\n    PythonConnectionHandler conn\n</VirtualHost>\n"
+        );
+    }
+    if let Some(p) = declining {
+        c += &format!(
+            "Listen 127.0.0.1:{p}\n<VirtualHost 127.0.0.1:{p}>\n    PythonConnectionHandler conn::declines\n</VirtualHost>\n"
         );
     }
     let big = big_text();
@@ -198,6 +230,9 @@ fn output_filter_changes_handler_output_and_static_files() {
         assert_eq!(r.header("X-Filtered"), Some("upper"), "{mpm:?}");
         let r = httpd.get("/small.up");
         assert_eq!(r.text(), "STATIC TEXT\n", "{mpm:?}");
+        // filter.req is the handler's request object, also after the handler returned.
+        let r = httpd.get("/marked");
+        assert_eq!(r.text(), "body [set by the handler]", "{mpm:?}");
         // 1 MB: the file comes through the filter in many brigades.
         let r = httpd.get("/big.up");
         assert_eq!(r.status, 200, "{mpm:?}");
@@ -410,5 +445,50 @@ fn a_connection_handler_serves_its_port_while_http_goes_on() {
         for line in log.lines().filter(|l| l.contains("Error:")) {
             assert!(line.contains("OSError: "), "{mpm:?}: {log}");
         }
+    }
+}
+
+#[test]
+fn a_declining_connection_handler_leaves_the_connection_to_http() {
+    for mpm in Mpm::ALL {
+        let port = free_port();
+        let httpd = server_with(mpm, false, None, Some(port));
+        // Two requests on one kept-alive connection: the handler declined once and HTTP
+        // serves them both (under event, process_connection runs again for the second).
+        let mut s = connect(port);
+        let req = b"GET /up HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            s.write_all(req).unwrap();
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                head.extend(read_line(&mut s));
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            assert!(head.starts_with("HTTP/1.1 200"), "{mpm:?}: {head}");
+            // The body is chunked: size line, data, CRLF, last chunk.
+            let mut body = Vec::new();
+            loop {
+                let size = read_line(&mut s);
+                let n = usize::from_str_radix(String::from_utf8_lossy(&size).trim(), 16).unwrap();
+                if n == 0 {
+                    read_line(&mut s);
+                    break;
+                }
+                let mut chunk = vec![0; n + 2];
+                s.read_exact(&mut chunk).unwrap();
+                body.extend_from_slice(&chunk[..n]);
+            }
+            answers.push(String::from_utf8(body).unwrap());
+        }
+        assert_eq!(answers, ["HELLO FROM A HANDLER\n"; 2], "{mpm:?}");
+        // Asked once: not again in the middle of HTTP.
+        let log = httpd.error_log();
+        assert_eq!(
+            log.matches("connection handler declined").count(),
+            1,
+            "{mpm:?}: {log}"
+        );
+        assert_eq!(httpd.get("/up").status, 200);
     }
 }
