@@ -492,3 +492,30 @@ fn a_declining_connection_handler_leaves_the_connection_to_http() {
         assert_eq!(httpd.get("/up").status, 200);
     }
 }
+
+#[test]
+fn connection_handlers_waiting_for_their_clients_do_not_hold_up_python() {
+    for mpm in [Mpm::Event, Mpm::Worker] {
+        let port = free_port();
+        let httpd = server(mpm, false, Some(port));
+        // Eight handlers waiting in conn.readline(), spread over the children's threads: each
+        // waits without the GIL, so Python handlers and filters go on everywhere.
+        let mut waiting: Vec<TcpStream> = (0..8).map(|_| connect(port)).collect();
+        for s in &mut waiting {
+            assert_eq!(read_line(s), b"hello lines.example\n", "{mpm:?}");
+        }
+        let start = std::time::Instant::now();
+        for _ in 0..20 {
+            assert_eq!(httpd.get("/up").text(), "HELLO FROM A HANDLER\n", "{mpm:?}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{mpm:?}: {:?}",
+            start.elapsed()
+        );
+        for s in &mut waiting {
+            s.write_all(b"still there\n").unwrap();
+            assert_eq!(read_line(s), b"echo:still there\n", "{mpm:?}");
+        }
+    }
+}
