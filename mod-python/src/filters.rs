@@ -56,6 +56,9 @@ pub struct FilterCtx {
     pub pending: Vec<u8>,
     /// The filters below have ended the input.
     pub eos: bool,
+    /// Input the callable wrote beyond what the reader asked for, handed out by the next
+    /// calls (readers such as `ap_get_client_block` drop what does not fit their buffer).
+    pub held: Vec<u8>,
 }
 
 impl FilterCtx {
@@ -226,6 +229,18 @@ pub fn input_filter(
     readbytes: i64,
 ) -> FilterResult {
     let ctx = f.ctx::<FilterCtx>();
+    if !ctx.held.is_empty() {
+        let n = match (mode, usize::try_from(readbytes)) {
+            (InputMode::ReadBytes, Ok(n)) if n > 0 => n.min(ctx.held.len()),
+            _ => ctx.held.len(),
+        };
+        bb.append_bytes(&ctx.held[..n]);
+        ctx.held.drain(..n);
+        if ctx.held.is_empty() && ctx.closed {
+            bb.append_eos();
+        }
+        return Ok(());
+    }
     if ctx.disabled {
         return hand_over(f, bb, mode, block, readbytes);
     }
@@ -257,13 +272,38 @@ pub fn input_filter(
     }
     if bb.is_empty() && !ctx.closed {
         if ctx.disabled {
-            return hand_over(f, bb, mode, block, readbytes);
-        }
-        if ctx.eos && ctx.pending.is_empty() {
+            hand_over(f, bb, mode, block, readbytes)?;
+        } else if ctx.eos && ctx.pending.is_empty() {
             // The callable read the end but did not close: the reader still gets it.
             ctx.closed = true;
             bb.append_eos();
         }
+    }
+    hold_excess(f, bb, mode, readbytes)
+}
+
+/// Gives the reader no more than the `readbytes` it asked for; the rest waits in `held` for
+/// the next calls, with the end of the stream after it.
+fn hold_excess(f: &mut Filter, bb: &mut Brigade, mode: InputMode, readbytes: i64) -> FilterResult {
+    let Ok(limit) = u64::try_from(readbytes) else {
+        return Ok(());
+    };
+    if mode != InputMode::ReadBytes || limit == 0 {
+        return Ok(());
+    }
+    let len = bb.len().map_err(|_| AprError::GENERAL)?;
+    if len <= limit {
+        return Ok(());
+    }
+    let data = bb.flatten().map_err(|_| AprError::GENERAL)?;
+    let eos = bb.has_eos();
+    bb.cleanup();
+    let limit = limit as usize;
+    bb.append_bytes(&data[..limit]);
+    let ctx = f.ctx::<FilterCtx>();
+    ctx.held = data[limit..].to_vec();
+    if eos {
+        ctx.closed = true;
     }
     Ok(())
 }
