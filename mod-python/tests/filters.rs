@@ -58,6 +58,24 @@ def marker(filter):
         filter.write(' [%s]' % filter.req.mark)
         filter.close()
 
+def numbered(filter):
+    # Line by line with readline(); the line count lives on the request object.
+    req = filter.req
+    if not hasattr(req, 'lines_seen'):
+        req.lines_seen = 0
+    line = filter.readline()
+    while line:
+        req.lines_seen += 1
+        filter.write(b'%d: ' % req.lines_seen + line)
+        line = filter.readline()
+    if line is None:
+        filter.close()
+
+def three_lines(req):
+    req.write('alpha\nbeta\n', 0)
+    req.write('gamma\n')
+    return apache.OK
+
 def marked(req):
     req.mark = 'set by the handler'
     req.write('body')
@@ -170,6 +188,7 @@ fn server_with(mpm: Mpm, debug: bool, conn_port: Option<u16>, declining: Option<
           PythonOutputFilter filt::disabler DISABLER\n\
           PythonOutputFilter filt::boom BOOM\n\
           PythonOutputFilter filt::marker MARKER\n\
+          PythonOutputFilter filt::numbered NUMBERED\n\
           PythonInputFilter filt UPPERIN\n\
           PythonInputFilter filt::double DOUBLEIN\n\
           AddOutputFilter UPPER .up\n\
@@ -181,6 +200,11 @@ fn server_with(mpm: Mpm, debug: bool, conn_port: Option<u16>, declining: Option<
     c += &location("/double", "filt::echo", "    SetInputFilter DOUBLEIN\n");
     c += &location("/lines", "filt::echo_lines", "    SetInputFilter UPPERIN\n");
     c += &location("/boom-handler", "filt::hello", "    SetOutputFilter BOOM\n");
+    c += &location(
+        "/numbered",
+        "filt::three_lines",
+        "    SetOutputFilter NUMBERED\n",
+    );
     c += &location("/marked", "filt::marked", "    SetOutputFilter MARKER\n");
     c += &location("/dyn-out", "filt::dynamic_out", "");
     c += &location("/dyn-in", "filt::dynamic_in", "");
@@ -233,6 +257,9 @@ fn output_filter_changes_handler_output_and_static_files() {
         // filter.req is the handler's request object, also after the handler returned.
         let r = httpd.get("/marked");
         assert_eq!(r.text(), "body [set by the handler]", "{mpm:?}");
+        // readline() in an output filter.
+        let r = httpd.get("/numbered");
+        assert_eq!(r.text(), "1: alpha\n2: beta\n3: gamma\n", "{mpm:?}");
         // 1 MB: the file comes through the filter in many brigades.
         let r = httpd.get("/big.up");
         assert_eq!(r.status, 200, "{mpm:?}");
