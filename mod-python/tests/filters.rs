@@ -553,3 +553,30 @@ fn connection_handlers_waiting_for_their_clients_do_not_hold_up_python() {
         }
     }
 }
+
+#[test]
+fn filters_on_many_threads_at_once() {
+    let big = big_text().to_ascii_uppercase();
+    for mpm in [Mpm::Event, Mpm::Worker] {
+        let httpd = server(mpm, false, None);
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let (httpd, big) = (&httpd, &big);
+                s.spawn(move || {
+                    for i in 0..4 {
+                        if (t + i) % 2 == 0 {
+                            let r = httpd.get("/big.up");
+                            assert!(r.body == *big, "{mpm:?}: thread {t} request {i}");
+                        } else {
+                            let body = format!("thread {t} request {i}");
+                            let r = httpd.request("POST", "/upin", &[], body.as_bytes());
+                            let want = format!("len={}:{}", body.len(), body.to_uppercase());
+                            assert_eq!(r.text(), want, "{mpm:?}");
+                        }
+                    }
+                });
+            }
+        });
+        assert!(!httpd.error_log().contains("Traceback"));
+    }
+}
