@@ -123,7 +123,7 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
         && r.finfo().kind == Some(apache::response::FileKind::Directory);
     let iname = conf.interpreter_name(&spec, filename, is_dir, r.server().server_hostname());
     let settings = conf.phase_settings();
-    let interp = interp::get(&iname)?;
+    let interp = gil::released(|| interp::get(&iname))?;
     Some(Call {
         name,
         spec,
