@@ -293,3 +293,47 @@ impl Drop for ConnIo<'_> {
         }
     }
 }
+
+thread_local! {
+    static LENT_IO: std::cell::Cell<*mut ConnIo<'static>> =
+        const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Puts back the previously lent `ConnIo` when a lend ends, even by unwinding.
+struct RestoreIo(*mut ConnIo<'static>);
+
+impl Drop for RestoreIo {
+    fn drop(&mut self) {
+        LENT_IO.with(|l| l.set(self.0));
+    }
+}
+
+impl<'c> ConnIo<'c> {
+    /// Runs `f` with this `ConnIo` lent to the thread, for an embedded language whose objects
+    /// call back into httpd (mod_python's `conn.read()`); they reach it through
+    /// [`ConnIo::with_lent`]. Nothing reaches it after `lend` returns.
+    pub fn lend<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        // Only the lifetime changes: the slot has to name one.
+        #[allow(clippy::unnecessary_cast)]
+        let me = self as *mut ConnIo<'c> as *mut ConnIo<'static>;
+        let _restore = RestoreIo(LENT_IO.with(|l| l.replace(me)));
+        f()
+    }
+
+    /// Borrows the `ConnIo` lent to this thread by [`ConnIo::lend`]; while `f` runs it is
+    /// taken, so a nested call gets [`NotLent`](crate::lend::NotLent).
+    pub fn with_lent<R>(
+        f: impl for<'a> FnOnce(&'a mut ConnIo<'a>) -> R,
+    ) -> Result<R, crate::lend::NotLent> {
+        let io = LENT_IO.with(|l| l.replace(std::ptr::null_mut()));
+        if io.is_null() {
+            return Err(crate::lend::NotLent);
+        }
+        let _restore = RestoreIo(io);
+        // SAFETY: lent by `lend`, whose caller's &mut borrow is suspended for the whole lend;
+        // taking it out of the slot makes this the only live reference until restored. The
+        // closure sees it with a lifetime of its own, shorter than the connection's, and
+        // cannot keep it.
+        Ok(f(unsafe { &mut *io }))
+    }
+}

@@ -278,6 +278,44 @@ fn run_filter(
     )
 }
 
+/// The C function httpd calls for an output filter implemented by `F`.
+unsafe extern "C" fn output_tramp<F>(
+    f: *mut ffi::ap_filter_t,
+    bb: *mut ffi::apr_bucket_brigade,
+) -> ffi::apr_status_t
+where
+    F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
+{
+    // SAFETY: httpd passes the brigade for this call.
+    run_filter(f, |filter| {
+        conjure::<F>()(filter, unsafe { Brigade::from_raw(bb) })
+    })
+}
+
+/// The C function httpd calls for an input filter implemented by `F`.
+unsafe extern "C" fn input_tramp<F>(
+    f: *mut ffi::ap_filter_t,
+    bb: *mut ffi::apr_bucket_brigade,
+    mode: ffi::ap_input_mode_t,
+    block: ffi::apr_read_type_e,
+    readbytes: ffi::apr_off_t,
+) -> ffi::apr_status_t
+where
+    F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
+{
+    run_filter(f, |filter| {
+        // SAFETY: httpd passes the brigade to fill for this call.
+        let bb = unsafe { Brigade::from_raw(bb) };
+        conjure::<F>()(
+            filter,
+            bb,
+            InputMode::from_raw(mode),
+            block == ffi::APR_BLOCK_READ,
+            readbytes,
+        )
+    })
+}
+
 impl Registrar {
     /// Registers an output filter under `name` (for `SetOutputFilter`, `AddOutputFilter`, or
     /// [`Request::add_output_filter`]).
@@ -285,20 +323,14 @@ impl Registrar {
     where
         F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
     {
-        unsafe extern "C" fn tramp<
-            F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
-        >(
-            f: *mut ffi::ap_filter_t,
-            bb: *mut ffi::apr_bucket_brigade,
-        ) -> ffi::apr_status_t {
-            // SAFETY: httpd passes the brigade for this call.
-            run_filter(f, |filter| {
-                conjure::<F>()(filter, unsafe { Brigade::from_raw(bb) })
-            })
-        }
         // SAFETY: registering during register_hooks with a 'static name and function.
         unsafe {
-            ffi::ap_register_output_filter(name.as_ptr(), Some(tramp::<F>), None, ftype.raw())
+            ffi::ap_register_output_filter(
+                name.as_ptr(),
+                Some(output_tramp::<F>),
+                None,
+                ftype.raw(),
+            )
         };
     }
 
@@ -308,31 +340,85 @@ impl Registrar {
     where
         F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
     {
-        unsafe extern "C" fn tramp<
-            F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
-        >(
-            f: *mut ffi::ap_filter_t,
-            bb: *mut ffi::apr_bucket_brigade,
-            mode: ffi::ap_input_mode_t,
-            block: ffi::apr_read_type_e,
-            readbytes: ffi::apr_off_t,
-        ) -> ffi::apr_status_t {
-            run_filter(f, |filter| {
-                // SAFETY: httpd passes the brigade to fill for this call.
-                let bb = unsafe { Brigade::from_raw(bb) };
-                conjure::<F>()(
-                    filter,
-                    bb,
-                    InputMode::from_raw(mode),
-                    block == ffi::APR_BLOCK_READ,
-                    readbytes,
-                )
-            })
-        }
         // SAFETY: registering during register_hooks with a 'static name and function.
         unsafe {
-            ffi::ap_register_input_filter(name.as_ptr(), Some(tramp::<F>), None, ftype.raw())
+            ffi::ap_register_input_filter(name.as_ptr(), Some(input_tramp::<F>), None, ftype.raw())
         };
+    }
+}
+
+/// A filter name as httpd wants it, or why it cannot be one.
+fn filter_name(name: &str) -> Result<std::ffi::CString, String> {
+    if name.is_empty() {
+        return Err("a filter needs a name".into());
+    }
+    std::ffi::CString::new(name).map_err(|_| format!("NUL in filter name {name:?}"))
+}
+
+/// Filters named by the configuration: a directive registers a filter under a name the
+/// configuration file chooses (as mod_python's `PythonOutputFilter handler NAME`), while the
+/// configuration is read. One function may serve many names; it tells them apart with
+/// [`Filter::name`].
+impl crate::directives::Cmd {
+    /// Whether the server is only reading its configuration (not yet serving, where httpd's
+    /// filter registry may be read by other threads at any time).
+    fn configuring(&self) -> Result<(), String> {
+        // SAFETY: ap_state_query only reads process-wide state.
+        let state = unsafe { ffi::ap_state_query(ffi::AP_SQ_MAIN_STATE as i32) };
+        if state == ffi::AP_SQ_MS_RUN_MPM as i32 {
+            return Err(format!(
+                "{} registers a filter and cannot be used in .htaccess files",
+                self.name()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Registers an output filter under `name` from a directive. httpd copies (and
+    /// lower-cases) the name. Refused in `.htaccess` files, which are read while requests are
+    /// served.
+    pub fn register_output_filter<F>(
+        &self,
+        name: &str,
+        _f: F,
+        ftype: FilterType,
+    ) -> Result<(), String>
+    where
+        F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
+    {
+        self.configuring()?;
+        let name = filter_name(name)?;
+        // SAFETY: the configuration is read by one thread; httpd copies the name into its
+        // own pool; the function is 'static.
+        unsafe {
+            ffi::ap_register_output_filter(
+                name.as_ptr(),
+                Some(output_tramp::<F>),
+                None,
+                ftype.raw(),
+            )
+        };
+        Ok(())
+    }
+
+    /// Registers an input filter under `name` from a directive; see
+    /// [`Cmd::register_output_filter`](crate::directives::Cmd::register_output_filter).
+    pub fn register_input_filter<F>(
+        &self,
+        name: &str,
+        _f: F,
+        ftype: FilterType,
+    ) -> Result<(), String>
+    where
+        F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
+    {
+        self.configuring()?;
+        let name = filter_name(name)?;
+        // SAFETY: as for register_output_filter.
+        unsafe {
+            ffi::ap_register_input_filter(name.as_ptr(), Some(input_tramp::<F>), None, ftype.raw())
+        };
+        Ok(())
     }
 }
 
@@ -375,6 +461,50 @@ impl Request {
             ffi::ap_add_input_filter(
                 n,
                 std::ptr::null_mut(),
+                self.as_ptr(),
+                (*self.as_ptr()).connection,
+            )
+        };
+        !f.is_null()
+    }
+}
+
+impl Request {
+    /// Adds a registered output filter whose state ([`Filter::ctx`]) starts as `ctx` instead
+    /// of `T::default()`: one filter function can serve several instances that each know what
+    /// they are for. `false` when no filter has that name (`ctx` is then dropped).
+    pub fn add_output_filter_with<T: Default + 'static>(&mut self, name: &str, ctx: T) -> bool {
+        let n = self.pool().c_str(name);
+        let c = self.pool().alloc_raw(Ctx {
+            type_id: TypeId::of::<T>(),
+            value: ctx,
+        });
+        // SAFETY: valid request and connection; the name and the context live in the request
+        // pool, as long as the filter.
+        let f = unsafe {
+            ffi::ap_add_output_filter(
+                n,
+                c as *mut c_void,
+                self.as_ptr(),
+                (*self.as_ptr()).connection,
+            )
+        };
+        !f.is_null()
+    }
+
+    /// Adds a registered input filter whose state starts as `ctx`; see
+    /// [`Request::add_output_filter_with`].
+    pub fn add_input_filter_with<T: Default + 'static>(&mut self, name: &str, ctx: T) -> bool {
+        let n = self.pool().c_str(name);
+        let c = self.pool().alloc_raw(Ctx {
+            type_id: TypeId::of::<T>(),
+            value: ctx,
+        });
+        // SAFETY: as above.
+        let f = unsafe {
+            ffi::ap_add_input_filter(
+                n,
+                c as *mut c_void,
                 self.as_ptr(),
                 (*self.as_ptr()).connection,
             )

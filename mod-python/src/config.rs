@@ -125,6 +125,49 @@ pub fn parse_handlers(
     Ok(out)
 }
 
+/// A single `module[::callable]` handler (filters, connection handlers), with `default` as
+/// the callable when none is named.
+pub fn parse_single(
+    handler: &str,
+    default: &str,
+    directory: Option<&str>,
+) -> Result<HandlerSpec, String> {
+    let (module, callable) = match handler.trim().split_once("::") {
+        Some((m, c)) if !c.is_empty() => (m, c),
+        Some((m, _)) => (m, default),
+        None => (handler.trim(), default),
+    };
+    if module.is_empty() || module.contains(char::is_whitespace) {
+        return Err(format!(
+            "{handler:?} does not name a module, as in mymodule::callable"
+        ));
+    }
+    Ok(HandlerSpec {
+        module: module.to_string(),
+        callable: callable.to_string(),
+        directory: directory.map(str::to_string),
+        extensions: Vec::new(),
+        in_location: false,
+    })
+}
+
+/// Filters set up by `PythonOutputFilter` / `PythonInputFilter` (or `req.register_*_filter`):
+/// filter name (lower case, as httpd keeps it) and handler, for output (`false`) or input.
+pub type FilterSpecs = Vec<(bool, String, HandlerSpec)>;
+
+/// The handler of filter `name` (output or input) in `specs`.
+pub fn find_filter<'a>(
+    specs: &'a FilterSpecs,
+    is_input: bool,
+    name: &str,
+) -> Option<&'a HandlerSpec> {
+    specs
+        .iter()
+        .rev()
+        .find(|(i, n, _)| *i == is_input && n.eq_ignore_ascii_case(name))
+        .map(|(_, _, h)| h)
+}
+
 /// Per-directory configuration.
 #[derive(Debug, Clone, Default)]
 pub struct DirConf {
@@ -142,6 +185,8 @@ pub struct DirConf {
     pub optimize: Option<bool>,
     pub enable_pdb: Option<bool>,
     pub handler_module: Option<String>,
+    /// `PythonOutputFilter` and `PythonInputFilter`.
+    pub filters: FilterSpecs,
 }
 
 impl ModuleConfig for DirConf {
@@ -174,6 +219,8 @@ impl ModuleConfig for DirConf {
                 .handler_module
                 .clone()
                 .or_else(|| base.handler_module.clone()),
+            // The more specific section's filters come later and win (see find_filter).
+            filters: base.filters.iter().chain(&add.filters).cloned().collect(),
         }
     }
 }
@@ -307,6 +354,8 @@ pub struct SrvConf {
     pub imports: Vec<(String, String)>,
     /// `PythonOptimize On` (main server only): Python runs as with `-O`.
     pub optimize: bool,
+    /// `PythonConnectionHandler`.
+    pub connection_handler: Option<HandlerSpec>,
 }
 
 impl ModuleConfig for SrvConf {
@@ -314,8 +363,15 @@ impl ModuleConfig for SrvConf {
         SrvConf::default()
     }
 
-    fn merge(_base: &Self, add: &Self) -> Self {
+    fn merge(base: &Self, add: &Self) -> Self {
         // Each server's own imports: children run those of every server once.
-        add.clone()
+        SrvConf {
+            imports: add.imports.clone(),
+            optimize: add.optimize || base.optimize,
+            connection_handler: add
+                .connection_handler
+                .clone()
+                .or_else(|| base.connection_handler.clone()),
+        }
     }
 }

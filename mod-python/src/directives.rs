@@ -1,7 +1,7 @@
 //! mod_python 3.5's directives.
 
 use crate::config::{parse_handlers, DirConf, Phase, SrvConf};
-use apache::directives::{Cmd, OR_ALL, RSRC_CONF};
+use apache::directives::{Cmd, ACCESS_CONF, OR_ALL, RSRC_CONF};
 
 /// The handler directives, one function per phase so each is its own directive function.
 fn set_handlers<const P: usize>(
@@ -218,3 +218,55 @@ fn set_path(_: &mut Cmd, c: &mut DirConf, expr: &str) -> Result<(), String> {
     c.python_path = Some(expr.to_string());
     Ok(())
 }
+
+/// `PythonOutputFilter handler NAME` / `PythonInputFilter handler NAME`: NAME becomes an httpd
+/// filter (for `SetOutputFilter`, `AddOutputFilter`, ...) whose work the handler does.
+fn set_filter(
+    cmd: &mut Cmd,
+    conf: &mut DirConf,
+    handler: &str,
+    name: &str,
+    is_input: bool,
+) -> Result<(), String> {
+    let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
+    let default = if is_input {
+        "inputfilter"
+    } else {
+        "outputfilter"
+    };
+    let spec = crate::config::parse_single(handler, default, directory)?;
+    if is_input {
+        cmd.register_input_filter(name, crate::filters::input_filter, FilterType::Resource)?;
+    } else {
+        cmd.register_output_filter(name, crate::filters::output_filter, FilterType::Resource)?;
+    }
+    conf.filters
+        .push((is_input, name.to_ascii_lowercase(), spec));
+    Ok(())
+}
+
+use apache::filter::FilterType;
+
+apache::directive!(
+    PythonOutputFilter,
+    take2,
+    |cmd: &mut Cmd, c: &mut DirConf, handler: &str, name: &str| set_filter(
+        cmd, c, handler, name, false
+    ),
+    RSRC_CONF | ACCESS_CONF,
+    "handler NAME: an output filter named NAME, done by a Python handler"
+);
+apache::directive!(
+    PythonInputFilter,
+    take2,
+    |cmd: &mut Cmd, c: &mut DirConf, handler: &str, name: &str| set_filter(
+        cmd, c, handler, name, true
+    ),
+    RSRC_CONF | ACCESS_CONF,
+    "handler NAME: an input filter named NAME, done by a Python handler"
+);
+apache::directive!(server PythonConnectionHandler, take1, |cmd: &mut Cmd, s: &mut SrvConf, handler: &str| {
+    cmd.check_context(apache::ffi::NOT_IN_DIR_LOC_FILE)?;
+    s.connection_handler = Some(crate::config::parse_single(handler, "connectionhandler", None)?);
+    Ok(())
+}, RSRC_CONF, "a Python handler serving whole connections of this (virtual) server");

@@ -148,3 +148,29 @@ pub fn new_interpreter<R>(
     // SAFETY: the GIL is held with the new interpreter's state until `_back` drops.
     Some(setup(unsafe { Python::assume_attached() }, interp))
 }
+
+/// Runs `f` without the GIL when this thread holds it with one of its own states (httpd code
+/// called from a native function that did not release it, such as a Python filter run while a
+/// handler's call reads the body), and takes it back afterwards; otherwise just runs `f`.
+/// Used around [`crate::interp::get`], which may wait for another thread making an
+/// interpreter, and that thread for the GIL.
+pub fn released<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: only reads which thread state holds the GIL.
+    let current = unsafe { _PyThreadState_UncheckedGet() };
+    if !is_mine(current) {
+        return f();
+    }
+    /// Takes the GIL back when `f` ends, even by unwinding.
+    struct Retake(*mut ffi::PyThreadState);
+    impl Drop for Retake {
+        fn drop(&mut self) {
+            // SAFETY: paired with the PyEval_SaveThread below, on this thread.
+            unsafe { ffi::PyEval_RestoreThread(self.0) };
+        }
+    }
+    // SAFETY: this thread holds the GIL with its own state; it is given up here and taken
+    // back by `_retake`. The Python frames below this call are suspended meanwhile, as they
+    // are while pyo3's `detach` runs.
+    let _retake = Retake(unsafe { ffi::PyEval_SaveThread() });
+    f()
+}

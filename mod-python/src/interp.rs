@@ -21,6 +21,7 @@ pub const MAIN_INTERPRETER: &str = "main_interpreter";
 
 const BOOTSTRAP: &str = include_str!("../python/bootstrap.py");
 const OBJECTS: &str = include_str!("../python/apache_objects.py");
+const FILTER_OBJECTS: &str = include_str!("../python/filter_objects.py");
 
 /// The mod_python package, compiled in: (module name, source, is a package).
 const SOURCES: &[(&str, &str, bool)] = &[
@@ -163,6 +164,8 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     let code = CString::new(OBJECTS).expect("no NUL in apache_objects.py");
     let globals = native.dict();
     globals.set_item("__builtins__", py.import("builtins")?)?;
+    py.run(&code, Some(&globals), None)?;
+    let code = CString::new(FILTER_OBJECTS).expect("no NUL in filter_objects.py");
     py.run(&code, Some(&globals), None)?;
     sys.getattr("modules")?
         .set_item("mod_python._apache", &native)?;

@@ -4,11 +4,14 @@
 //! C module; the `mod_python` Python package is compiled into this library.
 
 mod config;
+mod connection;
 mod directives;
+mod filters;
 mod gil;
 mod interp;
 mod locks;
 mod native;
+mod native_filter;
 mod reqobj;
 
 use apache::{HookResult, Pool, Request, Server, Status};
@@ -20,6 +23,14 @@ apache::module!(python_module, file: "mod_python.c", dir_config: DirConf, server
 pub const VERSION: &str = concat!("3.5.0+rs.", env!("CARGO_PKG_VERSION"));
 
 apache::hook!(post_config, banner);
+// The filter that runs Python filters registered at request time (`req.register_*_filter`);
+// those named by PythonOutputFilter / PythonInputFilter are registered as they are read.
+apache::hook!(register, |reg| {
+    use apache::filter::FilterType;
+    reg.output_filter(c"MOD_PYTHON", filters::output_filter, FilterType::Resource);
+    reg.input_filter(c"MOD_PYTHON", filters::input_filter, FilterType::Resource);
+});
+apache::hook!(process_connection, connection::process);
 apache::hook!(child_init, start_python);
 apache::hook!(post_read_request, post_read_request);
 apache::hook!(translate_name, translate_name);

@@ -263,7 +263,10 @@ fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
     })
 }
 
-fn as_bytes<'a>(data: &'a Bound<'_, PyAny>, owned: &'a mut Vec<u8>) -> PyResult<&'a [u8]> {
+pub(crate) fn as_bytes<'a>(
+    data: &'a Bound<'_, PyAny>,
+    owned: &'a mut Vec<u8>,
+) -> PyResult<&'a [u8]> {
     if let Ok(s) = data.cast::<PyString>() {
         Ok(s.to_str()?.as_bytes())
     } else if let Ok(b) = data.cast::<PyBytes>() {
@@ -497,5 +500,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_options, &m)?)?;
     m.add_function(wrap_pyfunction!(req_config, &m)?)?;
     crate::locks::register(&m)?;
+    crate::native_filter::add(&m)?;
     Ok(m)
 }

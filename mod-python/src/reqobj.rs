@@ -18,6 +18,12 @@ use pyo3::prelude::*;
 pub struct ReqState {
     objects: Vec<(&'static Interp, Py<PyAny>)>,
     added: Vec<(Phase, HandlerSpec)>,
+    /// Filters registered with `req.register_output_filter` / `register_input_filter`.
+    pub filters: crate::config::FilterSpecs,
+    /// A Python filter has been given the request object: it stays attached until the
+    /// request ends, so the filter's later calls (the end of the response comes after the
+    /// handler returns) see the object the handler set attributes on.
+    pub filtered: bool,
 }
 
 impl ReqState {
@@ -99,7 +105,7 @@ pub fn retire(py: Python<'_>, obj: &Bound<'_, PyAny>, interp: &'static Interp) {
     }
     let taken = crate::native::with_lent(|r| {
         let state = r.state::<ReqState>();
-        if !state.added.is_empty() {
+        if !state.added.is_empty() || state.filtered || !state.filters.is_empty() {
             return Ok(None);
         }
         let at = state

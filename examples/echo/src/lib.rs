@@ -57,7 +57,17 @@ fn echo(c: &mut Connection) -> HookResult {
     // A silent client holds a thread (a process under prefork): let it go after the
     // keep-alive timeout, as HTTP does between requests.
     io.set_timeout(idle)?;
-    match serve(&mut io) {
+    // Served through a lend, as an embedded language's callbacks reach the ConnIo
+    // (`ConnIo::lend` / `ConnIo::with_lent`); the result is the same as `serve(&mut io)`.
+    let served = io.lend(|| {
+        apache::conn_io::ConnIo::with_lent(|io| {
+            // Taken while lent out: a nested borrow is refused.
+            debug_assert!(apache::conn_io::ConnIo::with_lent(|_| ()).is_err());
+            serve(io)
+        })
+        .unwrap_or_else(|e| Err(io::Error::other(e)))
+    });
+    match served {
         Ok(lines) => log::debug!("echo: {peer} closed after {lines} line(s)"),
         // A client that leaves or falls silent is not the server's failure.
         Err(e) => log::info!("echo: connection from {peer} ended: {e}"),

@@ -11,13 +11,36 @@
 //!   variable `RSFILTER_SHOUTING_CONNECTIONS` set.
 //! - `SetHandler echo-body`: answers with the request body, or "(empty)" for none.
 //! - `SetHandler send-file`: sends the mapped file as a file bucket through the output filters.
+//! - `RsFilterShoutAs NAME`: registers NAME, chosen by the configuration, as an output filter
+//!   that upper-cases text; the work is done by code that reaches the filter through
+//!   `Filter::lend` / `Filter::with_lent`, as an embedded language's callbacks do.
+//! - `SetHandler cut-at`: adds `TRUNCATE16` to the request with its budget set to the number in
+//!   the query string (`Request::add_output_filter_with`), then echoes the body.
 
 use apache::bucket::{AprError, Brigade};
 use apache::filter::{Filter, FilterResult, FilterType, InputMode};
 use apache::{Connection, HookResult, Request, Status};
 use std::io::Write;
 
-apache::module!(rsfilter_module, file: "mod_rsfilter.c");
+/// No settings: the server configuration only gives `RsFilterShoutAs` a home.
+#[derive(Default, Clone)]
+pub struct NoConf;
+
+impl apache::directives::ModuleConfig for NoConf {
+    fn create(_: Option<&str>) -> Self {
+        NoConf
+    }
+
+    fn merge(_: &Self, _: &Self) -> Self {
+        NoConf
+    }
+}
+
+apache::module!(rsfilter_module, file: "mod_rsfilter.c", server_config: NoConf);
+
+apache::directive!(server RsFilterShoutAs, take1, |cmd: &mut apache::directives::Cmd, _: &mut NoConf, name: &str| {
+    cmd.register_output_filter(name, shout_lent, FilterType::Resource)
+}, apache::directives::RSRC_CONF, "NAME: an output filter upper-casing text, under that name");
 
 apache::hook!(register, |reg| {
     reg.output_filter(c"UPPERCASE", uppercase_out, FilterType::Resource);
@@ -28,6 +51,54 @@ apache::hook!(register, |reg| {
 apache::hook!(pre_connection, shouting_connections);
 apache::hook!(handler, echo_body);
 apache::hook!(handler, send_file);
+apache::hook!(handler, cut_at);
+
+/// A filter registered under a configured name; its work is done by [`shout_lent_body`],
+/// which finds the filter lent to the thread.
+fn shout_lent(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
+    if let Some(r) = f.request() {
+        r.headers_out().unset("Content-Length");
+    }
+    let name = f.name().unwrap_or("").to_string();
+    if let Some(r) = f.request() {
+        r.headers_out().set("X-Filter-Name", &name);
+    }
+    f.lend(bb, shout_lent_body)
+}
+
+fn shout_lent_body() -> FilterResult {
+    // The request is lent too.
+    let uri = Request::with_lent(|r| r.uri().map(str::to_string)).map_err(|_| AprError::GENERAL)?;
+    Filter::with_lent(|f, bb| {
+        // Nested: the filter is taken while this runs.
+        assert!(Filter::with_lent(|_, _| ()).is_err());
+        if uri.as_deref() == Some("/lent-uri") {
+            bb.cleanup();
+            let mut out = f.new_brigade();
+            out.append_bytes(b"uri /lent-uri");
+            out.append_eos();
+            return f.pass(&mut out);
+        }
+        uppercase_in_place(f, bb)?;
+        f.pass(bb)
+    })
+    .unwrap_or(Err(AprError::GENERAL))
+}
+
+/// `SetHandler cut-at`: TRUNCATE16 with the budget the query string gives.
+fn cut_at(r: &mut Request) -> HookResult {
+    if r.handler() != Some("cut-at") {
+        return Ok(Status::Declined);
+    }
+    let n: usize = r.args().and_then(|a| a.parse().ok()).unwrap_or(16);
+    if !r.add_output_filter_with("TRUNCATE16", Budget(n)) {
+        return Ok(Status::Http(500));
+    }
+    let body = r.read_body()?;
+    r.set_content_type("text/plain");
+    r.write_all(&body)?;
+    Ok(Status::Ok)
+}
 
 /// `UPPERCASE`'s state for one response.
 #[derive(Default)]

@@ -34,7 +34,11 @@ fn server(mpm: Mpm) -> Httpd {
              <Location /echo>\n    SetHandler echo-body\n</Location>\n\
              <Location /shout>\n    SetHandler echo-body\n    SetOutputFilter UPPERCASE\n</Location>\n\
              <Location /trunc>\n    SetHandler echo-body\n    SetOutputFilter TRUNCATE16\n</Location>\n\
-             <Location /upper-in>\n    SetHandler echo-body\n    SetInputFilter UPPERCASE_IN\n</Location>\n",
+             <Location /upper-in>\n    SetHandler echo-body\n    SetInputFilter UPPERCASE_IN\n</Location>\n\
+             RsFilterShoutAs MyShout\n\
+             <Location /named>\n    SetHandler echo-body\n    SetOutputFilter MyShout\n</Location>\n\
+             <Location /lent-uri>\n    SetHandler echo-body\n    SetOutputFilter myshout\n</Location>\n\
+             <Location /cut-at>\n    SetHandler cut-at\n</Location>\n",
         )
         .start()
 }
@@ -221,4 +225,24 @@ fn body_limits_are_enforced_by_httpd() {
             .status,
         413
     );
+}
+
+#[test]
+fn filters_named_by_the_configuration_and_added_with_a_state() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        // RsFilterShoutAs registered MyShout while the configuration was read; httpd knows
+        // filter names in lower case.
+        let r = httpd.request("POST", "/named", &[], b"quiet words");
+        assert_eq!(r.text(), "QUIET WORDS", "{mpm:?}");
+        assert_eq!(r.header("X-Filter-Name"), Some("myshout"), "{mpm:?}");
+        // The lent request is the filter's.
+        let r = httpd.request("POST", "/lent-uri", &[], b"x");
+        assert_eq!(r.text(), "uri /lent-uri", "{mpm:?}");
+        // TRUNCATE16 added with a budget of 5 instead of its default 16.
+        let r = httpd.request("POST", "/cut-at?5", &[], b"0123456789abcdefghij");
+        assert_eq!(r.text(), "01234", "{mpm:?}");
+        let r = httpd.request("POST", "/cut-at", &[], b"0123456789abcdefghij");
+        assert_eq!(r.text(), "0123456789abcdef", "{mpm:?}");
+    }
 }

@@ -1,0 +1,93 @@
+//! `PythonConnectionHandler`: a Python callable serving whole connections of a (virtual)
+//! server, in `process_connection`, as in mod_python 3.5.
+//!
+//! The callable gets a connection object (`mp_connection`, an `mp_conn` that can also
+//! `read`, `readline` and `write`); returning `apache.OK` means it served the connection,
+//! which httpd then closes; `apache.DECLINED` leaves the connection to HTTP. One `ConnIo`
+//! serves the whole call, so input read ahead of what Python asked for (the rest of a long
+//! line) is there for the next read; it is lent to the thread for the connection object's
+//! native functions, which release the GIL while they wait for the client.
+
+use crate::config::{DirConf, SrvConf};
+use crate::{gil, interp};
+use apache::{Connection, HookResult, Status};
+use pyo3::prelude::*;
+
+/// mod_python's state for a connection.
+#[derive(Default)]
+struct ConnState {
+    /// The connection handler declined this connection: HTTP serves it. (Under the event MPM
+    /// `process_connection` runs again for each request of a kept-alive connection; the
+    /// handler is not asked again in the middle of HTTP.)
+    declined: bool,
+}
+
+pub fn process(c: &mut Connection) -> HookResult {
+    let Some(spec) = c
+        .base_server()
+        .module_config::<SrvConf>()
+        .and_then(|s| s.connection_handler.clone())
+    else {
+        return Ok(Status::Declined);
+    };
+    if c.state::<ConnState>().declined {
+        return Ok(Status::Declined);
+    }
+    let server = c.base_server();
+    let default = DirConf::default();
+    let conf = server.dir_config::<DirConf>().unwrap_or(&default);
+    let settings = conf.phase_settings();
+    let name = conf
+        .interpreter
+        .clone()
+        .or_else(|| server.server_hostname().map(str::to_string))
+        .unwrap_or_else(|| interp::MAIN_INTERPRETER.to_string());
+    let Some(interp) = interp::get(&name) else {
+        return Ok(Status::Http(500));
+    };
+    let ip = c.client_ip().unwrap_or("").to_string();
+    let local = c.local_ip().unwrap_or("").to_string();
+    let fields = (
+        ip.clone(),
+        c.remote_host().map(str::to_string),
+        local.clone(),
+        (local, c.local_port()),
+        (ip, c.client_port()),
+        c.id(),
+        c.keepalives(),
+        c.aborted(),
+    );
+    let handle = c.as_ptr() as usize;
+    let mut io = c.io();
+    let code = io.lend(|| {
+        gil::with_interp(interp.state, |py| {
+            let run = || -> PyResult<i32> {
+                let apache = py.import("mod_python._apache")?;
+                apache
+                    .getattr("_conn_dispatch")?
+                    .call1((
+                        handle,
+                        fields,
+                        &spec.module,
+                        &spec.callable,
+                        spec.directory.as_deref(),
+                        settings.autoreload.unwrap_or(true),
+                        settings.python_path.as_deref(),
+                    ))?
+                    .extract()
+            };
+            run().unwrap_or_else(|e| {
+                interp::log_python_error(py, "PythonConnectionHandler", &e);
+                500
+            })
+        })
+    });
+    // Anything still buffered goes out before httpd closes the connection.
+    let _ = std::io::Write::flush(&mut io);
+    drop(io);
+    let status = Status::from_raw(code);
+    if status == Status::Declined {
+        c.state::<ConnState>().declined = true;
+    }
+    Ok(status)
+}
