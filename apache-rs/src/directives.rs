@@ -185,6 +185,24 @@ impl Request {
 }
 
 impl Request {
+    /// Another module's per-directory configuration for this request, by the module's name as
+    /// `<IfModule>` knows it (`mod_mime.c`); `None` when no such module is loaded or it keeps
+    /// none. What the pointer points to is that module's own (C) structure: reading it is
+    /// `unsafe` and needs that module's definition. For core's settings used most, see
+    /// [`Request::configured_handler`].
+    pub fn module_dir_config_raw(
+        &self,
+        module: &std::ffi::CStr,
+    ) -> Option<std::ptr::NonNull<c_void>> {
+        // SAFETY: looks a module up by name in httpd's list; read-only.
+        let m = unsafe { ffi::ap_find_linked_module(module.as_ptr()) };
+        if m.is_null() {
+            return None;
+        }
+        // SAFETY: the request's vector has a slot for every loaded module.
+        std::ptr::NonNull::new(unsafe { ffi::get_module_config(self.raw().per_dir_config, m) })
+    }
+
     /// The handler `SetHandler` names in the configuration that applies to the request so
     /// far (core's per-directory setting), before httpd makes it `handler()` in the type
     /// checker phase; `None` when no `SetHandler` applies. (`SetHandler` takes an expression

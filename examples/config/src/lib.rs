@@ -218,6 +218,13 @@ fn dump(r: &mut Request) -> HookResult {
         out += &format!("triple={:?}\n", c.triple);
         out += &format!("raw={}\n", c.raw.as_deref().unwrap_or("-"));
     }
+    // Other modules' configuration: core's SetHandler, and whether mod_mime keeps any here.
+    out += &format!(
+        "set_handler={} mime={} nosuch={}\n",
+        r.configured_handler().unwrap_or("-"),
+        r.module_dir_config_raw(c"mod_mime.c").is_some(),
+        r.module_dir_config_raw(c"mod_nosuch.c").is_some(),
+    );
     if let Some(s) = r.server().module_config::<ServerConf>() {
         out += &format!("server_tag={}\n", s.tag.as_deref().unwrap_or("-"));
         out += &format!("limit={}\n", s.limit.map_or("-".into(), |n| n.to_string()));

@@ -87,6 +87,12 @@ fn every_argument_kind_and_per_directory_merge() {
             "Some((\"x\", Some(\"y\"), Some(\"z\")))"
         );
 
+        // Other modules' per-directory configuration.
+        assert_eq!(
+            field(&top, "set_handler"),
+            "config-dump mime=true nosuch=false"
+        );
+
         // Per-server configuration.
         assert_eq!(field(&top, "server_tag"), "main-server");
         assert_eq!(field(&top, "limit"), "7");
