@@ -8,6 +8,7 @@ mod directives;
 mod gil;
 mod interp;
 mod native;
+mod reqapi;
 mod reqobj;
 
 use apache::{HookResult, Pool, Request, Server, Status};

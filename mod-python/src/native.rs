@@ -14,7 +14,7 @@ use crate::config::{parse_handlers, Phase};
 use apache::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::PyValueError;
-use pyo3::exceptions::{PyAttributeError, PyIOError, PyKeyError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyIOError, PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
@@ -32,8 +32,16 @@ pub fn with<R>(h: usize, f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResul
     if h == 0 {
         return Err(stale());
     }
-    Request::with_lent(|r| if r.id() == h { f(r) } else { Err(stale()) })
-        .unwrap_or_else(|_| Err(stale()))
+    Request::with_lent(|r| {
+        if r.id() == h {
+            f(r)
+        } else if crate::reqapi::is_related_to(r, h) {
+            Err(crate::reqapi::read_only())
+        } else {
+            Err(stale())
+        }
+    })
+    .unwrap_or_else(|_| Err(stale()))
 }
 
 fn io_error(e: impl std::fmt::Display) -> PyErr {
@@ -71,33 +79,6 @@ fn mpm_query(code: i32) -> Option<i32> {
     apache::server::mpm_query(code)
 }
 
-/// A server's attributes, in the order `mp_server` takes them.
-type ServerFields = (
-    Option<String>,
-    Option<String>,
-    u16,
-    bool,
-    Option<String>,
-    u32,
-);
-
-fn server_fields(s: &apache::Server) -> ServerFields {
-    (
-        s.server_hostname().map(str::to_string),
-        s.server_admin().map(str::to_string),
-        s.port(),
-        s.is_virtual(),
-        s.defn_name().map(str::to_string),
-        s.defn_line_number(),
-    )
-}
-
-/// The server outside any virtual host.
-#[pyfunction]
-fn main_server() -> Option<ServerFields> {
-    apache::Server::main().map(server_fields)
-}
-
 /// Which of the request's tables a table object shows.
 fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
     Ok(match which {
@@ -106,6 +87,7 @@ fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
         2 => r.err_headers_out(),
         3 => r.notes(),
         4 => r.subprocess_env(),
+        5 => r.connection_mut().notes(),
         _ => return Err(PyValueError::new_err("no such table")),
     })
 }
@@ -196,7 +178,7 @@ fn opt_str(py: Python<'_>, s: Option<&str>) -> Py<PyAny> {
 /// `req.<name>` for the attributes that read the request_rec.
 #[pyfunction]
 fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         let s = |v: Option<&str>| Ok(opt_str(py, v));
         let int = |v: i64| Ok(v.into_pyobject(py)?.into_any().unbind());
         let time = |v: i64| Ok((v as f64 / 1e6).into_pyobject(py)?.into_any().unbind());
@@ -228,7 +210,7 @@ fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
             "request_time" => time(r.request_time()),
             "mtime" => time(r.mtime()),
             "content_languages" => Ok(PyTuple::new(py, r.content_languages())?.into_any().unbind()),
-            _ => Err(PyAttributeError::new_err(name.to_string())),
+            _ => crate::reqapi::get(py, r, name),
         }
     })
 }
@@ -246,6 +228,9 @@ fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
             Ok(())
         });
     }
+    if !matches!(name, "content_type" | "filename" | "user" | "handler") {
+        return crate::reqapi::set(h, name, value);
+    }
     let v = value
         .cast::<PyString>()
         .map_err(|_| PyTypeError::new_err(format!("{name} must be a string")))?
@@ -256,8 +241,7 @@ fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
             "content_type" => r.set_content_type(&v),
             "filename" => r.set_filename(&v),
             "user" => r.set_user(&v),
-            "handler" => r.set_handler(&v),
-            _ => return Err(PyAttributeError::new_err(format!("{name} is read-only"))),
+            _ => r.set_handler(&v),
         }
         Ok(())
     })
@@ -342,11 +326,6 @@ fn req_conn(py: Python<'_>, h: usize) -> PyResult<Py<PyAny>> {
     })
 }
 
-#[pyfunction]
-fn req_server(h: usize) -> PyResult<ServerFields> {
-    with(h, |r| Ok(server_fields(r.server())))
-}
-
 /// The request methods that need nothing but the request: `req_call(h, name, *args)`.
 #[pyfunction]
 #[pyo3(signature = (h, name, *args))]
@@ -382,7 +361,6 @@ fn req_call(
                 .into_any()
                 .unbind())
         }
-        "get_remote_host" => Ok(opt_str(py, r.get_remote_host())),
         "add_common_vars" => {
             r.add_common_vars();
             Ok(py.None())
@@ -391,9 +369,7 @@ fn req_call(
             r.add_cgi_vars();
             Ok(py.None())
         }
-        _ => Err(PyAttributeError::new_err(format!(
-            "no request method {name}"
-        ))),
+        _ => crate::reqapi::call(py, r, name, args),
     })
 }
 
@@ -474,7 +450,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(log_error, &m)?)?;
     m.add_function(wrap_pyfunction!(server_root, &m)?)?;
     m.add_function(wrap_pyfunction!(mpm_query, &m)?)?;
-    m.add_function(wrap_pyfunction!(main_server, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_get, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_put, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_del, &m)?)?;
@@ -488,7 +463,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_flush, &m)?)?;
     m.add_function(wrap_pyfunction!(req_read, &m)?)?;
     m.add_function(wrap_pyfunction!(req_conn, &m)?)?;
-    m.add_function(wrap_pyfunction!(req_server, &m)?)?;
     m.add_function(wrap_pyfunction!(req_call, &m)?)?;
     m.add_function(wrap_pyfunction!(req_sendfile, &m)?)?;
     m.add_function(wrap_pyfunction!(req_internal_redirect, &m)?)?;
@@ -496,5 +470,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_take_added, &m)?)?;
     m.add_function(wrap_pyfunction!(req_options, &m)?)?;
     m.add_function(wrap_pyfunction!(req_config, &m)?)?;
+    crate::reqapi::add_functions(&m)?;
     Ok(m)
 }
