@@ -105,6 +105,12 @@ impl Connection {
         self.raw().keepalives
     }
 
+    /// [`Connection::notes`], for reading.
+    pub fn notes_ref(&self) -> &crate::Table {
+        // SAFETY: the table lives as long as the connection.
+        unsafe { crate::Table::from_raw(self.raw().notes) }
+    }
+
     /// Notes shared by the modules for this connection.
     pub fn notes(&mut self) -> &mut crate::Table {
         // SAFETY: the table lives as long as the connection.

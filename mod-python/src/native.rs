@@ -92,6 +92,19 @@ fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
     })
 }
 
+/// A table for reading, of the lent request or one linked to it (`req.main.notes`).
+fn table_ref(r: &Request, which: u8) -> PyResult<&apache::Table> {
+    Ok(match which {
+        0 => r.headers_in(),
+        1 => r.headers_out_ref(),
+        2 => r.err_headers_out_ref(),
+        3 => r.notes_ref(),
+        4 => r.subprocess_env_ref(),
+        5 => r.connection().notes_ref(),
+        _ => return Err(PyValueError::new_err("no such table")),
+    })
+}
+
 fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
     match v.cast::<PyString>() {
         Ok(s) => Ok(s.to_str()?.to_string()),
@@ -102,8 +115,8 @@ fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `table[key]`: the value, or a list of them when the key repeats.
 #[pyfunction]
 fn tab_get(py: Python<'_>, h: usize, which: u8, key: &str) -> PyResult<Py<PyAny>> {
-    with(h, |r| {
-        let t = table(r, which)?;
+    crate::reqapi::with_ref(h, |r| {
+        let t = table_ref(r, which)?;
         let mut values = t.get_all(key);
         match values.len() {
             0 => Err(PyKeyError::new_err(key.to_string())),
@@ -142,18 +155,18 @@ fn tab_del(h: usize, which: u8, key: &str) -> PyResult<()> {
 
 #[pyfunction]
 fn tab_has(h: usize, which: u8, key: &str) -> PyResult<bool> {
-    with(h, |r| Ok(table(r, which)?.contains(key)))
+    crate::reqapi::with_ref(h, |r| Ok(table_ref(r, which)?.contains(key)))
 }
 
 #[pyfunction]
 fn tab_len(h: usize, which: u8) -> PyResult<usize> {
-    with(h, |r| Ok(table(r, which)?.len()))
+    crate::reqapi::with_ref(h, |r| Ok(table_ref(r, which)?.len()))
 }
 
 #[pyfunction]
 fn tab_items(h: usize, which: u8) -> PyResult<Vec<(String, String)>> {
-    with(h, |r| {
-        Ok(table(r, which)?
+    crate::reqapi::with_ref(h, |r| {
+        Ok(table_ref(r, which)?
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect())

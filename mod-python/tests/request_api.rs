@@ -29,7 +29,8 @@ def uri(req):
 def fixuphandler(req):
     # In mod_dir's subrequest for the index file, req.main is the request for the directory.
     if req.main is not None:
-        req.notes['sub_main'] = '%s|%s|%s' % (req.main.uri, req.main.method, req.uri)
+        req.notes['sub_main'] = '%s|%s|%s|%s' % (req.main.uri, req.main.method, req.uri,
+                                                 req.main.headers_in.get('X-Main'))
         try:
             req.main.notes['x'] = 'y'
             req.notes['main_write'] = 'allowed'
@@ -324,9 +325,10 @@ fn main_is_the_request_a_subrequest_was_made_for() {
     both(|mpm, httpd| {
         // mod_dir looks the index file up in a subrequest, whose fixup handler sees req.main;
         // its notes come back to the request for the directory.
-        let t = text(httpd, "/dir/");
+        let r = httpd.request("GET", "/dir/", &[("X-Main", "hi")], b"");
         assert_eq!(
-            t, "main=None sub_main=/dir/|GET|/dir/index.txt main_write=refused",
+            r.text(),
+            "main=None sub_main=/dir/|GET|/dir/index.txt|hi main_write=refused",
             "{mpm:?}"
         );
     });

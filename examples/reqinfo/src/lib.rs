@@ -388,7 +388,18 @@ fn more(r: &mut Request) -> HookResult {
         s.path(),
         s.pathlen()
     );
+    r.notes().set("demo-note", "kept");
+    r.err_headers_out().set("X-Err", "e");
+    out += &format!(
+        "read-only tables note={:?} err={:?} out={} env={}\n",
+        r.notes_ref().get("demo-note"),
+        r.err_headers_out_ref().get("X-Err"),
+        r.headers_out_ref().len(),
+        r.subprocess_env_ref().get("NOPE").is_none()
+    );
+    r.connection_mut().notes().set("conn-note", "c");
     let c = r.connection();
+    out += &format!("conn note={:?}\n", c.notes_ref().get("conn-note"));
     out += &format!(
         "conn logname={:?} double_reverse={} keepalive_state={}\n",
         c.remote_logname(),
