@@ -415,7 +415,7 @@ class mp_request(object):
         module, callable, directory = spec
         handler = module if callable == "handler" else "%s::%s" % (module, callable)
         section, in_location = req_call(self._h, "hlist_context")
-        return mp_hlist(handler, directory or section, int(bool(in_location)))
+        return mp_hlist(handler, directory or section, bool(in_location))
 
     def allow_methods(self, methods, reset=0):
         req_call(self._h, "allow_methods", list(methods), reset)

@@ -165,8 +165,11 @@ pub fn set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
     enum V {
         S(String),
         I(i64),
+        Unset,
     }
     let v = match name {
+        // As in 3.5, the query string alone may be removed.
+        "args" if value.is_none() => V::Unset,
         "uri" | "args" | "path_info" | "canonical_filename" | "ap_auth_type" | "status_line" => {
             V::S(str_of(value, name)?)
         }
@@ -202,6 +205,7 @@ pub fn set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         match (name, v) {
             ("uri", V::S(s)) => r.set_uri(&s),
             ("args", V::S(s)) => r.set_args(Some(&s)),
+            ("args", V::Unset) => r.set_args(None),
             ("path_info", V::S(s)) => r.set_path_info(&s),
             ("canonical_filename", V::S(s)) => r.set_canonical_filename(&s),
             ("ap_auth_type", V::S(s)) => r.set_ap_auth_type(&s),
@@ -244,8 +248,9 @@ pub fn call(
             Ok(py.None())
         }
         "update_mtime" => {
+            // Whole seconds, as 3.5 takes them.
             let t: f64 = arg(0)?.extract()?;
-            r.update_mtime((t * 1e6) as i64);
+            r.update_mtime(t.trunc() as i64 * 1_000_000);
             Ok(py.None())
         }
         "is_https" => obj(py, i32::from(r.is_https())),
@@ -254,12 +259,12 @@ pub fn call(
             py_opt(py, r.ssl_var_lookup(&var))
         }
         "get_remote_host" => {
+            // httpd takes any other number as REMOTE_NAME does.
             let kind = match arg(0)?.extract::<i64>()? {
                 0 => RemoteHost::Host,
-                1 => RemoteHost::Name,
                 2 => RemoteHost::NoLookup,
                 3 => RemoteHost::DoubleRev,
-                k => return Err(PyValueError::new_err(format!("no remote host type {k}"))),
+                _ => RemoteHost::Name,
             };
             let (host, is_ip) = r.remote_host(kind);
             let host = py_opt(py, host)?;

@@ -76,6 +76,8 @@ def readonly(req):
 
 def writable(req):
     req.uri = '/api/changed'
+    req.args = None
+    removed = req.args is None
     req.args = 'a=2'
     req.path_info = '/pi'
     req.canonical_filename = '/canon'
@@ -87,9 +89,9 @@ def writable(req):
     req.status_line = '299 Quite Fine'
     req.status = 299
     req.write('uri=%s args=%s path_info=%s canonical=%s auth=%s no_cache=%r no_local_copy=%r '
-              'used_path_info=%r' % (req.uri, req.args, req.path_info, req.canonical_filename,
-                                     req.ap_auth_type, req.no_cache, req.no_local_copy,
-                                     req.used_path_info))
+              'used_path_info=%r removed=%r' % (
+                  req.uri, req.args, req.path_info, req.canonical_filename, req.ap_auth_type,
+                  req.no_cache, req.no_local_copy, req.used_path_info, removed))
     return apache.OK
 
 def simple(req):
@@ -356,7 +358,7 @@ fn read_only_attributes_refuse_writes_and_writable_ones_take_effect() {
         assert_eq!(
             r.text(),
             "uri=/api/changed args=a=2 path_info=/pi canonical=/canon auth=Demo no_cache=1 \
-             no_local_copy=1 used_path_info=0",
+             no_local_copy=1 used_path_info=0 removed=True",
             "{mpm:?}"
         );
         // httpd dates a no-cache response as already expired.
@@ -424,7 +426,7 @@ fn https_remote_host_and_configuration_helpers() {
         assert_eq!(
             t,
             format!(
-                "exts='txt ' requires=('all granted',) hlist=api::config,{},0 send_http_header=None",
+                "exts='txt ' requires=('all granted',) hlist=api::config,{},False send_http_header=None",
                 dir.display()
             ),
             "{mpm:?}"

@@ -576,6 +576,7 @@ def _build_wsgi_env(req):
     req.add_common_vars()
     req.add_cgi_vars()
     env = dict(req.subprocess_env.items())
+    env.pop("PATH_TRANSLATED", None)
     base = req.get_options().get("mod_python.wsgi.base_uri")
     if base is None:
         hl = req.hlist
