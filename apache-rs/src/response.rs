@@ -669,6 +669,18 @@ impl Request {
         (name, is_ip != 0)
     }
 
+    /// The client's port as the request sees it (`r->useragent_addr`, which `mod_remoteip`
+    /// may set to the address a proxy reported); 0 when unknown.
+    pub fn useragent_port(&self) -> u16 {
+        let a = self.raw().useragent_addr;
+        // SAFETY: NULL or the request's (or its connection's) address record.
+        if a.is_null() {
+            0
+        } else {
+            unsafe { (*a).port }
+        }
+    }
+
     /// The connection, to change what belongs to it (its notes).
     pub fn connection_mut(&mut self) -> &mut crate::Connection {
         // SAFETY: the connection outlives its requests; `&mut self` keeps this the only

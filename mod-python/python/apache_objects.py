@@ -153,7 +153,7 @@ for _name in ("server_hostname", "server_admin", "port", "is_virtual", "defn_nam
               "defn_line_number", "error_fname", "loglevel", "names", "wild_names",
               "limit_req_line", "limit_req_fieldsize", "limit_req_fields", "timeout",
               "keep_alive", "keep_alive_max", "keep_alive_timeout", "path", "pathlen",
-              "restart_time"):
+              "restart_time", "my_generation"):
     setattr(mp_server, _name, property(lambda self, _n=_name: srv_get(self._s, _n)))
 
 
@@ -477,7 +477,7 @@ for _name in ("method", "unparsed_uri", "hostname", "protocol", "the_request",
               "content_encoding", "useragent_ip", "range", "method_number", "header_only",
               "proto_num", "remaining", "read_length", "request_time", "mtime",
               "content_languages",
-              "allowed", "allowed_xmethods", "allowed_methods", "clength", "bytes_sent",
+              "useragent_addr", "allowed", "allowed_xmethods", "allowed_methods", "clength", "bytes_sent",
               "sent_bodyct", "boundary", "read_body", "read_chunked", "expecting_100",
               "vlist_validator", "eos_sent"):
     setattr(mp_request, _name, _reader(_name))

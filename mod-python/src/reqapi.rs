@@ -121,6 +121,7 @@ pub fn get(py: Python<'_>, r: &Request, name: &str) -> PyResult<Py<PyAny>> {
                 ),
             )
         }
+        "useragent_addr" => obj(py, (r.useragent_ip(), r.useragent_port())),
         "main" => id(r.main()),
         "prev" => id(r.prev()),
         "next" => id(r.next()),
@@ -354,6 +355,10 @@ pub fn srv_get(py: Python<'_>, sh: usize, name: &str) -> PyResult<Py<PyAny>> {
         "pathlen" => obj(py, s.pathlen()),
         "restart_time" => py_opt(py, apache::server::restart_time().map(|t| t as f64 / 1e6)),
         "next" => py_opt(py, s.next().map(|n| n.as_ptr() as usize)),
+        "my_generation" => obj(
+            py,
+            apache::server::mpm_query(apache::ffi::AP_MPMQ_GENERATION as i32).unwrap_or(0),
+        ),
         _ => Err(PyAttributeError::new_err(name.to_string())),
     }
 }

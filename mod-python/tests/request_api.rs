@@ -59,7 +59,8 @@ READ_ONLY = ('method', 'unparsed_uri', 'the_request', 'protocol', 'hostname', 'a
              'boundary', 'read_body', 'read_chunked', 'expecting_100', 'vlist_validator',
              'eos_sent', 'main', 'prev', 'next', 'parsed_uri', 'hlist', 'extension',
              'header_only', 'proto_num', 'request_time', 'mtime', 'content_encoding',
-             'remaining', 'read_length', 'range', 'connection', 'server', 'interpreter_x')
+             'remaining', 'read_length', 'range', 'connection', 'server', 'useragent_addr',
+             'useragent_ip', 'interpreter_x')
 
 def readonly(req):
     refused = []
@@ -144,7 +145,7 @@ def server(req):
         s.keep_alive_timeout, s.limit_req_line, s.limit_req_fieldsize, s.limit_req_fields,
         s.path, s.pathlen, abs(time.time() - s.restart_time) < 600, s.next is None,
         s.get_options().get('srvopt'), s.get_config().get('PythonDebug'),
-        req.server == apache.main_server, s.defn_line_number)))
+        req.server == apache.main_server, s.defn_line_number, s.my_generation)))
     return apache.OK
 
 def conn(req):
@@ -154,7 +155,7 @@ def conn(req):
     req.write('|'.join(repr(x) for x in (
         seen, c.remote_ip, c.local_addr[1], c.base_server.server_hostname, c.keepalive,
         c.keepalives, c.remote_logname, c.double_reverse, c.aborted, c.local_ip,
-        c.id == int(req.headers_in.get('X-Id', c.id)))))
+        req.useragent_addr == c.remote_addr)))
     req.headers_out['X-Conn-Id'] = str(c.id)
     return apache.OK
 
@@ -352,7 +353,7 @@ fn prev_and_next_after_internal_redirect() {
 fn read_only_attributes_refuse_writes_and_writable_ones_take_effect() {
     both(|mpm, httpd| {
         let t = text(httpd, "/api/readonly");
-        assert_eq!(t, "refused=33 of 33; accepted=", "{mpm:?}");
+        assert_eq!(t, "refused=35 of 35; accepted=", "{mpm:?}");
         let r = httpd.get("/api/writable?a=1");
         assert_eq!(r.status, 299, "{mpm:?}");
         assert_eq!(
@@ -459,7 +460,7 @@ fn server_object_attributes() {
     both(|mpm, httpd| {
         let t = text(httpd, "/api/server");
         let want = format!(
-            "'127.0.0.1'|{}|0|True|{}|()|()|20.0|1|100|5.0|8190|8190|100|None|0|True|True|'yes'|'1'|True|0",
+            "'127.0.0.1'|{}|0|True|{}|()|()|20.0|1|100|5.0|8190|8190|100|None|0|True|True|'yes'|'1'|True|0|0",
             httpd.port(),
             // The harness's LogLevel.
             if t.contains("|7|(") { 7 } else { 6 }

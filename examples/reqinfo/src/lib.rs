@@ -378,6 +378,10 @@ fn more(r: &mut Request) -> HookResult {
     );
     let (ip, is_ip) = r.remote_host(RemoteHost::NoLookup);
     out += &format!("remote nolookup={} is_ip={is_ip}\n", ip.unwrap_or("-"));
+    out += &format!(
+        "useragent port_matches={}\n",
+        r.useragent_port() == r.connection().client_port()
+    );
     let s = r.server();
     out += &format!(
         "server names={} wild={} error_fname={} loglevel={} path={:?} pathlen={}\n",

@@ -396,6 +396,7 @@ fn rarer_fields_server_record_stat_and_configuration() {
              used_path_info=1 eos_sent=false no_local_copy=true ap_auth_type=Demo vlist=None",
             "allowed_methods get=true extra=FROB xmethods=0",
             "remote nolookup=127.0.0.1 is_ip=true",
+            "useragent port_matches=true",
             "server names= wild= error_fname=true",
             "path=None pathlen=0",
             "conn logname=None double_reverse=0 keepalive_state=",
