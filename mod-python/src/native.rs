@@ -321,7 +321,7 @@ fn req_read<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyByt
 /// The request's connection, in the order `mp_conn` takes its attributes.
 #[pyfunction]
 fn req_conn(py: Python<'_>, h: usize) -> PyResult<Py<PyAny>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         let c = r.connection();
         let ip = c.client_ip().unwrap_or("");
         let local = c.local_ip().unwrap_or("");
@@ -438,7 +438,7 @@ fn req_take_added(h: usize, phase: &str) -> PyResult<Vec<(String, String, Option
 /// `req.get_options()`: the `PythonOption`s in effect for the request.
 #[pyfunction]
 fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         Ok(r.dir_config::<crate::config::DirConf>()
             .map(|c| c.effective_options())
             .unwrap_or_default())
@@ -448,7 +448,7 @@ fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
 /// `req.get_config()`: the mod_python directives in effect for the request.
 #[pyfunction]
 fn req_config(h: usize) -> PyResult<Vec<(&'static str, String)>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         Ok(r.dir_config::<crate::config::DirConf>()
             .map(|c| c.phase_settings().config_items())
             .unwrap_or_default())

@@ -52,6 +52,7 @@ def target(req):
     p = req.prev
     req.write('uri=%s prev=%s prev.next.uri=%s prev.prev=%r main=%r next=%r status=%r' % (
         req.uri, p.uri, p.next.uri, p.prev, p.main, req.next, p.status))
+    req.write(' conn=%s options=%r' % (p.connection.remote_ip, p.get_options()))
     return apache.OK
 
 READ_ONLY = ('method', 'unparsed_uri', 'the_request', 'protocol', 'hostname', 'allowed',
@@ -343,7 +344,7 @@ fn prev_and_next_after_internal_redirect() {
         let t = text(httpd, "/api/redirect");
         assert_eq!(
             t,
-            "uri=/api/target prev=/api/redirect prev.next.uri=/api/target prev.prev=None main=None next=None status=200",
+            "uri=/api/target prev=/api/redirect prev.next.uri=/api/target prev.prev=None main=None next=None status=200 conn=127.0.0.1 options={'srvopt': 'yes'}",
             "{mpm:?}"
         );
     });
