@@ -191,6 +191,34 @@ def length(req):
     req.write(('%r' % req.clength).rjust(5, '.'))
     return apache.OK
 
+class Greeter(object):
+    def __init__(self, who):
+        self.who = who
+
+    def hello(self):
+        return 'hello ' + self.who
+
+def cgi(req):
+    saved = apache.setup_cgi(req)
+    try:
+        import sys
+        print('Status: 202 Accepted')
+        print('Content-Type: text/x-cgi')
+        print('X-Cgi: yes')
+        print()
+        print('script=%s gateway=%s body=%s' % (os.environ['SCRIPT_NAME'],
+                                               os.environ['GATEWAY_INTERFACE'],
+                                               sys.stdin.read()))
+    finally:
+        apache.restore_nocgi(*saved)
+    mod = __import__(__name__)
+    req.write('%s|%s|%r|%r|%s|%r' % (
+        'SCRIPT_NAME' in os.environ, apache.escape('<a href="x">&</a>', 1),
+        apache.resolve_object(mod, 'Greeter.hello', arg='bob')(),
+        apache.resolve_object(mod, 'nothing.here', silent=1),
+        isinstance(apache.make_table(), apache.table), apache.HTTP_IM_A_TEAPOT))
+    return apache.OK
+
 def app(environ, start_response):
     write = start_response('201 Created', [('Content-Type', 'text/x-wsgi'), ('X-W', '1')])
     write(('script=%s path=%s method=%s scheme=%s input=%r\n' % (
@@ -228,6 +256,7 @@ fn conf() -> String {
         "counted",
         "length",
         "wsgi",
+        "cgi",
     ] {
         c += &format!(
             "<Location /api/{name}>\n    SetHandler mod_python\n    PythonHandler api::{name}\n</Location>\n"
@@ -561,4 +590,20 @@ fn cleanups_registered_for_the_child_run_when_it_exits() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+#[test]
+fn cgi_helpers_and_module_functions_of_3_5() {
+    both(|mpm, httpd| {
+        let r = httpd.request("POST", "/api/cgi", &[], b"posted");
+        assert_eq!(r.status, 202, "{mpm:?}: {}", r.text());
+        assert_eq!(r.header("Content-Type"), Some("text/x-cgi"));
+        assert_eq!(r.header("X-Cgi"), Some("yes"));
+        assert_eq!(
+            r.text(),
+            "script=/api/cgi gateway=Python-CGI/1.1 body=posted\n\
+             False|&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;|'hello bob'|None|True|418",
+            "{mpm:?}"
+        );
+    });
 }

@@ -54,6 +54,7 @@ HTTP_REQUEST_URI_TOO_LARGE = 414
 HTTP_UNSUPPORTED_MEDIA_TYPE = 415
 HTTP_RANGE_NOT_SATISFIABLE = 416
 HTTP_EXPECTATION_FAILED = 417
+HTTP_IM_A_TEAPOT = 418
 HTTP_UNPROCESSABLE_ENTITY = 422
 HTTP_LOCKED = 423
 HTTP_FAILED_DEPENDENCY = 424
@@ -611,3 +612,162 @@ def _wsgi_start_response(req, status, response_headers, exc_info=None):
         else:
             req.headers_out.add(name, value)
     return req.write
+
+
+# Helpers of 3.5's mod_python.apache for handlers and for running CGI scripts in-process.
+
+make_table = table
+
+
+def escape(s, quote=None):
+    """s with &, < and > (and, when quote, ") made HTML entities."""
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if quote:
+        s = s.replace('"', "&quot;")
+    return s
+
+
+def module_mtime(module):
+    """When the file module was loaded from last changed (0 when it has none)."""
+    return _module_file_mtime(module) or 0
+
+
+def resolve_object(module, obj_str, arg=None, silent=0):
+    """The object a dotted name designates inside module ("obj.method"). A method reached
+    through a class is taken from an instance made with arg. With silent, None when a part
+    is missing instead of AttributeError."""
+    obj = module
+    for part in obj_str.split("."):
+        parent = obj
+        if silent and not hasattr(obj, part):
+            return None
+        obj = getattr(obj, part)
+        if isinstance(parent, type) and isinstance(parent.__dict__.get(part), type(resolve_object)):
+            obj = getattr(parent(arg), part)
+    return obj
+
+
+def build_cgi_env(req):
+    """The CGI environment of req, as a dict."""
+    req.add_common_vars()
+    req.add_cgi_vars()
+    env = dict(req.subprocess_env.items())
+    uri = req.uri or ""
+    path_info = req.path_info
+    env["SCRIPT_NAME"] = uri[:-len(path_info)] if path_info and uri.endswith(path_info) else uri
+    env["GATEWAY_INTERFACE"] = "Python-CGI/1.1"
+    return env
+
+
+class NullIO(object):
+    """A file that reads as empty and ignores what is written."""
+
+    def tell(self):
+        return 0
+
+    def read(self, n=-1):
+        return ""
+
+    def readline(self, length=None):
+        return ""
+
+    def readlines(self, hint=-1):
+        return []
+
+    def write(self, s):
+        pass
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def seek(self, pos, mode=0):
+        pass
+
+    def isatty(self):
+        return 0
+
+    def flush(self):
+        pass
+
+    def close(self):
+        pass
+
+    def fileno(self):
+        raise OSError("no file descriptor")
+
+
+class CGIStdin(NullIO):
+    """sys.stdin of a CGI script run in-process: the request body, as text."""
+
+    def __init__(self, req):
+        self.req = req
+
+    def read(self, n=-1):
+        return self.req.read(n).decode("latin-1")
+
+    def readline(self, length=None):
+        return self.req.readline(-1 if length is None else length).decode("latin-1")
+
+    def readlines(self, hint=-1):
+        return [line.decode("latin-1") for line in self.req.readlines(hint)]
+
+
+class CGIStdout(NullIO):
+    """sys.stdout of a CGI script run in-process: the header lines it prints (Status:,
+    Location:, Content-Type: and the rest) become the response's; the body follows."""
+
+    def __init__(self, req):
+        self.req = req
+        self.headers_sent = 0
+        self.headers = ""
+
+    def write(self, s):
+        if not s:
+            return
+        if self.headers_sent:
+            self.req.write(s)
+            return
+        self.headers += s
+        text = self.headers.replace("\r\n", "\n")
+        end = text.find("\n\n")
+        if end < 0:
+            return
+        for line in text[:end].split("\n"):
+            name, _, value = line.partition(":")
+            name, value = name.strip(), value.strip()
+            if not name:
+                continue
+            low = name.lower()
+            if low == "content-type":
+                self.req.content_type = value
+            elif low == "status":
+                self.req.status = int(value.split()[0])
+            else:
+                if low == "location" and self.req.status == HTTP_OK:
+                    self.req.status = HTTP_MOVED_TEMPORARILY
+                self.req.headers_out.add(name, value)
+        self.headers_sent = 1
+        body = text[end + 2:]
+        if body:
+            self.req.write(body)
+
+
+def setup_cgi(req):
+    """Makes os.environ, sys.stdin and sys.stdout those of a CGI script for req; returns
+    what restore_nocgi needs to put them back."""
+    save_env = os.environ.copy()
+    si, so = sys.stdin, sys.stdout
+    os.environ.update(build_cgi_env(req))
+    sys.stdout = CGIStdout(req)
+    sys.stdin = CGIStdin(req)
+    sys.argv = []
+    return save_env, si, so
+
+
+def restore_nocgi(sav_env, si, so):
+    """Undoes setup_cgi."""
+    os.environ.clear()
+    os.environ.update(sav_env)
+    sys.stdout = so
+    sys.stdin = si
