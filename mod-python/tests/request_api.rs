@@ -230,6 +230,7 @@ def wsgi(req):
     env = req.build_wsgi_env()
     for chunk in app(env, req.wsgi_start_response):
         req.write(chunk)
+    req.write(' req.path_info=%s' % req.path_info)
     return apache.OK
 "#;
 
@@ -553,7 +554,7 @@ fn wsgi_environment_and_start_response() {
         assert_eq!(r.header("X-W"), Some("1"));
         assert_eq!(
             r.text(),
-            "script=/api/wsgi path=/sub/path method=POST scheme=http input=b'body!'\ndone",
+            "script=/api/wsgi path=/sub/path method=POST scheme=http input=b'body!'\ndone req.path_info=/sub/path",
             "{mpm:?}"
         );
     });

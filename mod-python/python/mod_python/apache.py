@@ -586,6 +586,10 @@ def _build_wsgi_env(req):
     uri = req.uri or ""
     env["SCRIPT_NAME"] = base
     env["PATH_INFO"] = uri[len(base):] if base and uri.startswith(base) else uri
+    # As 3.5 does, the request (and its CGI variables) take the split too.
+    req.path_info = env["PATH_INFO"]
+    req.subprocess_env["SCRIPT_NAME"] = base
+    req.subprocess_env["PATH_INFO"] = env["PATH_INFO"]
     env["wsgi.input"] = req
     env["wsgi.errors"] = sys.stderr
     env["wsgi.version"] = (1, 0)
