@@ -608,3 +608,38 @@ fn cgi_helpers_and_module_functions_of_3_5() {
         );
     });
 }
+
+#[test]
+fn virtual_host_server_object_and_the_server_chain() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .module("python_module", harness::cdylib("mod_python"))
+            .file(
+                "py/vh.py",
+                "from mod_python import apache\n\
+                 def handler(req):\n\
+                 \x20   s = req.server\n\
+                 \x20   m = apache.main_server\n\
+                 \x20   req.write('%s|%r|%r|%r|%r|%s|%r|%s' % (s.server_hostname, s.is_virtual, \
+                 s.names, s.wild_names, s.defn_line_number > 0, m.next.server_hostname, \
+                 m.next == s, req.interpreter))\n\
+                 \x20   return apache.OK\n",
+            )
+            .config(
+                "PythonPath \"sys.path+['@ROOT@/py']\"\n\
+                 <VirtualHost 127.0.0.1:*>\n    ServerName vh.test\n    \
+                 ServerAlias alias.test *.wild.test\n    <Location /vh>\n        \
+                 SetHandler mod_python\n        PythonHandler vh\n    </Location>\n\
+                 </VirtualHost>\n",
+            )
+            .start();
+        let raw = httpd.raw(b"GET /vh HTTP/1.1\r\nHost: alias.test\r\nConnection: close\r\n\r\n");
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            text.contains("vh.test|1|('alias.test',)|('*.wild.test',)|True|vh.test|True|vh.test"),
+            "{mpm:?}: {text}\n{}",
+            httpd.error_log()
+        );
+    }
+}
