@@ -122,6 +122,8 @@ def conditional(req):
 
 def ssl(req):
     req.write('https=%r var=%r' % (req.is_https(), req.ssl_var_lookup('SSL_PROTOCOL')))
+    if req.args == 'wsgi':
+        req.write(' scheme=%s' % req.build_wsgi_env()['wsgi.url_scheme'])
     return apache.OK
 
 def remote(req):
@@ -640,6 +642,71 @@ fn virtual_host_server_object_and_the_server_chain() {
             text.contains("vh.test|1|('alias.test',)|('*.wild.test',)|True|vh.test|True|vh.test"),
             "{mpm:?}: {text}\n{}",
             httpd.error_log()
+        );
+    }
+}
+
+/// Over TLS (a self-signed certificate made with `openssl`, fetched with `curl -k`):
+/// `is_https()` and `ssl_var_lookup()` answer as mod_ssl does. Skipped without those tools.
+#[test]
+fn is_https_and_ssl_variables_over_tls() {
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("version")
+            .output()
+            .is_ok()
+    };
+    if !have("openssl") || !have("curl") {
+        eprintln!("skipped: openssl and curl are needed");
+        return;
+    }
+    let dir = scratch_dir("tls");
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("openssl")
+        .status
+        .success();
+    assert!(ok, "openssl could not make a certificate");
+    let key = std::fs::read(dir.join("key.pem")).unwrap();
+    let cert = std::fs::read(dir.join("cert.pem")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let tls = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let httpd = builder(mpm)
+            .system_module("ssl_module", "mod_ssl.so")
+            .file("tls/key.pem", key.clone())
+            .file("tls/cert.pem", cert.clone())
+            .config(&format!(
+                "Listen 127.0.0.1:{tls}\n<VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    \
+                 SSLCertificateFile @ROOT@/tls/cert.pem\n    SSLCertificateKeyFile @ROOT@/tls/key.pem\n\
+                 </VirtualHost>\n"
+            ))
+            .start();
+        let out = std::process::Command::new("curl")
+            .args(["-sk", "--max-time", "20"])
+            .arg(format!("https://127.0.0.1:{tls}/api/ssl?wsgi"))
+            .output()
+            .expect("curl");
+        let t = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            t.starts_with("https=1 var='TLSv1.") && t.ends_with("' scheme=https"),
+            "{mpm:?}: {t}\n{}",
+            httpd.error_log()
+        );
+        assert_eq!(
+            text(&httpd, "/api/ssl?wsgi"),
+            "https=0 var=None scheme=http"
         );
     }
 }
