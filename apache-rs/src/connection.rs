@@ -105,9 +105,40 @@ impl Connection {
         self.raw().keepalives
     }
 
+    /// [`Connection::notes`], for reading.
+    pub fn notes_ref(&self) -> &crate::Table {
+        // SAFETY: the table lives as long as the connection.
+        unsafe { crate::Table::from_raw(self.raw().notes) }
+    }
+
     /// Notes shared by the modules for this connection.
     pub fn notes(&mut self) -> &mut crate::Table {
         // SAFETY: the table lives as long as the connection.
         unsafe { crate::Table::from_raw(self.raw().notes) }
+    }
+
+    /// The client's user name from an ident lookup (`IdentityCheck`), when one was made.
+    pub fn remote_logname(&self) -> Option<&str> {
+        // SAFETY: pool string.
+        unsafe { cstr::to_str(self.raw().remote_logname) }
+    }
+
+    /// Our own host name for this connection, when known.
+    pub fn local_host(&self) -> Option<&str> {
+        // SAFETY: pool string.
+        unsafe { cstr::to_str(self.raw().local_host) }
+    }
+
+    /// Whether the client's name was checked both ways: 0 not yet, 1 yes and it matched,
+    /// -1 it did not (`double_reverse`).
+    pub fn double_reverse(&self) -> i32 {
+        // A two-bit signed field: sign-extend.
+        (self.raw().double_reverse() << 30) >> 30
+    }
+
+    /// httpd's keep-alive decision for the connection: `AP_CONN_UNKNOWN` 0, `AP_CONN_CLOSE` 1,
+    /// `AP_CONN_KEEPALIVE` 2.
+    pub fn keepalive_state(&self) -> i32 {
+        self.raw().keepalive as i32
     }
 }

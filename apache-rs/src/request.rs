@@ -192,6 +192,30 @@ impl Request {
         unsafe { Table::from_raw(self.raw().notes) }
     }
 
+    /// [`Request::headers_out`], for reading.
+    pub fn headers_out_ref(&self) -> &Table {
+        // SAFETY: the table lives as long as the request.
+        unsafe { Table::from_raw(self.raw().headers_out) }
+    }
+
+    /// [`Request::err_headers_out`], for reading.
+    pub fn err_headers_out_ref(&self) -> &Table {
+        // SAFETY: as above.
+        unsafe { Table::from_raw(self.raw().err_headers_out) }
+    }
+
+    /// [`Request::subprocess_env`], for reading.
+    pub fn subprocess_env_ref(&self) -> &Table {
+        // SAFETY: as above.
+        unsafe { Table::from_raw(self.raw().subprocess_env) }
+    }
+
+    /// [`Request::notes`], for reading.
+    pub fn notes_ref(&self) -> &Table {
+        // SAFETY: as above.
+        unsafe { Table::from_raw(self.raw().notes) }
+    }
+
     /// The connection the request came on.
     pub fn connection(&self) -> &Connection {
         // SAFETY: the connection outlives its requests.

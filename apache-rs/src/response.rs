@@ -13,6 +13,11 @@ use std::ptr::NonNull;
 pub struct FileInfo {
     /// `None` when there is no such file.
     pub kind: Option<FileKind>,
+    /// The APR file type (`APR_NOFILE` 0, `APR_REG` 1, `APR_DIR` 2, `APR_CHR` 3, `APR_BLK` 4,
+    /// `APR_PIPE` 5, `APR_LNK` 6, `APR_SOCK` 7, `APR_UNKFILE` 127).
+    pub filetype: i32,
+    /// Which fields are known: a mask of `APR_FINFO_*` bits (0 when there is no such file).
+    pub valid: i32,
     /// Size in bytes.
     pub size: i64,
     /// Modification time, microseconds since the epoch.
@@ -80,31 +85,81 @@ fn owned(p: *const c_char) -> Option<String> {
     unsafe { cstr::to_str(p) }.map(str::to_string)
 }
 
+fn file_info(f: &ffi::apr_finfo_t) -> FileInfo {
+    let kind = match f.filetype {
+        ffi::APR_NOFILE => None,
+        ffi::APR_REG => Some(FileKind::File),
+        ffi::APR_DIR => Some(FileKind::Directory),
+        _ => Some(FileKind::Other),
+    };
+    FileInfo {
+        kind,
+        filetype: f.filetype as i32,
+        valid: if f.filetype == ffi::APR_NOFILE {
+            0
+        } else {
+            f.valid
+        },
+        size: f.size,
+        mtime: f.mtime,
+        atime: f.atime,
+        ctime: f.ctime,
+        protection: f.protection,
+        user: f.user,
+        group: f.group,
+        inode: f.inode,
+        device: f.device,
+        nlink: f.nlink,
+        fname: owned(f.fname),
+        name: owned(f.name),
+    }
+}
+
+/// What the file system says of `path` (`apr_stat`), asking for the `APR_FINFO_*` fields in
+/// `wanted` (`APR_FINFO_MIN`, `APR_FINFO_NORM`, ...); `None` when there is no such file.
+pub fn stat(path: &str, wanted: i32) -> Option<FileInfo> {
+    if path.contains('\0') {
+        return None;
+    }
+    let mut p = std::ptr::null_mut();
+    // SAFETY: a pool of its own (parent: APR's global pool, which serializes creation across
+    // threads), destroyed below after the answer is copied out of it.
+    unsafe { ffi::apr_pool_create_ex(&mut p, std::ptr::null_mut(), None, std::ptr::null_mut()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: p is a valid pool until destroyed below.
+    let pool = unsafe { crate::Pool::from_raw(p) };
+    // SAFETY: zeroed apr_finfo_t is valid (null pointers, zero numbers).
+    let mut f: ffi::apr_finfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: f is written by apr_stat; the name lives in the pool.
+    let rv = unsafe { ffi::apr_stat(&mut f, pool.c_str(path), wanted, p) };
+    // APR_INCOMPLETE (some of `wanted` unavailable) still describes the file.
+    let found = rv == 0 || rv == ffi::APR_INCOMPLETE as i32;
+    let info = found.then(|| file_info(&f));
+    // SAFETY: made above; nothing refers to it any more (file_info copied the strings).
+    unsafe { ffi::apr_pool_destroy(p) };
+    info
+}
+
+/// How [`Request::remote_host`] may find the client's name (`REMOTE_*` of `http_core.h`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteHost {
+    /// The name if known or looked up (per `HostnameLookups`), else `None`.
+    Host,
+    /// The name if known, else the IP address.
+    Name,
+    /// Never look up: the name if already known, else the IP address.
+    NoLookup,
+    /// A double-reverse-checked name (looked up both ways, whatever `HostnameLookups` says),
+    /// else `None`.
+    DoubleRev,
+}
+
 impl Request {
     /// `r->finfo`, filled by httpd when the URI maps to a file.
     pub fn finfo(&self) -> FileInfo {
-        let f = &self.raw().finfo;
-        let kind = match f.filetype {
-            ffi::APR_NOFILE => None,
-            ffi::APR_REG => Some(FileKind::File),
-            ffi::APR_DIR => Some(FileKind::Directory),
-            _ => Some(FileKind::Other),
-        };
-        FileInfo {
-            kind,
-            size: f.size,
-            mtime: f.mtime,
-            atime: f.atime,
-            ctime: f.ctime,
-            protection: f.protection,
-            user: f.user,
-            group: f.group,
-            inode: f.inode,
-            device: f.device,
-            nlink: f.nlink,
-            fname: owned(f.fname),
-            name: owned(f.name),
-        }
+        file_info(&self.raw().finfo)
     }
 
     /// `r->parsed_uri`.
@@ -468,5 +523,189 @@ impl Drop for SubRequest<'_> {
     fn drop(&mut self) {
         // SAFETY: made by ap_sub_req_lookup_*; destroyed once.
         unsafe { ffi::ap_destroy_sub_req(self.raw.as_ptr()) }
+    }
+}
+
+fn str_array(a: *const ffi::apr_array_header_t) -> Vec<&'static str> {
+    if a.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: an APR array of C strings; callers tie the result to the borrow of its owner.
+    unsafe {
+        let elts = (*a).elts as *const *const c_char;
+        (0..(*a).nelts.max(0) as usize)
+            .filter_map(|i| cstr::to_str(*elts.add(i)))
+            .collect()
+    }
+}
+
+/// Request fields modules rarely need, read (and some set) as httpd keeps them.
+impl Request {
+    /// Whether this is an HTTP/0.9 "simple" request: no headers are sent back
+    /// (`r->assbackwards`).
+    pub fn assbackwards(&self) -> bool {
+        self.raw().assbackwards != 0
+    }
+
+    /// Sets `r->assbackwards`: when true httpd sends the body without a status line or headers.
+    pub fn set_assbackwards(&mut self, on: bool) {
+        self.raw_mut().assbackwards = c_int::from(on);
+    }
+
+    /// `r->proxyreq`: 0 no proxy, 1 forward proxy, 2 reverse proxy, 3 an origin's response
+    /// (`PROXYREQ_*`).
+    pub fn proxyreq(&self) -> i32 {
+        self.raw().proxyreq
+    }
+
+    /// Sets `r->proxyreq`, as a translate hook that proxies the request does.
+    pub fn set_proxyreq(&mut self, kind: i32) {
+        self.raw_mut().proxyreq = kind;
+    }
+
+    /// The body length counted by httpd so far, headers excluded (`r->sent_bodyct`, non-zero once
+    /// the body has begun to go out).
+    pub fn sent_bodyct(&self) -> i64 {
+        self.raw().sent_bodyct
+    }
+
+    /// How the request body is to be read (`r->read_body`: `REQUEST_NO_BODY` 0,
+    /// `REQUEST_CHUNKED_ERROR` 1, `REQUEST_CHUNKED_DECHUNK` 2), set by `ap_setup_client_block`.
+    pub fn read_body_policy(&self) -> i32 {
+        self.raw().read_body
+    }
+
+    /// Whether the request body comes chunked (`r->read_chunked`).
+    pub fn read_chunked(&self) -> bool {
+        self.raw().read_chunked != 0
+    }
+
+    /// Whether the client sent `Expect: 100-continue` and still waits for the 100
+    /// (`r->expecting_100`).
+    pub fn expecting_100(&self) -> bool {
+        self.raw().expecting_100 != 0
+    }
+
+    /// The variant list validator of a negotiated response (`r->vlist_validator`).
+    pub fn vlist_validator(&self) -> Option<&str> {
+        // SAFETY: NULL or a request pool string.
+        unsafe { cstr::to_str(self.raw().vlist_validator) }
+    }
+
+    /// Whether path information after the file name is accepted (`r->used_path_info`:
+    /// `AP_REQ_ACCEPT_PATH_INFO` 0, `AP_REQ_REJECT_PATH_INFO` 1, `AP_REQ_DEFAULT_PATH_INFO` 2).
+    pub fn used_path_info(&self) -> i32 {
+        self.raw().used_path_info
+    }
+
+    /// Sets `r->used_path_info` (see [`Request::used_path_info`]).
+    pub fn set_used_path_info(&mut self, how: i32) {
+        self.raw_mut().used_path_info = how;
+    }
+
+    /// Whether the end of the response has gone down the filters (`r->eos_sent`).
+    pub fn eos_sent(&self) -> bool {
+        self.raw().eos_sent != 0
+    }
+
+    /// Whether conditional requests are answered with the whole body (`r->no_local_copy`).
+    pub fn no_local_copy(&self) -> bool {
+        self.raw().no_local_copy != 0
+    }
+
+    /// Sets `r->no_local_copy`: true makes httpd ignore `If-Modified-Since` and the like.
+    pub fn set_no_local_copy(&mut self, on: bool) {
+        self.raw_mut().no_local_copy = c_int::from(on);
+    }
+
+    /// Asks for (or against) chunked transfer-coding of the response (`r->chunked`), before
+    /// the headers go out.
+    pub fn set_chunked(&mut self, on: bool) {
+        self.raw_mut().chunked = c_int::from(on);
+    }
+
+    /// Sets the authentication scheme (`r->ap_auth_type`), as authentication hooks do.
+    pub fn set_ap_auth_type(&mut self, scheme: &str) {
+        let p = self.pool().c_str(scheme);
+        self.raw_mut().ap_auth_type = p as *mut _;
+    }
+
+    /// The extension methods (not known to httpd by number) in `r->allowed_xmethods`.
+    pub fn allowed_xmethods(&self) -> Vec<&str> {
+        str_array(self.raw().allowed_xmethods)
+    }
+
+    /// The methods [`Request::allow_methods`] added: the mask of known methods (`1 << M_GET`,
+    /// ...) and the names of the others, as httpd keeps them in `r->allowed_methods`.
+    pub fn allowed_methods(&self) -> (u64, Vec<&str>) {
+        let l = self.raw().allowed_methods;
+        if l.is_null() {
+            return (0, Vec::new());
+        }
+        // SAFETY: the request's method list, in its pool.
+        unsafe { ((*l).method_mask as u64, str_array((*l).method_list)) }
+    }
+
+    /// The client's host name as `kind` asks (`ap_get_remote_host`, which may look it up in
+    /// the DNS), with whether the answer is an IP address rather than a name.
+    pub fn remote_host(&self, kind: RemoteHost) -> (Option<&str>, bool) {
+        let kind = match kind {
+            RemoteHost::Host => ffi::REMOTE_HOST,
+            RemoteHost::Name => ffi::REMOTE_NAME,
+            RemoteHost::NoLookup => ffi::REMOTE_NOLOOKUP,
+            RemoteHost::DoubleRev => ffi::REMOTE_DOUBLE_REV,
+        };
+        let mut is_ip: c_int = 0;
+        // SAFETY: valid request of this thread; the answer is a connection pool string.
+        let name = unsafe {
+            let r = self.as_ptr();
+            cstr::to_str(ffi::ap_get_remote_host(
+                (*r).connection,
+                (*r).per_dir_config as *mut _,
+                kind as c_int,
+                &mut is_ip,
+            ))
+        };
+        (name, is_ip != 0)
+    }
+
+    /// The client's port as the request sees it (`r->useragent_addr`, which `mod_remoteip`
+    /// may set to the address a proxy reported); 0 when unknown.
+    pub fn useragent_port(&self) -> u16 {
+        let a = self.raw().useragent_addr;
+        // SAFETY: NULL or the request's (or its connection's) address record.
+        if a.is_null() {
+            0
+        } else {
+            unsafe { (*a).port }
+        }
+    }
+
+    /// The connection, to change what belongs to it (its notes).
+    pub fn connection_mut(&mut self) -> &mut crate::Connection {
+        // SAFETY: the connection outlives its requests; `&mut self` keeps this the only
+        // borrow made through this request.
+        unsafe { crate::Connection::from_raw(self.raw().connection) }
+    }
+}
+
+impl Request {
+    /// Fills `r->finfo` anew from the file system (`apr_stat` of `path`, asking for the
+    /// `APR_FINFO_*` fields in `wanted`), as a handler that changed the file name does; when
+    /// there is no such file `r->finfo` says so (`APR_NOFILE`). Returns whether it exists.
+    pub fn set_finfo_from(&mut self, path: &str, wanted: i32) -> bool {
+        let found = !path.contains('\0') && {
+            let name = self.pool().c_str(path);
+            let pool = self.pool().as_ptr();
+            let f = &mut self.raw_mut().finfo;
+            // SAFETY: apr_stat writes the request's own apr_finfo_t, its strings in the
+            // request pool.
+            let rv = unsafe { ffi::apr_stat(f, name, wanted, pool) };
+            rv == 0 || rv == ffi::APR_INCOMPLETE as i32
+        };
+        if !found {
+            self.raw_mut().finfo.filetype = ffi::APR_NOFILE;
+        }
+        found
     }
 }

@@ -96,6 +96,38 @@ impl Server {
         self.raw().limit_req_fields
     }
 
+    /// `ErrorLog`: the file name (or `syslog:...`, `|program`) as configured.
+    pub fn error_fname(&self) -> Option<&str> {
+        // SAFETY: configuration string.
+        unsafe { cstr::to_str(self.raw().error_fname) }
+    }
+
+    /// `LogLevel` of this server (`APLOG_EMERG` 0 ... `APLOG_DEBUG` 7, `APLOG_TRACE1` 8 ...).
+    pub fn loglevel(&self) -> i32 {
+        self.raw().log.level
+    }
+
+    /// `ServerAlias` names without wildcards.
+    pub fn names(&self) -> Vec<&str> {
+        str_array(self.raw().names)
+    }
+
+    /// `ServerAlias` names with wildcards (`*.example.com`).
+    pub fn wild_names(&self) -> Vec<&str> {
+        str_array(self.raw().wild_names)
+    }
+
+    /// `ServerPath`, for legacy name-based hosts; `None` when not set.
+    pub fn path(&self) -> Option<&str> {
+        // SAFETY: configuration string.
+        unsafe { cstr::to_str(self.raw().path) }
+    }
+
+    /// The length of [`Server::path`] (0 when not set).
+    pub fn pathlen(&self) -> i32 {
+        self.raw().pathlen
+    }
+
     /// The process's pool (lives until the server stops or restarts).
     pub fn process_pool(&self) -> &crate::Pool {
         // SAFETY: every server_rec points at the process_rec, whose pool outlives it.
@@ -146,4 +178,106 @@ pub fn mpm_query(code: i32) -> Option<i32> {
     // SAFETY: writes one int.
     let rc = unsafe { ffi::ap_mpm_query(code, &mut v) };
     (rc == 0).then_some(v)
+}
+
+fn str_array<'a>(a: *const ffi::apr_array_header_t) -> Vec<&'a str> {
+    if a.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: an APR array of C strings made at configuration, living as long as the server.
+    unsafe {
+        let elts = (*a).elts as *const *const std::os::raw::c_char;
+        (0..(*a).nelts.max(0) as usize)
+            .filter_map(|i| cstr::to_str(*elts.add(i)))
+            .collect()
+    }
+}
+
+/// When the server was last (re)started, in microseconds since the epoch, from the scoreboard;
+/// `None` before the scoreboard exists.
+pub fn restart_time() -> Option<i64> {
+    // SAFETY: the scoreboard image is set up before children start and lives until the server
+    // stops; its global record is read-only here.
+    unsafe {
+        let sb = ffi::ap_scoreboard_image;
+        if sb.is_null() || (*sb).global.is_null() {
+            return None;
+        }
+        Some((*(*sb).global).restart_time)
+    }
+}
+
+/// Whether `name` was defined on httpd's command line (`-D name`) or with `Define`
+/// (`ap_exists_config_define`).
+pub fn exists_config_define(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    // SAFETY: reads httpd's define list with a NUL-terminated name.
+    unsafe { ffi::ap_exists_config_define(c.as_ptr()) != 0 }
+}
+
+/// One directive of the configuration httpd read (`ap_directive_t`): a section such as
+/// `<Directory /srv>` has the directives inside it as children.
+#[derive(Clone, Copy)]
+pub struct ConfigNode {
+    raw: *const ffi::ap_directive_t,
+}
+
+impl ConfigNode {
+    fn at(p: *const ffi::ap_directive_t) -> Option<ConfigNode> {
+        (!p.is_null()).then_some(ConfigNode { raw: p })
+    }
+
+    fn raw(&self) -> &ffi::ap_directive_t {
+        // SAFETY: the tree lives in the configuration pool for the whole generation and is not
+        // changed after it is read.
+        unsafe { &*self.raw }
+    }
+
+    /// The directive's name as written; a section's begins with `<` (`<Directory`).
+    pub fn directive(&self) -> &'static str {
+        // SAFETY: configuration string (see raw).
+        unsafe { cstr::to_str(self.raw().directive) }.unwrap_or("")
+    }
+
+    /// The directive's arguments as written; a section's end with `>`.
+    pub fn args(&self) -> &'static str {
+        // SAFETY: as above.
+        unsafe { cstr::to_str(self.raw().args) }.unwrap_or("")
+    }
+
+    /// The file the directive was read from.
+    pub fn filename(&self) -> Option<&'static str> {
+        // SAFETY: as above.
+        unsafe { cstr::to_str(self.raw().filename) }
+    }
+
+    /// Its line in [`ConfigNode::filename`].
+    pub fn line_num(&self) -> i32 {
+        self.raw().line_num
+    }
+
+    /// The first directive inside this section.
+    pub fn first_child(&self) -> Option<ConfigNode> {
+        ConfigNode::at(self.raw().first_child)
+    }
+
+    /// The directive after this one at the same level.
+    pub fn next(&self) -> Option<ConfigNode> {
+        ConfigNode::at(self.raw().next)
+    }
+
+    /// The directives inside this section, in order.
+    pub fn children(&self) -> impl Iterator<Item = ConfigNode> {
+        std::iter::successors(self.first_child(), ConfigNode::next)
+    }
+}
+
+/// The top-level directives of the configuration httpd read (`ap_conftree`), in order;
+/// sections hold their own ([`ConfigNode::children`]). Empty when httpd has none.
+pub fn config_tree() -> impl Iterator<Item = ConfigNode> {
+    // SAFETY: ap_conftree is set when the configuration is read and kept for the generation.
+    let first = unsafe { ffi::ap_conftree };
+    std::iter::successors(ConfigNode::at(first), ConfigNode::next)
 }

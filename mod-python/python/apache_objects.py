@@ -2,7 +2,7 @@
 # mod_python._apache module, whose native functions (tab_*, req_*) these classes call. Being
 # Python classes, they belong to the interpreter that made them, as sub-interpreters require.
 
-HEADERS_IN, HEADERS_OUT, ERR_HEADERS_OUT, NOTES, SUBPROCESS_ENV = range(5)
+HEADERS_IN, HEADERS_OUT, ERR_HEADERS_OUT, NOTES, SUBPROCESS_ENV, CONN_NOTES = range(6)
 
 
 class mp_table(object):
@@ -84,7 +84,7 @@ class mp_conn(object):
     """The connection a request came on, as it was when asked."""
 
     __slots__ = ("remote_ip", "remote_host", "local_ip", "local_addr", "remote_addr", "id",
-                 "keepalives", "aborted")
+                 "keepalives", "aborted", "_req")
 
     def __init__(self, remote_ip, remote_host, local_ip, local_addr, remote_addr, id,
                  keepalives, aborted):
@@ -101,21 +101,131 @@ class mp_conn(object):
     def client_ip(self):
         return self.remote_ip
 
+    # Read from the connection when asked (through the request it was reached from).
+    @property
+    def base_server(self):
+        return mp_server(conn_get(self._req._h, "base_server"))
+
+    remote_logname = property(lambda self: conn_get(self._req._h, "remote_logname"))
+    local_host = property(lambda self: conn_get(self._req._h, "local_host"))
+    double_reverse = property(lambda self: conn_get(self._req._h, "double_reverse"))
+    keepalive = property(lambda self: conn_get(self._req._h, "keepalive"))
+
+    @property
+    def notes(self):
+        return mp_table(self._req, CONN_NOTES)
+
 
 class mp_server(object):
-    """A (virtual) server."""
+    """A (virtual) server, named by its handle; its attributes are read when asked."""
 
-    __slots__ = ("server_hostname", "server_admin", "port", "is_virtual", "defn_name",
-                 "defn_line_number")
+    __slots__ = ("_s",)
 
-    def __init__(self, server_hostname, server_admin, port, is_virtual, defn_name,
-                 defn_line_number):
-        self.server_hostname = server_hostname
-        self.server_admin = server_admin
-        self.port = port
-        self.is_virtual = is_virtual
-        self.defn_name = defn_name
-        self.defn_line_number = defn_line_number
+    def __init__(self, handle):
+        self._s = handle
+
+    def __eq__(self, other):
+        return isinstance(other, mp_server) and other._s == self._s
+
+    def __hash__(self):
+        return hash(self._s)
+
+    @property
+    def next(self):
+        n = srv_get(self._s, "next")
+        return mp_server(n) if n else None
+
+    def get_options(self):
+        return dict(srv_options(self._s))
+
+    def get_config(self):
+        return dict(srv_config(self._s))
+
+    def register_cleanup(self, req, callable, data=None):
+        """Runs callable(data) when the child process exits."""
+        _register_exit_cleanup(callable, data)
+
+    def log_error(self, message, level=3):
+        log_error(str(message), int(level))
+
+
+for _name in ("server_hostname", "server_admin", "port", "is_virtual", "defn_name",
+              "defn_line_number", "error_fname", "loglevel", "names", "wild_names",
+              "limit_req_line", "limit_req_fieldsize", "limit_req_fields", "timeout",
+              "keep_alive", "keep_alive_max", "keep_alive_timeout", "path", "pathlen",
+              "restart_time", "my_generation"):
+    setattr(mp_server, _name, property(lambda self, _n=_name: srv_get(self._s, _n)))
+
+
+def _register_exit_cleanup(callable, data=None):
+    import atexit
+
+    def run():
+        try:
+            if data is None:
+                callable()
+            else:
+                callable(data)
+        except Exception:
+            import traceback
+            log_error("mod_python: cleanup at child exit failed: " + traceback.format_exc(), 3)
+    atexit.register(run)
+
+
+FINFO_FIELDS = ("fname", "filetype", "valid", "protection", "user", "group", "size", "inode",
+                "device", "nlink", "atime", "mtime", "ctime", "name")
+# apache.FINFO_MODE ... FINFO_FILETYPE: the order 3.5 indexes a finfo object in.
+_FINFO_INDEX = ("protection", "inode", "device", "nlink", "user", "group", "size", "atime",
+                "mtime", "ctime", "fname", "name", "filetype")
+
+
+class mp_finfo(object):
+    """What httpd knows of a file (req.finfo, apache.stat()): attributes, or indexes
+    apache.FINFO_*. All None but filetype (apache.APR_NOFILE) when there is no file."""
+
+    __slots__ = FINFO_FIELDS
+
+    def __init__(self, *fields):
+        for k, v in zip(FINFO_FIELDS, fields):
+            setattr(self, k, v)
+
+    def __getitem__(self, i):
+        return getattr(self, _FINFO_INDEX[i])
+
+    def __repr__(self):
+        return "{%s}" % ", ".join("%r: %r" % (k, getattr(self, k)) for k in FINFO_FIELDS)
+
+
+class mp_uri(tuple):
+    """req.parsed_uri: a tuple indexed by apache.URI_*, with the same parts as attributes."""
+
+    __slots__ = ()
+    scheme = property(lambda self: self[0])
+    hostinfo = property(lambda self: self[1])
+    user = property(lambda self: self[2])
+    password = property(lambda self: self[3])
+    hostname = property(lambda self: self[4])
+    port = property(lambda self: self[5])
+    path = property(lambda self: self[6])
+    query = property(lambda self: self[7])
+    fragment = property(lambda self: self[8])
+
+
+class mp_hlist(object):
+    """req.hlist: the handler being run."""
+
+    __slots__ = ("handler", "directory", "is_location", "silent", "parent")
+
+    def __init__(self, handler, directory, is_location, silent=0):
+        self.handler = handler
+        self.directory = directory
+        self.is_location = is_location
+        self.silent = silent
+        self.parent = None
+
+    def __repr__(self):
+        return "{'handler':%r,'directory':%r,'is_location':%r,'silent':%r}" % (
+            self.handler, self.directory, self.is_location, self.silent)
 
 
 def _reader(name):
@@ -139,8 +249,7 @@ class mp_request(object):
 
     # Defaults that a request changes only when it needs to, so making the object is cheap.
     phase = None
-    extension = None
-    hlist = None
+    extension = property(lambda self: None, doc="the extension a `| .ext` handler matched")
     _rbuf = b""
     _cleanups = ()
     _added = False
@@ -157,11 +266,13 @@ class mp_request(object):
 
     @property
     def connection(self):
-        return mp_conn(*req_conn(self._h))
+        c = mp_conn(*req_conn(self._h))
+        c._req = self
+        return c
 
     @property
     def server(self):
-        return mp_server(*req_server(self._h))
+        return mp_server(req_server_handle(self._h))
 
     # Writing.
     def write(self, data, flush=1):
@@ -263,8 +374,8 @@ class mp_request(object):
     def construct_url(self, uri):
         return req_call(self._h, "construct_url", uri)
 
-    def get_remote_host(self, type=0, str_is_ip=None):
-        return req_call(self._h, "get_remote_host")
+    def get_remote_host(self, type=1, str_is_ip=None):
+        return req_call(self._h, "get_remote_host", int(type), str_is_ip)
 
     def is_initial_req(self):
         return req_call(self._h, "is_initial_req")
@@ -274,6 +385,79 @@ class mp_request(object):
 
     def add_cgi_vars(self):
         req_call(self._h, "add_cgi_vars")
+
+    # The rest of 3.5's request API (attributes computed when read; see reqapi.rs).
+    finfo = property(lambda self: mp_finfo(*req_get(self._h, "finfo")),
+                     lambda self, value: req_set(self._h, "finfo", value))
+
+    @property
+    def parsed_uri(self):
+        return mp_uri(req_get(self._h, "parsed_uri"))
+
+    def _related(self, which):
+        h = req_get(self._h, which)
+        if not h:
+            return None
+        # Cached, so that attributes a handler sets on req.main stay there.
+        cache = self.__dict__.setdefault("_related_objects", {})
+        obj = cache.get(h)
+        if obj is None:
+            obj = cache[h] = mp_request(h, self.interpreter)
+        return obj
+
+    main = property(lambda self: self._related("main"))
+    prev = property(lambda self: self._related("prev"))
+    next = property(lambda self: self._related("next"))
+
+    @property
+    def hlist(self):
+        spec = self.__dict__.get("_hspec")
+        if spec is None:
+            return None
+        module, callable, directory = spec
+        handler = module if callable == "handler" else "%s::%s" % (module, callable)
+        section, in_location = req_call(self._h, "hlist_context")
+        return mp_hlist(handler, directory or section, bool(in_location))
+
+    def allow_methods(self, methods, reset=0):
+        req_call(self._h, "allow_methods", list(methods), reset)
+
+    def meets_conditions(self):
+        return req_call(self._h, "meets_conditions")
+
+    def set_etag(self):
+        req_call(self._h, "set_etag")
+
+    def set_last_modified(self):
+        req_call(self._h, "set_last_modified")
+
+    def update_mtime(self, mtime):
+        req_call(self._h, "update_mtime", mtime)
+
+    def is_https(self):
+        return req_call(self._h, "is_https")
+
+    def ssl_var_lookup(self, var_name):
+        return req_call(self._h, "ssl_var_lookup", var_name)
+
+    def send_http_header(self):
+        """Kept for compatibility: headers go out with the first write."""
+
+    def requires(self):
+        from mod_python import apache
+        return apache._requires(self)
+
+    def get_addhandler_exts(self):
+        from mod_python import apache
+        return apache._addhandler_exts(self)
+
+    def build_wsgi_env(self):
+        from mod_python import apache
+        return apache._build_wsgi_env(self)
+
+    def wsgi_start_response(self, status, response_headers, exc_info=None):
+        from mod_python import apache
+        return apache._wsgi_start_response(self, status, response_headers, exc_info)
 
     # Called by mod_python.so.
     def _finish(self):
@@ -291,12 +475,17 @@ class mp_request(object):
                 log_error("mod_python: request cleanup failed: " + traceback.format_exc(), 3)
 
 
-for _name in ("method", "uri", "unparsed_uri", "args", "path_info", "canonical_filename",
-              "hostname", "protocol", "the_request", "status_line", "content_encoding",
-              "ap_auth_type", "useragent_ip", "range", "method_number", "header_only",
+for _name in ("method", "unparsed_uri", "hostname", "protocol", "the_request",
+              "content_encoding", "useragent_ip", "range", "method_number", "header_only",
               "proto_num", "remaining", "read_length", "request_time", "mtime",
-              "content_languages"):
+              "content_languages",
+              "useragent_addr", "allowed", "allowed_xmethods", "allowed_methods", "clength", "bytes_sent",
+              "sent_bodyct", "boundary", "read_body", "read_chunked", "expecting_100",
+              "vlist_validator", "eos_sent"):
     setattr(mp_request, _name, _reader(_name))
-for _name in ("status", "content_type", "filename", "user", "handler"):
+for _name in ("status", "content_type", "filename", "user", "handler",
+              "uri", "args", "path_info", "canonical_filename", "ap_auth_type", "status_line",
+              "assbackwards", "proxyreq", "no_cache", "used_path_info", "chunked",
+              "no_local_copy"):
     setattr(mp_request, _name, _field(_name))
 del _name

@@ -12,6 +12,7 @@ mod interp;
 mod locks;
 mod native;
 mod native_filter;
+mod reqapi;
 mod reqobj;
 
 use apache::{HookResult, Pool, Request, Server, Status};

@@ -14,7 +14,7 @@ use crate::config::{parse_handlers, Phase};
 use apache::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::PyValueError;
-use pyo3::exceptions::{PyAttributeError, PyIOError, PyKeyError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyIOError, PyKeyError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
@@ -32,8 +32,16 @@ pub fn with<R>(h: usize, f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResul
     if h == 0 {
         return Err(stale());
     }
-    Request::with_lent(|r| if r.id() == h { f(r) } else { Err(stale()) })
-        .unwrap_or_else(|_| Err(stale()))
+    Request::with_lent(|r| {
+        if r.id() == h {
+            f(r)
+        } else if crate::reqapi::is_related_to(r, h) {
+            Err(crate::reqapi::read_only())
+        } else {
+            Err(stale())
+        }
+    })
+    .unwrap_or_else(|_| Err(stale()))
 }
 
 fn io_error(e: impl std::fmt::Display) -> PyErr {
@@ -71,33 +79,6 @@ fn mpm_query(code: i32) -> Option<i32> {
     apache::server::mpm_query(code)
 }
 
-/// A server's attributes, in the order `mp_server` takes them.
-type ServerFields = (
-    Option<String>,
-    Option<String>,
-    u16,
-    bool,
-    Option<String>,
-    u32,
-);
-
-fn server_fields(s: &apache::Server) -> ServerFields {
-    (
-        s.server_hostname().map(str::to_string),
-        s.server_admin().map(str::to_string),
-        s.port(),
-        s.is_virtual(),
-        s.defn_name().map(str::to_string),
-        s.defn_line_number(),
-    )
-}
-
-/// The server outside any virtual host.
-#[pyfunction]
-fn main_server() -> Option<ServerFields> {
-    apache::Server::main().map(server_fields)
-}
-
 /// Which of the request's tables a table object shows.
 fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
     Ok(match which {
@@ -106,6 +87,20 @@ fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
         2 => r.err_headers_out(),
         3 => r.notes(),
         4 => r.subprocess_env(),
+        5 => r.connection_mut().notes(),
+        _ => return Err(PyValueError::new_err("no such table")),
+    })
+}
+
+/// A table for reading, of the lent request or one linked to it (`req.main.notes`).
+fn table_ref(r: &Request, which: u8) -> PyResult<&apache::Table> {
+    Ok(match which {
+        0 => r.headers_in(),
+        1 => r.headers_out_ref(),
+        2 => r.err_headers_out_ref(),
+        3 => r.notes_ref(),
+        4 => r.subprocess_env_ref(),
+        5 => r.connection().notes_ref(),
         _ => return Err(PyValueError::new_err("no such table")),
     })
 }
@@ -120,8 +115,8 @@ fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `table[key]`: the value, or a list of them when the key repeats.
 #[pyfunction]
 fn tab_get(py: Python<'_>, h: usize, which: u8, key: &str) -> PyResult<Py<PyAny>> {
-    with(h, |r| {
-        let t = table(r, which)?;
+    crate::reqapi::with_ref(h, |r| {
+        let t = table_ref(r, which)?;
         let mut values = t.get_all(key);
         match values.len() {
             0 => Err(PyKeyError::new_err(key.to_string())),
@@ -160,18 +155,18 @@ fn tab_del(h: usize, which: u8, key: &str) -> PyResult<()> {
 
 #[pyfunction]
 fn tab_has(h: usize, which: u8, key: &str) -> PyResult<bool> {
-    with(h, |r| Ok(table(r, which)?.contains(key)))
+    crate::reqapi::with_ref(h, |r| Ok(table_ref(r, which)?.contains(key)))
 }
 
 #[pyfunction]
 fn tab_len(h: usize, which: u8) -> PyResult<usize> {
-    with(h, |r| Ok(table(r, which)?.len()))
+    crate::reqapi::with_ref(h, |r| Ok(table_ref(r, which)?.len()))
 }
 
 #[pyfunction]
 fn tab_items(h: usize, which: u8) -> PyResult<Vec<(String, String)>> {
-    with(h, |r| {
-        Ok(table(r, which)?
+    crate::reqapi::with_ref(h, |r| {
+        Ok(table_ref(r, which)?
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect())
@@ -196,7 +191,7 @@ fn opt_str(py: Python<'_>, s: Option<&str>) -> Py<PyAny> {
 /// `req.<name>` for the attributes that read the request_rec.
 #[pyfunction]
 fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         let s = |v: Option<&str>| Ok(opt_str(py, v));
         let int = |v: i64| Ok(v.into_pyobject(py)?.into_any().unbind());
         let time = |v: i64| Ok((v as f64 / 1e6).into_pyobject(py)?.into_any().unbind());
@@ -228,7 +223,7 @@ fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
             "request_time" => time(r.request_time()),
             "mtime" => time(r.mtime()),
             "content_languages" => Ok(PyTuple::new(py, r.content_languages())?.into_any().unbind()),
-            _ => Err(PyAttributeError::new_err(name.to_string())),
+            _ => crate::reqapi::get(py, r, name),
         }
     })
 }
@@ -246,6 +241,9 @@ fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
             Ok(())
         });
     }
+    if !matches!(name, "content_type" | "filename" | "user" | "handler") {
+        return crate::reqapi::set(h, name, value);
+    }
     let v = value
         .cast::<PyString>()
         .map_err(|_| PyTypeError::new_err(format!("{name} must be a string")))?
@@ -256,8 +254,7 @@ fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
             "content_type" => r.set_content_type(&v),
             "filename" => r.set_filename(&v),
             "user" => r.set_user(&v),
-            "handler" => r.set_handler(&v),
-            _ => return Err(PyAttributeError::new_err(format!("{name} is read-only"))),
+            _ => r.set_handler(&v),
         }
         Ok(())
     })
@@ -327,7 +324,7 @@ fn req_read<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyByt
 /// The request's connection, in the order `mp_conn` takes its attributes.
 #[pyfunction]
 fn req_conn(py: Python<'_>, h: usize) -> PyResult<Py<PyAny>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         let c = r.connection();
         let ip = c.client_ip().unwrap_or("");
         let local = c.local_ip().unwrap_or("");
@@ -343,11 +340,6 @@ fn req_conn(py: Python<'_>, h: usize) -> PyResult<Py<PyAny>> {
         );
         Ok(fields.into_pyobject(py)?.into_any().unbind())
     })
-}
-
-#[pyfunction]
-fn req_server(h: usize) -> PyResult<ServerFields> {
-    with(h, |r| Ok(server_fields(r.server())))
 }
 
 /// The request methods that need nothing but the request: `req_call(h, name, *args)`.
@@ -385,7 +377,6 @@ fn req_call(
                 .into_any()
                 .unbind())
         }
-        "get_remote_host" => Ok(opt_str(py, r.get_remote_host())),
         "add_common_vars" => {
             r.add_common_vars();
             Ok(py.None())
@@ -394,9 +385,7 @@ fn req_call(
             r.add_cgi_vars();
             Ok(py.None())
         }
-        _ => Err(PyAttributeError::new_err(format!(
-            "no request method {name}"
-        ))),
+        _ => crate::reqapi::call(py, r, name, args),
     })
 }
 
@@ -452,7 +441,7 @@ fn req_take_added(h: usize, phase: &str) -> PyResult<Vec<(String, String, Option
 /// `req.get_options()`: the `PythonOption`s in effect for the request.
 #[pyfunction]
 fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         Ok(r.dir_config::<crate::config::DirConf>()
             .map(|c| c.effective_options())
             .unwrap_or_default())
@@ -462,7 +451,7 @@ fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
 /// `req.get_config()`: the mod_python directives in effect for the request.
 #[pyfunction]
 fn req_config(h: usize) -> PyResult<Vec<(&'static str, String)>> {
-    with(h, |r| {
+    crate::reqapi::with_ref(h, |r| {
         Ok(r.dir_config::<crate::config::DirConf>()
             .map(|c| c.phase_settings().config_items())
             .unwrap_or_default())
@@ -477,7 +466,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(log_error, &m)?)?;
     m.add_function(wrap_pyfunction!(server_root, &m)?)?;
     m.add_function(wrap_pyfunction!(mpm_query, &m)?)?;
-    m.add_function(wrap_pyfunction!(main_server, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_get, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_put, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_del, &m)?)?;
@@ -491,7 +479,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_flush, &m)?)?;
     m.add_function(wrap_pyfunction!(req_read, &m)?)?;
     m.add_function(wrap_pyfunction!(req_conn, &m)?)?;
-    m.add_function(wrap_pyfunction!(req_server, &m)?)?;
     m.add_function(wrap_pyfunction!(req_call, &m)?)?;
     m.add_function(wrap_pyfunction!(req_sendfile, &m)?)?;
     m.add_function(wrap_pyfunction!(req_internal_redirect, &m)?)?;
@@ -501,5 +488,6 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_config, &m)?)?;
     crate::locks::register(&m)?;
     crate::native_filter::add(&m)?;
+    crate::reqapi::add_functions(&m)?;
     Ok(m)
 }

@@ -2,7 +2,8 @@
 //! `/ri/info`, `/ri/send`, `/ri/sub`, `/ri/redirect`, `/ri/auth`, `/ri/cgi`, `/ri/echo`,
 //! `/ri/allow` (the `Allow` header of OPTIONS and 405 answers), `/ri/fields` (setting request
 //! fields), `/ri/headers` (response metadata: encoding, languages, no-cache),
-//! `/ri/length`, `/ri/chunked` (what httpd counted), `/ri/ssl` (mod_ssl's view), `/ri/pool`
+//! `/ri/length`, `/ri/chunked` (what httpd counted), `/ri/more` (rarer request fields, the
+//! server record, `stat`, defines and the configuration tree), `/ri/ssl` (mod_ssl's view), `/ri/pool`
 //! (the order sub-pool cleanups run in), `/ri/table` (repeated and case-insensitive keys).
 //! `SetHandler reqinfo-file` serves the mapped file with validators and conditional answers.
 //! A `translate_name` hook maps `/ri-old/NAME` to `/ri/NAME` with `remapped=1` as query string;
@@ -112,6 +113,7 @@ fn reqinfo(r: &mut Request) -> HookResult {
             r.write_all(&body)?;
             Ok(Status::Ok)
         }
+        "/ri/more" => more(r),
         "/ri/allow" => allow(r),
         "/ri/pool" => pools(r),
         "/ri/table" => tables(r),
@@ -338,5 +340,106 @@ fn serve_file(r: &mut Request) -> HookResult {
     if !r.header_only() {
         r.sendfile(&name, 0, None)?;
     }
+    Ok(Status::Ok)
+}
+
+/// Rarer request fields, setters, the server record, `stat`, `-D` defines and the
+/// configuration tree, one `name=value` per line.
+fn more(r: &mut Request) -> HookResult {
+    use apache::response::{stat, RemoteHost};
+    use apache::server;
+    r.set_used_path_info(1);
+    r.set_no_local_copy(true);
+    r.set_proxyreq(0);
+    r.set_ap_auth_type("Demo");
+    r.allow_methods(false, &["GET", "FROB"]);
+    let (mask, extra) = r.allowed_methods();
+    let mut out = format!(
+        "assbackwards={} proxyreq={} read_body={} read_chunked={} expecting_100={} \
+         used_path_info={} eos_sent={} no_local_copy={} ap_auth_type={} vlist={:?} \
+         sent_bodyct={}\n",
+        r.assbackwards(),
+        r.proxyreq(),
+        r.read_body_policy(),
+        r.read_chunked(),
+        r.expecting_100(),
+        r.used_path_info(),
+        r.eos_sent(),
+        r.no_local_copy(),
+        r.ap_auth_type().unwrap_or("-"),
+        r.vlist_validator(),
+        r.sent_bodyct(),
+    );
+    out += &format!(
+        "allowed_methods get={} extra={} xmethods={}\n",
+        mask & (1 << apache::ffi::M_GET) != 0,
+        extra.join(","),
+        r.allowed_xmethods().len()
+    );
+    let (ip, is_ip) = r.remote_host(RemoteHost::NoLookup);
+    out += &format!("remote nolookup={} is_ip={is_ip}\n", ip.unwrap_or("-"));
+    out += &format!(
+        "useragent port_matches={}\n",
+        r.useragent_port() == r.connection().client_port()
+    );
+    let s = r.server();
+    out += &format!(
+        "server names={} wild={} error_fname={} loglevel={} path={:?} pathlen={}\n",
+        s.names().join(","),
+        s.wild_names().join(","),
+        s.error_fname().is_some(),
+        s.loglevel(),
+        s.path(),
+        s.pathlen()
+    );
+    r.notes().set("demo-note", "kept");
+    r.err_headers_out().set("X-Err", "e");
+    out += &format!(
+        "read-only tables note={:?} err={:?} out={} env={}\n",
+        r.notes_ref().get("demo-note"),
+        r.err_headers_out_ref().get("X-Err"),
+        r.headers_out_ref().len(),
+        r.subprocess_env_ref().get("NOPE").is_none()
+    );
+    r.connection_mut().notes().set("conn-note", "c");
+    let c = r.connection();
+    out += &format!("conn note={:?}\n", c.notes_ref().get("conn-note"));
+    out += &format!(
+        "conn logname={:?} double_reverse={} keepalive_state={}\n",
+        c.remote_logname(),
+        c.double_reverse(),
+        c.keepalive_state()
+    );
+    let root = r.document_root().unwrap_or("").to_string();
+    let data = stat(
+        &format!("{root}/data.bin"),
+        apache::ffi::APR_FINFO_MIN as i32,
+    );
+    out += &format!(
+        "stat size={:?} type={:?} missing={}\n",
+        data.as_ref().map(|f| f.size),
+        data.as_ref().map(|f| f.filetype),
+        stat(&format!("{root}/nope"), apache::ffi::APR_FINFO_MIN as i32).is_none()
+    );
+    let found = r.set_finfo_from(
+        &format!("{root}/data.bin"),
+        apache::ffi::APR_FINFO_MIN as i32,
+    );
+    out += &format!("finfo_from found={found} size={}\n", r.finfo().size);
+    out += &format!(
+        "define demo={} nope={} restart_time={}\n",
+        server::exists_config_define("REQINFO_DEMO"),
+        server::exists_config_define("REQINFO_NOPE"),
+        server::restart_time().is_some_and(|t| t > 0)
+    );
+    let locations: Vec<String> = server::config_tree()
+        .filter(|n| n.directive().eq_ignore_ascii_case("<Location"))
+        .map(|n| {
+            let inside: Vec<&str> = n.children().map(|c| c.directive()).collect();
+            format!("{}[{}]", n.args(), inside.join(","))
+        })
+        .collect();
+    out += &format!("locations {}\n", locations.join(" "));
+    r.write_all(out.as_bytes())?;
     Ok(Status::Ok)
 }

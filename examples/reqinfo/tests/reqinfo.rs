@@ -377,3 +377,38 @@ fn tables_have_repeated_and_case_insensitive_keys() {
         assert!(r.headers_all("X-Gone").is_empty(), "{mpm:?}");
     }
 }
+
+#[test]
+fn rarer_fields_server_record_stat_and_configuration() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .module("reqinfo_module", harness::cdylib("mod_reqinfo"))
+            .file("htdocs/data.bin", "0123456789")
+            .config(
+                "Define REQINFO_DEMO\n\
+                 <Location /ri>\n    SetHandler reqinfo\n</Location>\n",
+            )
+            .start();
+        let t = httpd.get("/ri/more").text();
+        for want in [
+            "assbackwards=false proxyreq=0 read_body=0 read_chunked=false expecting_100=false \
+             used_path_info=1 eos_sent=false no_local_copy=true ap_auth_type=Demo vlist=None",
+            "allowed_methods get=true extra=FROB xmethods=0",
+            "remote nolookup=127.0.0.1 is_ip=true",
+            "useragent port_matches=true",
+            "server names= wild= error_fname=true",
+            "path=None pathlen=0",
+            "conn logname=None double_reverse=0 keepalive_state=",
+            "read-only tables note=Some(\"kept\") err=Some(\"e\")",
+            "env=true",
+            "conn note=Some(\"c\")",
+            "stat size=Some(10) type=Some(1) missing=true",
+            "finfo_from found=true size=10",
+            "define demo=true nope=false restart_time=true",
+            "locations /ri>[SetHandler]",
+        ] {
+            assert!(t.contains(want), "{mpm:?}: {want:?} not in\n{t}");
+        }
+    }
+}

@@ -54,6 +54,7 @@ HTTP_REQUEST_URI_TOO_LARGE = 414
 HTTP_UNSUPPORTED_MEDIA_TYPE = 415
 HTTP_RANGE_NOT_SATISFIABLE = 416
 HTTP_EXPECTATION_FAILED = 417
+HTTP_IM_A_TEAPOT = 418
 HTTP_UNPROCESSABLE_ENTITY = 422
 HTTP_LOCKED = 423
 HTTP_FAILED_DEPENDENCY = 424
@@ -133,6 +134,111 @@ AP_MPMQ_GENERATION = 15
 AP_MPMQ_HAS_SERF = 16
 
 
+# The rest of 3.5's constants.
+REQ_PROCEED = OK
+REQ_NOACTION = DECLINED
+REQ_ABORTED = HTTP_INTERNAL_SERVER_ERROR
+REQ_EXIT = "REQ_EXIT"
+
+# get_remote_host() lookups.
+REMOTE_HOST = 0
+REMOTE_NAME = 1
+REMOTE_NOLOOKUP = 2
+REMOTE_DOUBLE_REV = 3
+
+# Indexes of a finfo object (req.finfo, stat()).
+FINFO_MODE = 0
+FINFO_INO = 1
+FINFO_DEV = 2
+FINFO_NLINK = 3
+FINFO_UID = 4
+FINFO_GID = 5
+FINFO_SIZE = 6
+FINFO_ATIME = 7
+FINFO_MTIME = 8
+FINFO_CTIME = 9
+FINFO_FNAME = 10
+FINFO_NAME = 11
+FINFO_FILETYPE = 12
+
+# Indexes of req.parsed_uri.
+URI_SCHEME = 0
+URI_HOSTINFO = 1
+URI_USER = 2
+URI_PASSWORD = 3
+URI_HOSTNAME = 4
+URI_PORT = 5
+URI_PATH = 6
+URI_QUERY = 7
+URI_FRAGMENT = 8
+
+# req.proxyreq.
+PROXYREQ_NONE = 0
+PROXYREQ_PROXY = 1
+PROXYREQ_REVERSE = 2
+PROXYREQ_RESPONSE = 3
+
+# req.used_path_info.
+AP_REQ_ACCEPT_PATH_INFO = 0
+AP_REQ_REJECT_PATH_INFO = 1
+AP_REQ_DEFAULT_PATH_INFO = 2
+
+# req.read_body.
+REQUEST_NO_BODY = 0
+REQUEST_CHUNKED_ERROR = 1
+REQUEST_CHUNKED_DECHUNK = 2
+
+# Magic content types.
+CGI_MAGIC_TYPE = "application/x-httpd-cgi"
+INCLUDES_MAGIC_TYPE = "text/x-server-parsed-html"
+INCLUDES_MAGIC_TYPE3 = "text/x-server-parsed-html3"
+DIR_MAGIC_TYPE = "httpd/unix-directory"
+
+# req.connection.keepalive.
+AP_CONN_UNKNOWN = 0
+AP_CONN_CLOSE = 1
+AP_CONN_KEEPALIVE = 2
+
+# finfo.filetype.
+APR_NOFILE = 0
+APR_REG = 1
+APR_DIR = 2
+APR_CHR = 3
+APR_BLK = 4
+APR_PIPE = 5
+APR_LNK = 6
+APR_SOCK = 7
+APR_UNKFILE = 127
+
+MODULE_MAGIC_NUMBER_MAJOR = _apache.MODULE_MAGIC_NUMBER_MAJOR
+MODULE_MAGIC_NUMBER_MINOR = _apache.MODULE_MAGIC_NUMBER_MINOR
+
+# What stat() is asked for (apr_file_info.h).
+APR_FINFO_LINK = 0x00000001
+APR_FINFO_MTIME = 0x00000010
+APR_FINFO_CTIME = 0x00000020
+APR_FINFO_ATIME = 0x00000040
+APR_FINFO_SIZE = 0x00000100
+APR_FINFO_CSIZE = 0x00000200
+APR_FINFO_DEV = 0x00001000
+APR_FINFO_INODE = 0x00002000
+APR_FINFO_NLINK = 0x00004000
+APR_FINFO_TYPE = 0x00008000
+APR_FINFO_USER = 0x00010000
+APR_FINFO_GROUP = 0x00020000
+APR_FINFO_UPROT = 0x00100000
+APR_FINFO_GPROT = 0x00200000
+APR_FINFO_WPROT = 0x00400000
+APR_FINFO_ICASE = 0x01000000
+APR_FINFO_NAME = 0x02000000
+APR_FINFO_MIN = 0x00008170
+APR_FINFO_IDENT = 0x00003000
+APR_FINFO_OWNER = 0x00030000
+APR_FINFO_PROT = 0x00700000
+APR_FINFO_NORM = 0x0073b170
+APR_FINFO_DIRENT = 0x02000000
+
+
 class SERVER_RETURN(Exception):
     """Raise SERVER_RETURN(code) in a handler to end it with that return code."""
 
@@ -142,7 +248,8 @@ def log_error(message, level=APLOG_ERR, server=None):
     _apache.log_error(str(message), int(level))
 
 
-main_server = _apache.mp_server(*_apache.main_server()) if _apache.main_server() else None
+main_server = (_apache.mp_server(_apache.main_server_handle())
+               if _apache.main_server_handle() else None)
 """The server outside any virtual host (a server object, like req.server)."""
 
 interpreter = _apache.interpreter
@@ -152,6 +259,28 @@ interpreter = _apache.interpreter
 
 def server_root():
     return _apache.server_root()
+
+
+def exists_config_define(name):
+    """Whether httpd was started with -D name (or the configuration has Define name)."""
+    return _apache.exists_config_define(str(name))
+
+
+def stat(fname, wanted):
+    """The file's information as a finfo object (like req.finfo), asking for the
+    APR_FINFO_* fields in wanted."""
+    return _apache.mp_finfo(*_apache.stat(str(fname), int(wanted)))
+
+
+def config_tree():
+    """The configuration httpd read: a list of (directive, args), each section followed by
+    the list of the directives inside it."""
+    return _apache.config_tree()
+
+
+def register_cleanup(callable, data=None):
+    """Runs callable(data) (callable() without data) when the child process exits."""
+    _apache._register_exit_cleanup(callable, data)
 
 
 def mpm_query(code):
@@ -341,6 +470,7 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False):
                 handlers = handlers + _apache.req_take_added(req._h, phase)
                 if i == len(handlers):
                     return result
+            req._hspec = handlers[i]
             module_name, callable_name, directory = handlers[i]
             i += 1
             try:
@@ -399,3 +529,262 @@ def _run_imports(spec, python_path=None):
 def init(name=None):
     """Compatibility: mod_python 3.5 called this from the C module when an interpreter started."""
     return None
+
+
+# The request methods 3.5 built on the configuration and on CGI variables.
+
+def _sections_for(req, nodes=None, out=None):
+    """The directives of the configuration that apply to req, from the outermost section
+    in: the top level, then <Directory> sections holding its file and <Location> sections
+    holding its URI (without regular expressions or .htaccess files)."""
+    if out is None:
+        out = []
+    if nodes is None:
+        nodes = config_tree()
+    filename = req.filename or ""
+    uri = req.uri or ""
+    pending = None
+    for node in nodes:
+        if isinstance(node, list):
+            if pending is not None:
+                _sections_for(req, node, out)
+            pending = None
+            continue
+        directive, args = node
+        pending = None
+        if not directive.startswith("<"):
+            out.append(node)
+            continue
+        kind = directive[1:].lower()
+        path = args.rstrip(">").strip().strip('"')
+        if kind == "directory" and filename and (
+                filename == path.rstrip("/") or filename.startswith(path.rstrip("/") + "/")):
+            pending = node
+        elif kind == "location" and (uri == path or uri.startswith(path.rstrip("/") + "/")):
+            pending = node
+        elif kind in ("ifmodule", "ifdefine", "virtualhost", "if", "files"):
+            # Not evaluated here: what they hold is taken as applying.
+            pending = node if kind not in ("virtualhost", "files") else None
+    return out
+
+
+def _requires(req):
+    """The arguments of the Require directives that apply to req, one string each."""
+    return tuple(args for directive, args in _sections_for(req)
+                 if directive.lower() == "require")
+
+
+def _addhandler_exts(req):
+    """The extensions AddHandler gives to mod_python where req is, space-separated."""
+    exts = []
+    for directive, args in _sections_for(req):
+        if directive.lower() == "addhandler":
+            words = args.split()
+            if words and words[0] in ("mod_python", "python-program"):
+                exts.extend(w.lstrip(".") for w in words[1:])
+    return "".join(e + " " for e in exts)
+
+
+def _build_wsgi_env(req):
+    """The WSGI environment of req, as 3.5 makes it for its WSGI handler."""
+    req.add_common_vars()
+    req.add_cgi_vars()
+    env = dict(req.subprocess_env.items())
+    env.pop("PATH_TRANSLATED", None)
+    base = req.get_options().get("mod_python.wsgi.base_uri")
+    if base is None:
+        hl = req.hlist
+        base = hl.directory if hl is not None and hl.is_location else ""
+    base = (base or "").rstrip("/")
+    uri = req.uri or ""
+    env["SCRIPT_NAME"] = base
+    env["PATH_INFO"] = uri[len(base):] if base and uri.startswith(base) else uri
+    # As 3.5 does, the request (and its CGI variables) take the split too.
+    req.path_info = env["PATH_INFO"]
+    req.subprocess_env["SCRIPT_NAME"] = base
+    req.subprocess_env["PATH_INFO"] = env["PATH_INFO"]
+    env["wsgi.input"] = req
+    env["wsgi.errors"] = sys.stderr
+    env["wsgi.version"] = (1, 0)
+    env["wsgi.multithread"] = bool(mpm_query(AP_MPMQ_IS_THREADED))
+    env["wsgi.multiprocess"] = bool(mpm_query(AP_MPMQ_IS_FORKED))
+    env["wsgi.run_once"] = False
+    env["wsgi.url_scheme"] = "https" if req.is_https() else "http"
+    return env
+
+
+def _wsgi_start_response(req, status, response_headers, exc_info=None):
+    """WSGI's start_response for req: sets the status and headers; returns req.write."""
+    if exc_info:
+        try:
+            if req.bytes_sent or req.sent_bodyct:
+                raise exc_info[1].with_traceback(exc_info[2])
+        finally:
+            exc_info = None
+    req.status = int(status[:3])
+    req.status_line = status
+    for name, value in response_headers:
+        if name.lower() == "content-type":
+            req.content_type = value
+        else:
+            req.headers_out.add(name, value)
+    return req.write
+
+
+# Helpers of 3.5's mod_python.apache for handlers and for running CGI scripts in-process.
+
+make_table = table
+
+
+def escape(s, quote=None):
+    """s with &, < and > (and, when quote, ") made HTML entities."""
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if quote:
+        s = s.replace('"', "&quot;")
+    return s
+
+
+def module_mtime(module):
+    """When the file module was loaded from last changed (0 when it has none)."""
+    return _module_file_mtime(module) or 0
+
+
+def resolve_object(module, obj_str, arg=None, silent=0):
+    """The object a dotted name designates inside module ("obj.method"). A method reached
+    through a class is taken from an instance made with arg. With silent, None when a part
+    is missing instead of AttributeError."""
+    obj = module
+    for part in obj_str.split("."):
+        parent = obj
+        if silent and not hasattr(obj, part):
+            return None
+        obj = getattr(obj, part)
+        if isinstance(parent, type) and isinstance(parent.__dict__.get(part), type(resolve_object)):
+            obj = getattr(parent(arg), part)
+    return obj
+
+
+def build_cgi_env(req):
+    """The CGI environment of req, as a dict."""
+    req.add_common_vars()
+    req.add_cgi_vars()
+    env = dict(req.subprocess_env.items())
+    uri = req.uri or ""
+    path_info = req.path_info
+    env["SCRIPT_NAME"] = uri[:-len(path_info)] if path_info and uri.endswith(path_info) else uri
+    env["GATEWAY_INTERFACE"] = "Python-CGI/1.1"
+    return env
+
+
+class NullIO(object):
+    """A file that reads as empty and ignores what is written."""
+
+    def tell(self):
+        return 0
+
+    def read(self, n=-1):
+        return ""
+
+    def readline(self, length=None):
+        return ""
+
+    def readlines(self, hint=-1):
+        return []
+
+    def write(self, s):
+        pass
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def seek(self, pos, mode=0):
+        pass
+
+    def isatty(self):
+        return 0
+
+    def flush(self):
+        pass
+
+    def close(self):
+        pass
+
+    def fileno(self):
+        raise OSError("no file descriptor")
+
+
+class CGIStdin(NullIO):
+    """sys.stdin of a CGI script run in-process: the request body, as text."""
+
+    def __init__(self, req):
+        self.req = req
+
+    def read(self, n=-1):
+        return self.req.read(n).decode("latin-1")
+
+    def readline(self, length=None):
+        return self.req.readline(-1 if length is None else length).decode("latin-1")
+
+    def readlines(self, hint=-1):
+        return [line.decode("latin-1") for line in self.req.readlines(hint)]
+
+
+class CGIStdout(NullIO):
+    """sys.stdout of a CGI script run in-process: the header lines it prints (Status:,
+    Location:, Content-Type: and the rest) become the response's; the body follows."""
+
+    def __init__(self, req):
+        self.req = req
+        self.headers_sent = 0
+        self.headers = ""
+
+    def write(self, s):
+        if not s:
+            return
+        if self.headers_sent:
+            self.req.write(s)
+            return
+        self.headers += s
+        text = self.headers.replace("\r\n", "\n")
+        end = text.find("\n\n")
+        if end < 0:
+            return
+        for line in text[:end].split("\n"):
+            name, _, value = line.partition(":")
+            name, value = name.strip(), value.strip()
+            if not name:
+                continue
+            low = name.lower()
+            if low == "content-type":
+                self.req.content_type = value
+            elif low == "status":
+                self.req.status = int(value.split()[0])
+            else:
+                if low == "location" and self.req.status == HTTP_OK:
+                    self.req.status = HTTP_MOVED_TEMPORARILY
+                self.req.headers_out.add(name, value)
+        self.headers_sent = 1
+        body = text[end + 2:]
+        if body:
+            self.req.write(body)
+
+
+def setup_cgi(req):
+    """Makes os.environ, sys.stdin and sys.stdout those of a CGI script for req; returns
+    what restore_nocgi needs to put them back."""
+    save_env = os.environ.copy()
+    si, so = sys.stdin, sys.stdout
+    os.environ.update(build_cgi_env(req))
+    sys.stdout = CGIStdout(req)
+    sys.stdin = CGIStdin(req)
+    sys.argv = []
+    return save_env, si, so
+
+
+def restore_nocgi(sav_env, si, so):
+    """Undoes setup_cgi."""
+    os.environ.clear()
+    os.environ.update(sav_env)
+    sys.stdout = so
+    sys.stdin = si
