@@ -650,33 +650,14 @@ fn virtual_host_server_object_and_the_server_chain() {
 /// `is_https()` and `ssl_var_lookup()` answer as mod_ssl does. Skipped without those tools.
 #[test]
 fn is_https_and_ssl_variables_over_tls() {
-    let have = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("version")
-            .output()
-            .is_ok()
-    };
-    if !have("openssl") || !have("curl") {
-        eprintln!("skipped: openssl and curl are needed");
+    if !harness::tls::have("curl") {
+        eprintln!("skipped: curl is needed");
         return;
     }
-    let dir = scratch_dir("tls");
-    let ok = std::process::Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(dir.join("cert.pem"))
-        .output()
-        .expect("openssl")
-        .status
-        .success();
-    assert!(ok, "openssl could not make a certificate");
-    let key = std::fs::read(dir.join("key.pem")).unwrap();
-    let cert = std::fs::read(dir.join("cert.pem")).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let Some((key, cert)) = harness::tls::self_signed_cert() else {
+        eprintln!("skipped: openssl is needed");
+        return;
+    };
     for mpm in [Mpm::Event, Mpm::Prefork] {
         let tls = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()

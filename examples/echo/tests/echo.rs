@@ -266,29 +266,10 @@ fn a_client_that_leaves_early_does_no_harm() {
 #[test]
 fn lines_come_back_over_tls() {
     use std::process::{Command, Stdio};
-    if Command::new("openssl").arg("version").output().is_err() {
+    let Some((key, cert)) = harness::tls::self_signed_cert() else {
         eprintln!("skipped: openssl is needed");
         return;
-    }
-    let dir = std::env::temp_dir().join(format!("echo-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let made = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(dir.join("cert.pem"))
-        .output()
-        .expect("openssl");
-    assert!(
-        made.status.success(),
-        "openssl could not make a certificate"
-    );
-    let key = std::fs::read(dir.join("key.pem")).unwrap();
-    let cert = std::fs::read(dir.join("cert.pem")).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    };
     for mpm in Mpm::ALL {
         let tls = free_port();
         let httpd = Httpd::builder()

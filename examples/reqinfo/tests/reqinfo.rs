@@ -277,34 +277,14 @@ fn ssl_variables_with_mod_ssl_on_plain_http() {
 /// `curl -k`): HTTPS and the SSL variables are there. Skipped when either tool is missing.
 #[test]
 fn ssl_variables_over_tls() {
-    let have = |tool: &str| {
-        std::process::Command::new(tool)
-            .arg("version")
-            .output()
-            .is_ok()
-    };
-    if !have("openssl") || !have("curl") {
-        eprintln!("skipped: openssl and curl are needed");
+    if !harness::tls::have("curl") {
+        eprintln!("skipped: curl is needed");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("reqinfo-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ok = std::process::Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(dir.join("cert.pem"))
-        .output()
-        .expect("openssl")
-        .status
-        .success();
-    assert!(ok, "openssl could not make a certificate");
-    let key = std::fs::read(dir.join("key.pem")).unwrap();
-    let cert = std::fs::read(dir.join("cert.pem")).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let Some((key, cert)) = harness::tls::self_signed_cert() else {
+        eprintln!("skipped: openssl is needed");
+        return;
+    };
     let tls = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
