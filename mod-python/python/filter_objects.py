@@ -63,14 +63,8 @@ def _filter_dispatch(h, name, is_input, req, module_name, callable_name, directo
     try:
         if python_path:
             apache._set_python_path(python_path)
-        module = apache.import_module(module_name, autoreload=autoreload,
-                                      path=[directory] if directory else None)
-        obj = module
-        for part in callable_name.split("."):
-            obj = getattr(obj, part, None)
-            if obj is None:
-                raise AttributeError("module '%s' has no callable '%s'"
-                                     % (module_name, callable_name))
+        obj = apache._find_handler(module_name, callable_name, autoreload, directory,
+                                   "filter " + name)
         obj(filter)
     except Exception:
         import sys
@@ -160,14 +154,8 @@ def _conn_dispatch(h, fields, module_name, callable_name, directory, autoreload,
     try:
         if python_path:
             apache._set_python_path(python_path)
-        module = apache.import_module(module_name, autoreload=autoreload,
-                                      path=[directory] if directory else None)
-        obj = module
-        for part in callable_name.split("."):
-            obj = getattr(obj, part, None)
-            if obj is None:
-                raise AttributeError("module '%s' has no callable '%s'"
-                                     % (module_name, callable_name))
+        obj = apache._find_handler(module_name, callable_name, autoreload, directory,
+                                   "PythonConnectionHandler")
         try:
             result = obj(conn)
         except apache.SERVER_RETURN as e:

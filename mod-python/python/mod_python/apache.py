@@ -451,6 +451,30 @@ def _report(req, phase, debug):
     return HTTP_INTERNAL_SERVER_ERROR
 
 
+def _find_handler(module_name, callable_name, autoreload, directory, what):
+    """Imports a handler's module (with `directory` first on sys.path) and finds its callable
+    (dotted names go down attributes). What cannot be found raises an error that says which
+    handler of `what` (a phase or filter) it was, and for a module, the path searched."""
+    try:
+        module = import_module(module_name, autoreload, 0, [directory] if directory else None)
+    except ImportError as e:
+        if e.name is None or not (module_name + ".").startswith(e.name + "."):
+            raise  # a module the handler itself imports is missing: say which
+        raise ImportError("No module named '%s' (the handler of %s); searched: %s"
+                          % (module_name, what, sys.path), name=module_name) from None
+    if "." in callable_name:
+        obj = module
+        for part in callable_name.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                break
+    else:
+        obj = getattr(module, callable_name, None)
+    if obj is None:
+        raise AttributeError("module '%s' has no callable '%s'" % (module_name, callable_name))
+    return obj
+
+
 def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False):
     """Runs the handlers of a phase in order while they return OK; returns the last result.
 
@@ -473,25 +497,7 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False):
             req._hspec = handlers[i]
             module_name, callable_name, directory = handlers[i]
             i += 1
-            try:
-                module = import_module(module_name, autoreload, 0,
-                                       [directory] if directory else None)
-            except ImportError as e:
-                if e.name is None or not (module_name + ".").startswith(e.name + "."):
-                    raise  # a module the handler itself imports is missing: say which
-                raise ImportError("No module named '%s' (the handler of %s); searched: %s"
-                                  % (module_name, phase, sys.path), name=module_name) from None
-            if "." in callable_name:
-                obj = module
-                for part in callable_name.split("."):
-                    obj = getattr(obj, part, None)
-                    if obj is None:
-                        break
-            else:
-                obj = getattr(module, callable_name, None)
-            if obj is None:
-                raise AttributeError("module '%s' has no callable '%s'"
-                                     % (module_name, callable_name))
+            obj = _find_handler(module_name, callable_name, autoreload, directory, phase)
             try:
                 if pdb:
                     # PythonEnablePdb: meant for httpd -X, with a terminal on stdin.
