@@ -1,0 +1,218 @@
+//! The flavors of the issue: what each loads into httpd, the handler it runs, and how it is
+//! driven.
+
+use super::transfer::Direction;
+use super::{sh, workspace};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How a flavor is driven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// wrk with many small requests, each answered with [`BODY`].
+    Wrk,
+    /// 100 MiB bodies, one after the other on one connection.
+    Big(Direction),
+}
+
+/// A flavor: how to set up httpd, and the URL that serves the body.
+pub struct Flavor {
+    pub name: &'static str,
+    /// The flavor this one is compared with.
+    pub baseline: Option<&'static str>,
+    pub setup: Option<Box<dyn Fn(harness::Builder) -> harness::Builder>>,
+    pub path: &'static str,
+    pub load: Load,
+    /// Why it is not measured, when it cannot be.
+    pub missing: Option<String>,
+}
+
+pub const BODY: &str = "hello world\n";
+
+const PY_HELLO: &str = "from mod_python import apache\n\ndef handler(req):\n    req.content_type = 'text/plain'\n    req.write('hello world\\n')\n    return apache.OK\n";
+const WSGI_HELLO: &str = "def application(environ, start_response):\n    body = b'hello world\\n'\n    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])\n    return [body]\n";
+/// Answers the number of bytes it read, which the client checks.
+const PY_UPLOAD: &str = "from mod_python import apache\n\ndef handler(req):\n    n = 0\n    while True:\n        chunk = req.read(65536)\n        if not chunk:\n            break\n        n += len(chunk)\n    req.content_type = 'text/plain'\n    req.write(str(n))\n    return apache.OK\n";
+const PY_DOWNLOAD: &str = "from mod_python import apache\n\ndef handler(req):\n    req.content_type = 'application/octet-stream'\n    req.sendfile('@ROOT@/htdocs/big.bin')\n    return apache.OK\n";
+
+/// Where a module is, or why it is not there.
+type Module = Result<PathBuf, String>;
+
+/// Builds the C floor module with apxs into `dir`.
+fn build_c_hello(dir: &Path) -> Module {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let src = dir.join("mod_chello.c");
+    std::fs::copy(workspace().join("xtask/bench/mod_chello.c"), &src).map_err(|e| e.to_string())?;
+    sh(Command::new("apxs").arg("-c").arg(&src).current_dir(dir))?;
+    let so = dir.join(".libs/mod_chello.so");
+    so.exists()
+        .then_some(so)
+        .ok_or_else(|| "apxs built no mod_chello.so".into())
+}
+
+fn system_module(file: &str, package: &str) -> Module {
+    let p = harness::system_modules_dir().join(file);
+    if p.exists() {
+        Ok(p)
+    } else {
+        Err(format!("{package} not installed"))
+    }
+}
+
+fn ours(lib: &str) -> Module {
+    let p = workspace().join("target/release").join(lib);
+    if p.exists() {
+        Ok(p)
+    } else {
+        Err("not built".into())
+    }
+}
+
+/// A flavor that loads one module and configures it.
+fn with_module(
+    name: &'static str,
+    baseline: Option<&'static str>,
+    module: Module,
+    load: Load,
+    path: &'static str,
+    setup: impl Fn(harness::Builder, &Path) -> harness::Builder + 'static,
+) -> Flavor {
+    let (so, missing) = match module {
+        Ok(so) => (so, None),
+        Err(why) => (PathBuf::new(), Some(why)),
+    };
+    Flavor {
+        name,
+        baseline,
+        setup: Some(Box::new(move |b| setup(b, &so))),
+        path,
+        load,
+        missing,
+    }
+}
+
+/// A mod_python flavor (C or ours: the same handler file and configuration) serving `/py`.
+fn python(
+    name: &'static str,
+    baseline: Option<&'static str>,
+    module: &Module,
+    load: Load,
+    source: &'static str,
+) -> Flavor {
+    with_module(name, baseline, module.clone(), load, "/py", move |b, so| {
+        b.module("python_module", so)
+            .file("py/bench_handler.py", source)
+            .config("<Location /py>\n    SetHandler mod_python\n    PythonPath \"sys.path+['@ROOT@/py']\"\n    PythonHandler bench_handler\n</Location>\n")
+    })
+}
+
+const C_PY: &str = "C mod_python 3.5 PythonHandler";
+const C_UPLOAD: &str = "C mod_python 3.5 100 MB upload, req.read(65536)";
+const STATIC_DOWNLOAD: &str = "static file 100 MB download";
+
+/// The flavors of the issue, in table order. Those whose feature or comparison module is not
+/// there say why instead of failing.
+pub fn flavors(cdir: &Path) -> Vec<Flavor> {
+    let mut v = Vec::new();
+    v.push(with_module(
+        "C hello (apxs)",
+        None,
+        build_c_hello(cdir),
+        Load::Wrk,
+        "/hello",
+        |b, so| {
+            b.module("chello_module", so)
+                .config("<Location /hello>\n    SetHandler chello\n</Location>\n")
+        },
+    ));
+    v.push(Flavor {
+        name: "static file",
+        baseline: Some("C hello (apxs)"),
+        setup: Some(Box::new(|b| b.file("htdocs/hello.txt", BODY))),
+        path: "/hello.txt",
+        load: Load::Wrk,
+        missing: None,
+    });
+    v.push(with_module(
+        "apache-rs hello",
+        Some("C hello (apxs)"),
+        ours("libmod_hello.so"),
+        Load::Wrk,
+        "/hello",
+        |b, so| {
+            b.module("hello_module", so)
+                .config("<Location /hello>\n    SetHandler hello\n</Location>\n")
+        },
+    ));
+    let c_python = system_module("mod_python.so", "libapache2-mod-python");
+    let our_python = ours("libmod_python.so");
+    v.push(python(C_PY, None, &c_python, Load::Wrk, PY_HELLO));
+    v.push(python(
+        "our mod_python PythonHandler",
+        Some(C_PY),
+        &our_python,
+        Load::Wrk,
+        PY_HELLO,
+    ));
+    v.push(with_module(
+        "mod_wsgi 4.9 embedded",
+        None,
+        system_module("mod_wsgi.so", "libapache2-mod-wsgi-py3"),
+        Load::Wrk,
+        "/wsgi",
+        |b, so| {
+            b.module("wsgi_module", so)
+                .file("py/app.wsgi", WSGI_HELLO)
+                .config("WSGIScriptAlias /wsgi @ROOT@/py/app.wsgi\n<Directory @ROOT@/py>\n    Require all granted\n</Directory>\n")
+        },
+    ));
+    for (name, baseline) in [
+        ("our mod_python.wsgi hello", "mod_wsgi 4.9 embedded"),
+        ("publisher hello (ours)", C_PY),
+        ("PSP page (ours)", C_PY),
+        ("util.FieldStorage POST (ours)", C_PY),
+    ] {
+        v.push(Flavor {
+            name,
+            baseline: Some(baseline),
+            setup: None,
+            path: "",
+            load: Load::Wrk,
+            missing: Some("not built".into()),
+        });
+    }
+    let upload = Load::Big(Direction::Upload);
+    let download = Load::Big(Direction::Download);
+    v.push(python(C_UPLOAD, None, &c_python, upload, PY_UPLOAD));
+    v.push(python(
+        "100 MB upload, req.read(65536)",
+        Some(C_UPLOAD),
+        &our_python,
+        upload,
+        PY_UPLOAD,
+    ));
+    // The file itself is put in htdocs when the server has started.
+    v.push(Flavor {
+        name: STATIC_DOWNLOAD,
+        baseline: None,
+        setup: Some(Box::new(|b| b)),
+        path: "/big.bin",
+        load: download,
+        missing: None,
+    });
+    v.push(python(
+        "C mod_python 3.5 100 MB download, req.sendfile",
+        Some(STATIC_DOWNLOAD),
+        &c_python,
+        download,
+        PY_DOWNLOAD,
+    ));
+    v.push(python(
+        "100 MB download, req.sendfile",
+        Some(STATIC_DOWNLOAD),
+        &our_python,
+        download,
+        PY_DOWNLOAD,
+    ));
+    v
+}
