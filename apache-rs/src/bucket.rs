@@ -135,7 +135,12 @@ impl Bucket {
     }
 }
 
-/// A borrowed brigade.
+/// A borrowed brigade. Brigades and their buckets belong to the connection's thread:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>() {}
+/// send::<&mut apache::bucket::Brigade>();
+/// ```
 #[repr(transparent)]
 pub struct Brigade(UnsafeCell<ffi::apr_bucket_brigade>, PhantomData<*mut ()>);
 
@@ -210,6 +215,24 @@ impl Brigade {
     pub fn append_eos(&mut self) {
         // SAFETY: creating a metadata bucket from this brigade's allocator.
         let e = unsafe { ffi::apr_bucket_eos_create(self.alloc()) };
+        self.insert_tail(e);
+    }
+
+    /// Appends httpd's error bucket for an HTTP `status` (`ap_bucket_error_create`). Sent down
+    /// a request's output filters, it makes httpd's HTTP header filter answer with that status
+    /// (and its error page) instead of the response: what a filter does before it returns
+    /// [`AprError::FILTER_ERROR`]. Follow it with an end-of-stream marker.
+    pub fn append_error(&mut self, status: u16) {
+        // SAFETY: without a message nothing is copied into the pool; the bucket comes from
+        // this brigade's allocator and goes into no other brigade.
+        let e = unsafe {
+            ffi::ap_bucket_error_create(
+                std::os::raw::c_int::from(status),
+                std::ptr::null(),
+                (*self.as_ptr()).p,
+                self.alloc(),
+            )
+        };
         self.insert_tail(e);
     }
 

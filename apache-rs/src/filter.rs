@@ -33,8 +33,11 @@
 //! handler turns a failed `ap_pass_brigade` into `AP_FILTER_ERROR`, which `ap_die` makes a 500
 //! while the header filter is still in place); a failed input filter makes the body read fail.
 //! Once headers are out, the response is cut short and the connection closed, as in C.
-//! A filter that has itself sent an error response down the chain returns
-//! [`AprError::FILTER_ERROR`] so that nobody sends a second one.
+//! A filter that has itself sent an error response down the chain (an error bucket,
+//! [`Brigade::append_error`], and an end-of-stream) returns [`AprError::FILTER_ERROR`] so that
+//! nobody sends a second one. A handler whose [`Request::pass_brigade`] gets that error returns
+//! [`crate::Status::FilterError`]; an `Err` or a panic after the response has ended is turned
+//! into the same by apache-rs.
 
 use crate::bucket::{AprError, Brigade, OwnedBrigade};
 use crate::hooks::{conjure, Registrar};
@@ -117,7 +120,13 @@ impl InputMode {
     }
 }
 
-/// A filter instance (`ap_filter_t`), attached to a request or a connection.
+/// A filter instance (`ap_filter_t`), attached to a request or a connection, and called on
+/// that request's or connection's thread only:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>() {}
+/// send::<&mut apache::filter::Filter>();
+/// ```
 #[repr(transparent)]
 pub struct Filter(UnsafeCell<ffi::ap_filter_t>, PhantomData<*mut ()>);
 

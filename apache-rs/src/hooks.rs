@@ -153,20 +153,37 @@ pub(crate) fn run_request(
     r: *mut ffi::request_rec,
     f: impl FnOnce(&mut Request) -> HookResult,
 ) -> c_int {
+    run_request_or(r, None, f)
+}
+
+/// [`run_request`], returning `on_failure` (when given) instead of the error's status or 500.
+fn run_request_or(
+    r: *mut ffi::request_rec,
+    on_failure: Option<c_int>,
+    f: impl FnOnce(&mut Request) -> HookResult,
+) -> c_int {
     // SAFETY: httpd passes a valid request_rec that this thread owns for the hook's duration.
     let req = unsafe { Request::from_raw(r) };
     let _scope = crate::logging::Scope::request(r);
+    // A response already ended (an error response a filter sent, as httpd's input filter
+    // does for a body over LimitRequestBody) must not get a second one appended by ap_die:
+    // AP_FILTER_ERROR tells httpd so, and still makes it a 500 should nothing have gone out.
+    let failed = |status: c_int| {
+        // SAFETY: the request_rec is valid for the hook's duration; reading one field.
+        let ended = unsafe { (*r).eos_sent } != 0;
+        on_failure.unwrap_or(if ended { ffi::AP_FILTER_ERROR } else { status })
+    };
     panic::guard(
         || match f(req) {
             Ok(status) => status.into_raw(),
             Err(e) => {
                 crate::logging::request_error(r, &e.message);
-                c_int::from(e.status)
+                failed(c_int::from(e.status))
             }
         },
         |msg| {
             crate::logging::request_error(r, &msg);
-            ffi::HTTP_INTERNAL_SERVER_ERROR as c_int
+            failed(ffi::HTTP_INTERNAL_SERVER_ERROR as c_int)
         },
     )
 }
@@ -219,7 +236,9 @@ fn run_connection(
 }
 
 macro_rules! request_hooks {
-    ($($(#[$doc:meta])* $name:ident => $ap:ident;)*) => {
+    (@on_failure) => { None };
+    (@on_failure $fail:expr) => { Some($fail) };
+    ($($(#[$doc:meta])* $name:ident => $ap:ident $(, on failure $fail:expr)?;)*) => {
         impl Registrar {$(
             $(#[$doc])*
             pub fn $name<F>(&mut self, _f: F, order: Order)
@@ -229,7 +248,8 @@ macro_rules! request_hooks {
                 unsafe extern "C" fn tramp<F: Fn(&mut Request) -> HookResult + Copy + 'static>(
                     r: *mut ffi::request_rec,
                 ) -> c_int {
-                    run_request(r, |req| conjure::<F>()(req))
+                    let on_failure: Option<c_int> = request_hooks!(@on_failure $($fail)?);
+                    run_request_or(r, on_failure, |req| conjure::<F>()(req))
                 }
                 // SAFETY: registering a hook during register_hooks with a 'static function.
                 unsafe {
@@ -245,9 +265,15 @@ macro_rules! request_hooks {
     };
 }
 
+// httpd ignores what create_request and log_transaction return, but stops running the other
+// modules' hooks of the phase at an error: a failing hook declines instead, so that httpd's own
+// (which set up the request's protocol filters, or write the access log) still run.
 request_hooks! {
-    /// `create_request`: a request_rec was just made (most fields not yet set). Return `Ok`/`Declined`.
-    create_request => ap_hook_create_request;
+    /// `create_request`: a request_rec was just made (most fields not yet set). Return
+    /// `Ok`/`Declined`. httpd ignores the result: an error or a panic is logged and the hook
+    /// declines, so the other modules' `create_request` hooks still run and the request is
+    /// served.
+    create_request => ap_hook_create_request, on failure ffi::DECLINED;
     /// `post_read_request`: the request line and headers have been read.
     post_read_request => ap_hook_post_read_request;
     /// `translate_name`: map the URI to a file name (run first: the first `Ok` wins).
@@ -270,8 +296,10 @@ request_hooks! {
     fixups => ap_hook_fixups;
     /// `handler`: produce the response; check [`Request::handler`] and decline what is not yours.
     handler => ap_hook_handler;
-    /// `log_transaction`: after the response has been sent.
-    log_transaction => ap_hook_log_transaction;
+    /// `log_transaction`: after the response has been sent. httpd ignores the result: an
+    /// error or a panic is logged and the hook declines, so the other modules' loggers still
+    /// run.
+    log_transaction => ap_hook_log_transaction, on failure ffi::DECLINED;
 }
 
 macro_rules! auth_hooks {

@@ -9,6 +9,37 @@ use std::ptr::NonNull;
 
 /// A borrowed `apr_pool_t`. Values allocated in it live as long as the borrow says, which is
 /// never longer than the pool.
+///
+/// The borrow checker holds pool memory to that. A string from a sub-pool cannot outlive it:
+///
+/// ```compile_fail,E0597
+/// fn keep(p: &apache::Pool) -> usize {
+///     let s;
+///     {
+///         let sub = p.sub_pool();
+///         s = sub.alloc_str("gone with the sub-pool");
+///     }
+///     s.len()
+/// }
+/// ```
+///
+/// nor can a pool be cleared while anything allocated in it is still in use:
+///
+/// ```compile_fail,E0502
+/// fn clear_too_soon(p: &apache::Pool) -> usize {
+///     let mut sub = p.sub_pool();
+///     let s = sub.alloc_str("still needed");
+///     sub.clear();
+///     s.len()
+/// }
+/// ```
+///
+/// and a pool, used by one thread at a time as APR requires, cannot be sent to another:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>() {}
+/// send::<&apache::Pool>();
+/// ```
 #[repr(transparent)]
 pub struct Pool(UnsafeCell<ffi::apr_pool_t>, PhantomData<*mut ()>);
 

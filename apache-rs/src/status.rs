@@ -14,6 +14,10 @@ pub enum Status {
     Done,
     /// An HTTP status (e.g. 403, 404, 500, 301): httpd stops and sends that response.
     Http(u16),
+    /// `AP_FILTER_ERROR`: a filter has already sent an error response (httpd's own input
+    /// filter does for a body over `LimitRequestBody`), so httpd sends nothing more; should no
+    /// response have gone out after all, httpd answers 500.
+    FilterError,
 }
 
 impl Status {
@@ -24,6 +28,7 @@ impl Status {
             Status::Declined => apache_sys::DECLINED,
             Status::Done => apache_sys::DONE,
             Status::Http(code) => c_int::from(code),
+            Status::FilterError => apache_sys::AP_FILTER_ERROR,
         }
     }
 
@@ -33,6 +38,7 @@ impl Status {
             0 => Status::Ok,
             -1 => Status::Declined,
             -2 => Status::Done,
+            apache_sys::AP_FILTER_ERROR => Status::FilterError,
             code if (100..1000).contains(&code) => Status::Http(code as u16),
             _ => Status::Http(500),
         }
@@ -84,6 +90,10 @@ impl From<std::str::Utf8Error> for Error {
 }
 
 /// What request-level hooks return: `Ok(Status)` or an [`Error`] whose status is sent.
+///
+/// An error (or a panic) once the request's response is complete, e.g. after httpd's input
+/// filter answered 413 to a body over `LimitRequestBody` and the read failed, is logged and
+/// returned to httpd as [`Status::FilterError`]: no second response follows the first.
 pub type HookResult = Result<Status, Error>;
 
 /// `Status::Http(code)` for use in `match` arms and comparisons.

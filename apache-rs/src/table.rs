@@ -10,6 +10,13 @@ use std::marker::PhantomData;
 /// A borrowed `apr_table_t`. Keys compare case-insensitively; a key may repeat.
 ///
 /// Setting copies key and value into the table's pool, so any `&str` may be passed.
+///
+/// APR tables are not thread-safe; a `Table` stays on the thread that borrowed it:
+///
+/// ```compile_fail,E0277
+/// fn send<T: Send>() {}
+/// send::<&mut apache::Table>();
+/// ```
 #[repr(transparent)]
 pub struct Table(UnsafeCell<ffi::apr_table_t>, PhantomData<*mut ()>);
 

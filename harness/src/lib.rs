@@ -255,7 +255,43 @@ impl Builder {
         c.replace("@ROOT@", &root.display().to_string())
     }
 
-    fn start_at(&self, root: &Path, port: u16) -> Result<Httpd, String> {
+    /// Checks the configuration as `apachectl -t` does (`httpd -t`), without starting a
+    /// server: `Ok` with httpd's output when it says `Syntax OK`, else `Err` with the output
+    /// (which names the file and line of a bad directive).
+    pub fn config_test(self) -> Result<String, String> {
+        let root = make_root()?;
+        let result = self.config_test_at(&root);
+        if std::env::var_os("KEEP_HTTPD_ROOT").is_none() {
+            let _ = std::fs::remove_dir_all(&root);
+        }
+        result
+    }
+
+    fn config_test_at(&self, root: &Path) -> Result<String, String> {
+        let conf = self.write_root(root, free_port()?)?;
+        let mut cmd = Command::new(httpd_binary());
+        cmd.arg("-t").arg("-d").arg(root).arg("-f").arg(&conf);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", httpd_binary().display()))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.status.success() && text.contains("Syntax OK") {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    }
+
+    /// Writes the test's files and `httpd.conf` under `root`; returns the configuration's path.
+    fn write_root(&self, root: &Path, port: u16) -> Result<PathBuf, String> {
         let root_str = root.display().to_string();
         for (rel, contents) in &self.files {
             let p = root.join(rel);
@@ -272,6 +308,11 @@ impl Builder {
         }
         let conf = root.join("httpd.conf");
         std::fs::write(&conf, self.conf_text(root, port)).map_err(|e| e.to_string())?;
+        Ok(conf)
+    }
+
+    fn start_at(&self, root: &Path, port: u16) -> Result<Httpd, String> {
+        let conf = self.write_root(root, port)?;
         let out = std::fs::File::create(root.join("logs/stdout")).map_err(|e| e.to_string())?;
         let err = std::fs::File::create(root.join("logs/stderr")).map_err(|e| e.to_string())?;
         let mut cmd = Command::new(httpd_binary());

@@ -4,6 +4,9 @@
 //! - `Require rsdemo-user NAME...`: only the named users.
 //! - an access hook that refuses requests carrying `X-Blocked: 1` with 403, before any
 //!   authentication.
+//! - the user `panic` makes the authn provider panic, and `X-Panic-Authz: 1` the authz provider,
+//!   to show that a panic in a provider is a 500 and the server goes on.
+#![forbid(unsafe_code)]
 
 use apache::provider::{AuthnStatus, AuthzStatus};
 use apache::{HookResult, Request, Status};
@@ -19,6 +22,9 @@ apache::hook!(access_checker, refuse_blocked);
 const USERS: &[(&str, &str)] = &[("alice", "secret"), ("bob", "hunter2")];
 
 fn check_password(r: &mut Request, user: &str, password: &str) -> AuthnStatus {
+    if user == "panic" {
+        panic!("the authn provider was asked to panic");
+    }
     match USERS.iter().find(|(u, _)| *u == user) {
         None => AuthnStatus::UserNotFound,
         Some((_, p)) if *p == password => AuthnStatus::Granted,
@@ -33,6 +39,9 @@ fn check_password(r: &mut Request, user: &str, password: &str) -> AuthnStatus {
 }
 
 fn require_user(r: &mut Request, require_line: &str) -> AuthzStatus {
+    if r.headers_in().get("X-Panic-Authz").is_some() {
+        panic!("the authz provider was asked to panic");
+    }
     let Some(user) = r.user() else {
         return AuthzStatus::DeniedNoUser;
     };

@@ -51,33 +51,80 @@ fn basic_auth_through_the_rust_provider() {
 
 #[test]
 fn require_through_the_rust_authz_provider() {
-    let httpd = server(Mpm::Event);
-    let get = |auth: &str| {
-        httpd
-            .request("GET", "/alice/index.html", &[("Authorization", auth)], b"")
-            .status
-    };
-    assert_eq!(get(ALICE), 200);
-    // bob is authenticated but not allowed: httpd answers 401 to let him try another user.
-    assert_eq!(get(BOB), 401);
-    assert_eq!(httpd.get("/alice/index.html").status, 401);
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let get = |auth: &str| {
+            httpd
+                .request("GET", "/alice/index.html", &[("Authorization", auth)], b"")
+                .status
+        };
+        assert_eq!(get(ALICE), 200, "{mpm:?}");
+        // bob is authenticated but not allowed: httpd answers 401 to let him try another user.
+        assert_eq!(get(BOB), 401, "{mpm:?}");
+        assert_eq!(httpd.get("/alice/index.html").status, 401, "{mpm:?}");
+    }
 }
 
 #[test]
 fn the_access_hook_refuses_before_authentication() {
-    let httpd = server(Mpm::Event);
-    let r = httpd.request(
-        "GET",
-        "/private/index.html",
-        &[("Authorization", ALICE), ("X-Blocked", "1")],
-        b"",
-    );
-    assert_eq!(r.status, 403);
-    assert_eq!(
-        httpd
-            .request("GET", "/index.html", &[("X-Blocked", "1")], b"")
-            .status,
-        403
-    );
-    assert_eq!(httpd.get("/index.html").status, 200);
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.request(
+            "GET",
+            "/private/index.html",
+            &[("Authorization", ALICE), ("X-Blocked", "1")],
+            b"",
+        );
+        assert_eq!(r.status, 403, "{mpm:?}");
+        assert_eq!(
+            httpd
+                .request("GET", "/index.html", &[("X-Blocked", "1")], b"")
+                .status,
+            403,
+            "{mpm:?}"
+        );
+        assert_eq!(httpd.get("/index.html").status, 200, "{mpm:?}");
+    }
+}
+
+// base64 of "panic:x"
+const PANIC_USER: &str = "Basic cGFuaWM6eA==";
+
+#[test]
+fn a_panic_in_a_provider_is_a_500_and_the_server_goes_on() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.request(
+            "GET",
+            "/private/index.html",
+            &[("Authorization", PANIC_USER)],
+            b"",
+        );
+        assert_eq!(r.status, 500, "{mpm:?}: authn");
+        let r = httpd.request(
+            "GET",
+            "/alice/index.html",
+            &[("Authorization", ALICE), ("X-Panic-Authz", "1")],
+            b"",
+        );
+        assert_eq!(r.status, 500, "{mpm:?}: authz");
+        let log = httpd.error_log();
+        for what in ["authn", "authz"] {
+            assert!(
+                log.contains(&format!("the {what} provider was asked to panic")),
+                "{mpm:?}: {log}"
+            );
+        }
+        assert!(
+            log.contains("panicked at examples/auth/src/lib.rs:"),
+            "{mpm:?}: {log}"
+        );
+        // The same server goes on authenticating.
+        let ok = httpd.request("GET", "/alice/index.html", &[("Authorization", ALICE)], b"");
+        assert_eq!(
+            (ok.status, ok.text().as_str()),
+            (200, "alice only\n"),
+            "{mpm:?}"
+        );
+    }
 }

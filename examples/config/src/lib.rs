@@ -1,5 +1,12 @@
 //! `mod_config`: configuration directives of every argument kind, merged per directory and per
 //! server, shown by a handler (`SetHandler config-dump`) so each merge can be seen.
+//!
+//! Some directives are declared in a submodule (`more`): TAKE3 and TAKE23, one directive for
+//! each `.htaccess` override class (`ConfigFor{Limit,Options,Auth,Indexes}`), one allowed only
+//! inside sections (`ConfigDirOnly`), and `ConfigPanic`, which panics, to show that a panic
+//! while the configuration is read is a configuration error. `ConfigGreeting panic-in-merge`
+//! makes the merge of that section panic.
+#![forbid(unsafe_code)]
 
 use apache::directives::{Cmd, ModuleConfig, ACCESS_CONF, OR_FILEINFO, RSRC_CONF};
 use apache::{HookResult, Request, Status};
@@ -17,6 +24,10 @@ struct DirConf {
     triple: Option<(String, Option<String>, Option<String>)>,
     raw: Option<String>,
     reset_seen: bool,
+    three: Option<(String, String, String)>,
+    two_or_three: Option<(String, String, Option<String>)>,
+    dir_only: Option<String>,
+    overrides: Vec<String>,
 }
 
 impl ModuleConfig for DirConf {
@@ -28,6 +39,9 @@ impl ModuleConfig for DirConf {
     }
 
     fn merge(base: &Self, add: &Self) -> Self {
+        if add.greeting.as_deref() == Some("panic-in-merge") {
+            panic!("asked to panic in merge");
+        }
         // Lists accumulate down the tree unless the section resets them.
         let list = if add.reset_seen {
             add.list.clone()
@@ -44,6 +58,18 @@ impl ModuleConfig for DirConf {
             triple: add.triple.clone().or_else(|| base.triple.clone()),
             raw: add.raw.clone().or_else(|| base.raw.clone()),
             reset_seen: add.reset_seen || base.reset_seen,
+            three: add.three.clone().or_else(|| base.three.clone()),
+            two_or_three: add
+                .two_or_three
+                .clone()
+                .or_else(|| base.two_or_three.clone()),
+            dir_only: add.dir_only.clone().or_else(|| base.dir_only.clone()),
+            overrides: base
+                .overrides
+                .iter()
+                .chain(&add.overrides)
+                .cloned()
+                .collect(),
         }
     }
 }
@@ -200,6 +226,88 @@ fn set_limit(cmd: &mut Cmd, s: &mut ServerConf, v: &str) -> Result<(), String> {
     }
 }
 
+/// Directives declared away from the module declaration: the directive table httpd reads is
+/// complete however the crate is laid out.
+mod more {
+    use super::DirConf;
+    use apache::directives::{
+        Cmd, ACCESS_CONF, OR_AUTHCFG, OR_INDEXES, OR_LIMIT, OR_OPTIONS, RSRC_CONF,
+    };
+
+    apache::directive!(
+        ConfigThree,
+        take3,
+        |_: &mut Cmd, c: &mut DirConf, a: &str, b: &str, d: &str| {
+            c.three = Some((a.to_string(), b.to_string(), d.to_string()));
+            Ok(())
+        },
+        RSRC_CONF | ACCESS_CONF,
+        "exactly three words"
+    );
+    apache::directive!(
+        ConfigTwoOrThree,
+        take23,
+        |_: &mut Cmd, c: &mut DirConf, a: &str, b: &str, d: Option<&str>| {
+            c.two_or_three = Some((a.to_string(), b.to_string(), d.map(str::to_string)));
+            Ok(())
+        },
+        RSRC_CONF | ACCESS_CONF,
+        "two or three words"
+    );
+    apache::directive!(
+        ConfigDirOnly,
+        take1,
+        |_: &mut Cmd, c: &mut DirConf, v: &str| {
+            c.dir_only = Some(v.to_string());
+            Ok(())
+        },
+        ACCESS_CONF,
+        "only inside <Directory>, <Location> and <Files>"
+    );
+
+    fn note_override(cmd: &mut Cmd, c: &mut DirConf, v: &str) -> Result<(), String> {
+        c.overrides.push(format!("{}={v}", cmd.name()));
+        Ok(())
+    }
+    apache::directive!(
+        ConfigForLimit,
+        take1,
+        note_override,
+        OR_LIMIT,
+        "allowed in .htaccess by AllowOverride Limit"
+    );
+    apache::directive!(
+        ConfigForOptions,
+        take1,
+        note_override,
+        OR_OPTIONS,
+        "allowed in .htaccess by AllowOverride Options"
+    );
+    apache::directive!(
+        ConfigForAuth,
+        take1,
+        note_override,
+        OR_AUTHCFG,
+        "allowed in .htaccess by AllowOverride AuthConfig"
+    );
+    apache::directive!(
+        ConfigForIndexes,
+        take1,
+        note_override,
+        OR_INDEXES,
+        "allowed in .htaccess by AllowOverride Indexes"
+    );
+    apache::directive!(
+        ConfigPanic,
+        no_args,
+        |_: &mut Cmd, _: &mut DirConf| -> Result<(), String> {
+            panic!("asked to panic while reading the configuration")
+        },
+        RSRC_CONF | ACCESS_CONF,
+        "panics"
+    );
+}
+
 apache::hook!(handler, dump);
 
 fn dump(r: &mut Request) -> HookResult {
@@ -217,6 +325,10 @@ fn dump(r: &mut Request) -> HookResult {
         out += &format!("optional={:?}\n", c.optional);
         out += &format!("triple={:?}\n", c.triple);
         out += &format!("raw={}\n", c.raw.as_deref().unwrap_or("-"));
+        out += &format!("three={:?}\n", c.three);
+        out += &format!("two_or_three={:?}\n", c.two_or_three);
+        out += &format!("dir_only={}\n", c.dir_only.as_deref().unwrap_or("-"));
+        out += &format!("overrides={}\n", c.overrides.join(","));
     }
     // Other modules' configuration: core's SetHandler, and whether mod_mime keeps any here.
     out += &format!(
@@ -225,6 +337,23 @@ fn dump(r: &mut Request) -> HookResult {
         r.module_dir_config_raw(c"mod_mime.c").is_some(),
         r.module_dir_config_raw(c"mod_nosuch.c").is_some(),
     );
+    // Every server of the configuration, from the main one: each virtual host in turn.
+    let servers: Vec<String> = apache::Server::main()
+        .map(|main| {
+            main.iter()
+                .map(|s| {
+                    let tag = s.module_config::<ServerConf>().and_then(|c| c.tag.clone());
+                    format!(
+                        "{}{}[{}]",
+                        s.server_hostname().unwrap_or("-"),
+                        if s.is_virtual() { "(vhost)" } else { "" },
+                        tag.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out += &format!("servers={}\n", servers.join(","));
     if let Some(s) = r.server().module_config::<ServerConf>() {
         out += &format!("server_tag={}\n", s.tag.as_deref().unwrap_or("-"));
         out += &format!("limit={}\n", s.limit.map_or("-".into(), |n| n.to_string()));

@@ -4,6 +4,7 @@
 //! child has served and answers `pid=<pid> served=<n> since=<child start, µs>`. Every child
 //! counts for itself: under prefork different requests see different counters, under the
 //! threaded MPMs the threads of one child share one atomic counter.
+#![forbid(unsafe_code)]
 
 use apache::{HookResult, Pool, Request, Server, Status};
 use std::io::Write;

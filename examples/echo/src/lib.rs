@@ -6,6 +6,7 @@
 //! `bytes N` announces N bytes of raw data, echoed as they are. The line `panic` makes the
 //! module panic, to show that a panic in `process_connection` is logged with
 //! its location, the connection closed, and the server goes on.
+#![forbid(unsafe_code)]
 
 use apache::directives::{Cmd, ModuleConfig, RSRC_CONF};
 use apache::{Connection, HookResult, Status};

@@ -38,7 +38,12 @@ fn server(mpm: Mpm) -> Httpd {
              RsFilterShoutAs MyShout\n\
              <Location /named>\n    SetHandler echo-body\n    SetOutputFilter MyShout\n</Location>\n\
              <Location /lent-uri>\n    SetHandler echo-body\n    SetOutputFilter myshout\n</Location>\n\
-             <Location /cut-at>\n    SetHandler cut-at\n</Location>\n",
+             <Location /cut-at>\n    SetHandler cut-at\n</Location>\n\
+             <Location /brigade>\n    SetHandler brigade-echo\n</Location>\n\
+             <Location /tail>\n    SetHandler brigade-echo\n    SetOutputFilter TAIL\n</Location>\n\
+             <Location /tail-echo>\n    SetHandler echo-body\n    SetOutputFilter TAIL\n</Location>\n\
+             <Location /refuse>\n    SetHandler brigade-echo\n    SetOutputFilter REFUSE_SECRET\n</Location>\n\
+             <Location /refuse-echo>\n    SetHandler echo-body\n    SetOutputFilter REFUSE_SECRET\n</Location>\n",
         )
         .start()
 }
@@ -182,6 +187,115 @@ fn panicking_filters_are_logged_and_the_server_goes_on() {
             httpd.request("POST", "/upper-in", &[], b"again").text(),
             "AGAIN"
         );
+        // An APR error from a filter goes back up to the handler, which fails with a 500.
+        assert_eq!(httpd.get("/small.txt?fail-filter").status, 500, "{mpm:?}");
+        assert_eq!(httpd.get("/small.txt").text(), "HELLO, FILTERS!\n");
+    }
+}
+
+/// A brigade made by a handler: heap and pool buckets, a flush, its length, the end of stream.
+#[test]
+fn a_handler_builds_a_brigade_of_every_kind_of_bucket() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.request("POST", "/brigade", &[], b"hello");
+        assert_eq!(
+            r.text(),
+            "hello [pool] [len=12 flat=12 eos=false]",
+            "{mpm:?}"
+        );
+        // One brigade with the end of stream: httpd knows the length.
+        assert_eq!(r.header("Content-Length"), Some("39"), "{mpm:?}");
+        // A flush sends what came before it at once: the length is not known then, so the
+        // body is chunked.
+        let r = httpd.request("POST", "/brigade?flush", &[], b"hello");
+        assert_eq!(
+            r.text(),
+            "hello [pool] [len=12 flat=12 eos=false]",
+            "{mpm:?}"
+        );
+        assert_eq!(r.header("Content-Length"), None, "{mpm:?}");
+        assert_eq!(r.header("Transfer-Encoding"), Some("chunked"), "{mpm:?}");
+    }
+}
+
+/// An output filter passes data on in a transient bucket before the end-of-stream, for the
+/// last of the many brigades a large body comes in too.
+#[test]
+fn a_filter_passes_a_transient_bucket_before_the_end() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.request("POST", "/tail", &[], b"hello");
+        assert_eq!(
+            r.text(),
+            "hello [pool] [len=12 flat=12 eos=false] [tail]",
+            "{mpm:?}"
+        );
+        let big = vec![b'b'; 300_000];
+        let r = httpd.request("POST", "/tail-echo", &[], &big);
+        assert_eq!(r.body.len(), big.len() + 7, "{mpm:?}");
+        assert!(r.body.ends_with(b"bbb [tail]"), "{mpm:?}");
+    }
+}
+
+/// A filter that sends an error bucket and returns AP_FILTER_ERROR replaces the response with
+/// exactly one error response, whether the handler passed a brigade (and got the error back)
+/// or wrote with `write_all`.
+#[test]
+fn a_filter_error_response_is_sent_once() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        for path in ["/refuse", "/refuse-echo"] {
+            let raw = httpd.raw(
+                format!(
+                    "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+                     Content-Length: 10\r\n\r\ntop secret"
+                )
+                .as_bytes(),
+            );
+            let raw = String::from_utf8_lossy(&raw);
+            assert!(
+                raw.starts_with("HTTP/1.1 403 Forbidden\r\n"),
+                "{mpm:?} {path}: {raw}"
+            );
+            assert_eq!(raw.matches("HTTP/1.1 ").count(), 1, "{mpm:?} {path}: {raw}");
+            assert!(!raw.contains("top secret"), "{mpm:?} {path}: {raw}");
+            let r = httpd.request("POST", path, &[], b"nothing to hide");
+            assert_eq!(r.status, 200, "{mpm:?} {path}");
+            assert!(r.text().starts_with("nothing to hide"), "{mpm:?} {path}");
+        }
+        assert!(
+            !httpd.error_log().contains("AP_FILTER_ERROR"),
+            "{mpm:?}: {}",
+            httpd.error_log()
+        );
+    }
+}
+
+#[test]
+fn a_connection_output_filter_sees_the_whole_response() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .module("rsfilter_module", harness::cdylib("mod_rsfilter"))
+            .env("RSFILTER_SHOUTING_REPLIES", "1")
+            .config("<Location /echo>\n    SetHandler echo-body\n</Location>\n")
+            .start();
+        let raw = httpd.raw(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+              Content-Length: 7\r\n\r\nwhisper",
+        );
+        let raw = String::from_utf8_lossy(&raw);
+        // Status line, header names and values, body: all of it passed through the filter.
+        assert!(
+            raw.starts_with("HTTP/1.1 200 OK\r\nDATE: "),
+            "{mpm:?}: {raw}"
+        );
+        assert!(
+            raw.contains("\r\nCONTENT-TYPE: TEXT/PLAIN"),
+            "{mpm:?}: {raw}"
+        );
+        assert!(raw.ends_with("\r\n\r\nWHISPER"), "{mpm:?}: {raw}");
     }
 }
 

@@ -7,6 +7,7 @@
 //!     SetHandler hello
 //! </Location>
 //! ```
+#![forbid(unsafe_code)]
 
 use apache::{HookResult, Request, Status};
 use std::io::Write;

@@ -18,7 +18,7 @@ fn server(mpm: Mpm) -> Httpd {
         .start()
 }
 
-const REQUEST_HOOKS: [&str; 15] = [
+const REQUEST_HOOKS: [&str; 16] = [
     "create_request",
     "post_read_request",
     "translate_name",
@@ -26,6 +26,7 @@ const REQUEST_HOOKS: [&str; 15] = [
     "header_parser",
     "check_access",
     "access_checker",
+    "check_access_ex",
     "access_checker_ex",
     "check_authn",
     "check_user_id",
@@ -73,7 +74,7 @@ fn request_hooks_run_in_httpds_order() {
         let log = httpd.error_log();
         for line in [
             "hooks: check_config",
-            "hooks: post_config, 1 server(s)",
+            "1 server(s), pre_config=true open_logs=true",
             "hooks: child_init in pid",
             "hooks: log_transaction for /hooks/trace",
             "hooks: pre_connection from 127.0.0.1",
@@ -112,17 +113,41 @@ fn a_panic_in_any_request_hook_is_a_500_and_the_server_goes_on() {
                 "after a panic in {hook}"
             );
         }
-        // After the response: nothing to answer, but logged and survived.
-        httpd.request(
+        // The quick handler answers before the URI is mapped.
+        let r = httpd.request("GET", "/quick", &[("X-Panic", "quick_handler")], b"");
+        assert_eq!(r.status, 500, "{mpm:?} quick_handler");
+        assert!(httpd
+            .error_log()
+            .contains("asked to panic in quick_handler"));
+        assert_eq!(httpd.get("/quick").text(), "answered by quick_handler\n");
+        // An error response's filters: the 409 still goes out, the panic is logged.
+        let r = httpd.request(
             "GET",
-            "/hooks/trace",
+            "/hooks/error",
+            &[("X-Panic", "insert_error_filter")],
+            b"",
+        );
+        assert_eq!(r.status, 409, "{mpm:?} insert_error_filter");
+        assert!(httpd
+            .error_log()
+            .contains("asked to panic in insert_error_filter"));
+        assert_eq!(httpd.get("/hooks/trace").status, 200);
+        // After the response: nothing to answer, but logged and survived, and the
+        // log_transaction hooks after the panicking one still ran for that request.
+        let r = httpd.request(
+            "GET",
+            "/hooks/logged-anyway",
             &[("X-Panic", "log_transaction")],
             b"",
         );
+        assert_eq!(r.status, 200, "{mpm:?}");
         assert_eq!(httpd.get("/hooks/trace").status, 200);
-        assert!(httpd
-            .error_log()
-            .contains("asked to panic in log_transaction"));
+        let log = httpd.error_log();
+        assert!(log.contains("asked to panic in log_transaction"), "{log}");
+        assert!(
+            log.contains("hooks: log_transaction for /hooks/logged-anyway"),
+            "{mpm:?}: {log}"
+        );
     }
 }
 
@@ -133,13 +158,204 @@ fn an_error_result_sends_its_status_and_logs_its_message() {
     assert!(httpd.error_log().contains("the handler chose to fail"));
 }
 
+/// `(pid, rest of the line)` of every error_log line with `marker` followed by a pid.
+fn pids_after<'a>(log: &'a str, marker: &str) -> Vec<(u32, &'a str)> {
+    log.lines()
+        .filter_map(|l| l.split_once(marker))
+        .map(|(_, rest)| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            (digits.parse().expect("a pid"), rest)
+        })
+        .collect()
+}
+
+/// What the module's own stderr output (the parent's before the error_log is open) and the
+/// error_log say, together.
+fn everything_logged(httpd: &Httpd) -> String {
+    let stderr = std::fs::read_to_string(httpd.root().join("logs/stderr")).unwrap_or_default();
+    format!("{stderr}{}", httpd.error_log())
+}
+
+/// Waits until `pred` holds for the logs, or fails with them after 15 s.
+fn wait_for_log(httpd: &Httpd, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let log = everything_logged(httpd);
+        if pred(&log) {
+            return log;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}:\n{log}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// post_config runs twice at start-up, in the parent only, with its configuration pool cleared
+/// in between; children run child_init and clean their pool when they go; a graceful restart
+/// runs post_config once more, stops the old children gracefully and reloads the module, after
+/// which everything the module's statics hold (hooks, the module's log level index, the panic
+/// handling) still works.
 #[test]
-fn child_stopping_runs_at_graceful_restart() {
-    let httpd = server(Mpm::Prefork);
-    httpd.graceful_restart();
-    assert_eq!(httpd.get("/hooks/trace").status, 200);
-    let log = httpd.error_log();
-    assert!(log.matches("hooks: post_config").count() >= 2, "{log}");
+fn lifecycle_across_start_up_and_graceful_restarts() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let parent = httpd.pid();
+        assert_eq!(httpd.get("/hooks/trace").status, 200, "{mpm:?}");
+        let log = everything_logged(&httpd);
+        let post_config = pids_after(&log, "hooks: post_config in pid ");
+        assert_eq!(post_config.len(), 2, "{mpm:?}: twice at start-up\n{log}");
+        for (pid, rest) in &post_config {
+            assert_eq!(*pid, parent, "{mpm:?}: post_config in the parent only");
+            assert!(rest.contains("pre_config=true open_logs=true"), "{rest}");
+        }
+        // The first pass's configuration went before the second pass began.
+        let cleaned = format!("hooks: configuration of pid {parent} cleaned up");
+        assert_eq!(log.matches(&cleaned).count(), 1, "{mpm:?}: {log}");
+        let children: Vec<u32> = pids_after(&log, "hooks: child_init in pid ")
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect();
+        assert!(!children.is_empty(), "{mpm:?}: {log}");
+        assert!(!children.contains(&parent), "{mpm:?}: {log}");
+
+        httpd.graceful_restart();
+        // The old children stop gracefully and clean their pools on the way out.
+        let log = wait_for_log(&httpd, "old children gone", |log| {
+            children.iter().all(|pid| {
+                log.contains(&format!("hooks: child pool of pid {pid} cleaned up"))
+                    && log.contains(&format!("hooks: child_stopping in pid {pid} graceful="))
+            })
+        });
+        // The event MPM lets busy children finish; prefork's children are idle between
+        // requests and just stop.
+        if mpm == Mpm::Event {
+            for pid in &children {
+                let line = format!("hooks: child_stopping in pid {pid} graceful=true");
+                assert!(log.contains(&line), "{log}");
+            }
+        }
+        let post_config = pids_after(&log, "hooks: post_config in pid ");
+        assert_eq!(post_config.len(), 3, "{mpm:?}: once more per restart");
+        assert!(post_config.iter().all(|(pid, _)| *pid == parent));
+        assert_eq!(log.matches(&cleaned).count(), 2, "{mpm:?}: {log}");
+
+        // The reloaded module: hooks run, its debug lines keep their module tag, a panic is
+        // still a 500 with its location.
+        let before = log.len();
+        assert_eq!(httpd.get("/hooks/trace").status, 200, "{mpm:?}");
+        let r = httpd.request("GET", "/hooks/trace", &[("X-Panic", "fixups")], b"");
+        assert_eq!(r.status, 500, "{mpm:?}");
+        assert_eq!(httpd.get("/hooks/trace").status, 200, "{mpm:?}");
+        let log = everything_logged(&httpd);
+        let new = &log[before..];
+        assert!(new.contains("[hooks:debug]"), "{mpm:?}: {new}");
+        assert!(
+            new.contains("panicked at examples/hooks/src/lib.rs:"),
+            "{mpm:?}: {new}"
+        );
+    }
+}
+
+#[test]
+fn hooks_of_one_phase_run_in_the_order_of_their_positions() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.get("/hooks/order");
+        assert_eq!(r.status, 200, "{mpm:?}");
+        assert_eq!(
+            r.headers_all("X-Order"),
+            ["really-first", "first", "middle", "last", "really-last"],
+            "{mpm:?}"
+        );
+    }
+}
+
+#[test]
+fn a_hook_that_answers_returns_done_and_the_handler_never_runs() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.get("/hooks/done");
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, "finished in fixups\n"),
+            "{mpm:?}"
+        );
+        // DONE skipped the positioned fixups after it, but not the logging.
+        assert!(r.headers_all("X-Order").len() < 5, "{mpm:?}");
+        assert!(httpd
+            .error_log()
+            .contains("hooks: log_transaction for /hooks/done"));
+    }
+}
+
+#[test]
+fn insert_error_filter_runs_for_error_responses_only() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let r = httpd.get("/hooks/error");
+        assert_eq!(r.status, 409, "{mpm:?}");
+        assert_eq!(r.header("X-Error-Filter"), Some("409"), "{mpm:?}");
+        let r = httpd.get("/hooks/trace");
+        assert!(!r.text().contains("insert_error_filter"), "{mpm:?}");
+        assert_eq!(r.header("X-Error-Filter"), None, "{mpm:?}");
+    }
+}
+
+/// A panic in a hook that runs while the configuration is read is a configuration error:
+/// httpd does not start, and says why.
+#[test]
+fn a_panic_in_a_configuration_hook_stops_start_up() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        for hook in ["pre_config", "check_config", "open_logs", "post_config"] {
+            let err = Httpd::builder()
+                .mpm(mpm)
+                .module("hooks_module", harness::cdylib("mod_hooks"))
+                .env("HOOKS_PANIC_IN", hook)
+                .try_start()
+                .err()
+                .unwrap_or_else(|| panic!("{mpm:?}: a panic in {hook} must stop httpd"));
+            assert!(
+                err.contains(&format!("asked to panic in {hook}")),
+                "{mpm:?} {hook}: {err}"
+            );
+            assert!(
+                err.contains("panicked at examples/hooks/src/lib.rs:"),
+                "{mpm:?} {hook}: {err}"
+            );
+        }
+    }
+}
+
+/// Hooks whose result httpd does not look at: a panic is logged and the server serves on.
+#[test]
+fn a_panic_in_a_child_or_request_creation_hook_is_logged_and_serving_goes_on() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        for hook in ["child_init", "create_request", "child_stopping"] {
+            let httpd = Httpd::builder()
+                .mpm(mpm)
+                .module("hooks_module", harness::cdylib("mod_hooks"))
+                .env("HOOKS_PANIC_IN", hook)
+                .config("<Location /hooks>\n    SetHandler hooks-trace\n</Location>\n")
+                .start();
+            if hook == "child_stopping" {
+                httpd.graceful_restart();
+            }
+            for _ in 0..3 {
+                let r = httpd.get("/hooks/trace");
+                assert_eq!(r.status, 200, "{mpm:?} {hook}");
+                if hook == "create_request" {
+                    assert!(!r.text().contains("create_request"), "{mpm:?}");
+                }
+            }
+            let log = wait_for_log(&httpd, hook, |log| {
+                log.contains(&format!("asked to panic in {hook}"))
+            });
+            assert!(
+                log.contains("panicked at examples/hooks/src/lib.rs:"),
+                "{mpm:?} {hook}: {log}"
+            );
+            assert!(!log.contains("exit signal"), "{mpm:?} {hook}: {log}");
+        }
+    }
 }
 
 #[test]

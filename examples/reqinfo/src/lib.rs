@@ -4,10 +4,15 @@
 //! fields), `/ri/headers` (response metadata: encoding, languages, no-cache),
 //! `/ri/length`, `/ri/chunked` (what httpd counted), `/ri/more` (rarer request fields, the
 //! server record, `stat`, defines and the configuration tree), `/ri/ssl` (mod_ssl's view), `/ri/pool`
-//! (the order sub-pool cleanups run in), `/ri/table` (repeated and case-insensitive keys).
+//! (the order sub-pool cleanups run in; `?panic-in-cleanup` makes one of them panic), `/ri/table` (repeated and case-insensitive keys).
+//! `/ri/status` (a status and status line of its own), `/ri/chain` (an internal redirect to
+//! `/ri/redirected`, which shows the request it came from), `/ri/sub-info` (a subrequest's view
+//! of itself), `/ri/lookup-file` (a file subrequest), `/ri/discard` (the body thrown away),
+//! `/ri/conn` (the connection, and the module's state for it, across kept-alive requests).
 //! `SetHandler reqinfo-file` serves the mapped file with validators and conditional answers.
 //! A `translate_name` hook maps `/ri-old/NAME` to `/ri/NAME` with `remapped=1` as query string;
 //! a `log_transaction` hook logs `r->allowed` of `OPTIONS /ri/allow`.
+#![forbid(unsafe_code)]
 
 use apache::{Error, HookResult, Request, Status};
 use std::io::Write;
@@ -107,12 +112,91 @@ fn reqinfo(r: &mut Request) -> HookResult {
             r.write_all(out.as_bytes())?;
             Ok(Status::Ok)
         }
-        "/ri/echo" => {
-            let body = r.read_body()?;
+        "/ri/echo" | "/ri/small/echo" => {
+            // Small reads through std::io::Read: the reader hands out what it has, piece by
+            // piece, whatever the framing.
+            let mut body = Vec::new();
+            let mut reads = 0;
+            {
+                let mut reader = r
+                    .body()
+                    .map_err(|s| Error::new(status_code(s), "the body cannot be read"))?;
+                let mut piece = [0u8; 3];
+                loop {
+                    let n = std::io::Read::read(&mut reader, &mut piece)?;
+                    if n == 0 {
+                        break;
+                    }
+                    reads += 1;
+                    body.extend_from_slice(&piece[..n]);
+                }
+            }
+            log::info!("reqinfo: read {} bytes in {reads} reads", body.len());
             write!(r, "{} bytes: ", body.len())?;
             r.write_all(&body)?;
             Ok(Status::Ok)
         }
+        "/ri/discard" | "/ri/small/discard" => match r.discard_request_body() {
+            Status::Ok => {
+                write!(r, "discarded, read_length={}", r.read_length())?;
+                Ok(Status::Ok)
+            }
+            refused => Ok(refused),
+        },
+        "/ri/status" => {
+            let before = r.status();
+            r.set_status(299);
+            r.set_status_line("299 Rusty Enough");
+            let out = format!(
+                "before={before} status={} line={}\n",
+                r.status(),
+                r.status_line().unwrap_or("-")
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        "/ri/chain" => {
+            r.internal_redirect("/ri/redirected?from=chain");
+            Ok(Status::Ok)
+        }
+        "/ri/redirected" => {
+            let prev = r.prev().map(|p| {
+                let back = p.next().and_then(Request::uri).unwrap_or("-");
+                format!("{} (its next: {back})", p.uri().unwrap_or("-"))
+            });
+            let out = format!(
+                "uri={} args={} initial={} prev={}\n",
+                r.uri().unwrap_or("-"),
+                r.args().unwrap_or("-"),
+                r.is_initial_req(),
+                prev.as_deref().unwrap_or("none"),
+            );
+            r.write_all(out.as_bytes())?;
+            Ok(Status::Ok)
+        }
+        "/ri/sub-info" => {
+            let mut sub = r.lookup_uri("/ri/info?from=sub");
+            let status = sub.run();
+            drop(sub);
+            writeln!(r, "run={status:?}")?;
+            Ok(Status::Ok)
+        }
+        "/ri/lookup-file" => {
+            // Relative to this request's directory: the document root, as /ri is no file.
+            let (status, file) = {
+                let sub = r.lookup_file("page.html");
+                let file = sub.filename().unwrap_or("-").rsplit('/').next();
+                (sub.lookup_status(), file.unwrap_or("-").to_string())
+            };
+            writeln!(r, "lookup={status} file={file}")?;
+            let mut sub = r.lookup_file("page.html");
+            let uri = sub.uri().unwrap_or("-").to_string();
+            let ran = sub.run();
+            drop(sub);
+            writeln!(r, "uri={uri} run={ran:?}")?;
+            Ok(Status::Ok)
+        }
+        "/ri/conn" => conn(r),
         "/ri/more" => more(r),
         "/ri/allow" => allow(r),
         "/ri/pool" => pools(r),
@@ -178,6 +262,42 @@ fn reqinfo(r: &mut Request) -> HookResult {
     }
 }
 
+fn status_code(s: Status) -> u16 {
+    match s {
+        Status::Http(code) => code,
+        _ => 500,
+    }
+}
+
+/// What this module keeps for a connection: how many of its requests it has seen.
+#[derive(Default)]
+struct ConnSeen(u32);
+
+/// The connection as each of its requests sees it; the last line is written after the
+/// headers went out, when httpd has decided whether to keep the connection alive.
+fn conn(r: &mut Request) -> HookResult {
+    let seen = {
+        let state = r.connection_mut().state::<ConnSeen>();
+        state.0 += 1;
+        state.0
+    };
+    let c = r.connection();
+    let first = format!(
+        "seen={seen} id={} keepalives={} aborted={} local={}:{} client={}\n",
+        c.id(),
+        c.keepalives(),
+        c.aborted(),
+        c.local_ip().unwrap_or("-"),
+        c.local_port(),
+        c.client_ip().unwrap_or("-"),
+    );
+    r.write_all(first.as_bytes())?;
+    r.flush()?;
+    let keepalive = r.connection().keepalive();
+    writeln!(r, "keepalive={keepalive}")?;
+    Ok(Status::Ok)
+}
+
 /// GET answers with `r->allowed`; OPTIONS lists GET, PUT and PATCH in `Allow` (the core
 /// answers it) and sets the DELETE bit of `r->allowed`, which does not reach `Allow`; any other
 /// method gets a 405 whose `Allow` says GET and OPTIONS.
@@ -222,6 +342,12 @@ fn pools(r: &mut Request) -> HookResult {
             }
         }
     }
+    if r.args() == Some("panic-in-cleanup") {
+        // Cleanups run last registered first: the panic, then the note.
+        let doomed = r.pool().sub_pool();
+        doomed.on_cleanup(note("after the panic"));
+        doomed.on_cleanup(|| panic!("a pool cleanup was asked to panic"));
+    }
     {
         let parent = r.pool().sub_pool();
         parent.on_cleanup(note("parent"));
@@ -241,7 +367,9 @@ fn pools(r: &mut Request) -> HookResult {
         ran.borrow_mut().push("child dropped".into());
     }
     ran.borrow_mut().push("parent dropped".into());
-    let out = format!("{}\n", ran.borrow().join(","));
+    // A string copied into the request pool lives as long as the borrow of the pool.
+    let pooled = r.pool().alloc_str("in the request pool");
+    let out = format!("{} pooled={pooled}\n", ran.borrow().join(","));
     r.write_all(out.as_bytes())?;
     Ok(Status::Ok)
 }
@@ -260,8 +388,9 @@ fn tables(r: &mut Request) -> HookResult {
     t.set("x-CASE", "second");
     t.add("X-Gone", "soon");
     t.unset("x-gone");
+    let entries: Vec<String> = t.iter().map(|(k, v)| format!("{k}:{v}")).collect();
     let out = format!(
-        "get={} all={} merged={} case={} contains={} gone={} dup={}\n",
+        "get={} all={} merged={} case={} contains={} gone={} dup={} iter={}\n",
         t.get("x-Multi").unwrap_or("-"),
         t.get_all("x-multi").join("|"),
         t.get("X-MERGED").unwrap_or("-"),
@@ -269,6 +398,7 @@ fn tables(r: &mut Request) -> HookResult {
         t.contains("X-CASE"),
         t.contains("X-Gone"),
         dup,
+        entries.join(","),
     );
     r.write_all(out.as_bytes())?;
     Ok(Status::Ok)
@@ -298,7 +428,8 @@ fn info(r: &mut Request) -> HookResult {
     let p = r.parsed_uri();
     let out = format!(
         "method={} number={} uri={} args={} unparsed={} protocol={} proto_num={} hostname={}\n\
-         path={} query={} url={} initial={} main={} the_request={}\n",
+         path={} query={} url={} initial={} main={} the_request={}\n\
+         useragent_ip={} request_time={} status={} status_line={}\n",
         r.method().unwrap_or(""),
         r.method_number(),
         r.uri().unwrap_or(""),
@@ -313,6 +444,10 @@ fn info(r: &mut Request) -> HookResult {
         r.is_initial_req(),
         r.main().is_some(),
         r.the_request().unwrap_or(""),
+        r.useragent_ip().unwrap_or("-"),
+        r.request_time(),
+        r.status(),
+        r.status_line().unwrap_or("-"),
     );
     r.write_all(out.as_bytes())?;
     Ok(Status::Ok)

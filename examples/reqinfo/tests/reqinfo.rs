@@ -14,6 +14,8 @@ fn server(mpm: Mpm) -> Httpd {
         .config(
             "<Location /ri>\n    SetHandler reqinfo\n</Location>\n\
              <Location /ri/auth>\n    AuthType Basic\n    AuthName \"the realm\"\n</Location>\n\
+             <Location /ri/small>\n    LimitRequestBody 10\n</Location>\n\
+             <Location /ri/page.html>\n    SetHandler reqinfo-file\n</Location>\n\
              <Files page.html>\n    SetHandler reqinfo-file\n</Files>\n",
         )
         .start()
@@ -27,13 +29,50 @@ fn request_fields() {
         let port = httpd.port();
         assert!(t.contains("method=GET number=0 uri=/ri/info args=a=1&b=%20 unparsed=/ri/info?a=1&b=%20 protocol=HTTP/1.1 proto_num=1001 hostname=127.0.0.1"), "{t}");
         assert!(t.contains(&format!("path=/ri/info query=a=1&b=%20 url=http://127.0.0.1:{port}/x initial=true main=false the_request=GET /ri/info?a=1&b=%20 HTTP/1.1")), "{t}");
+        assert!(
+            t.contains("useragent_ip=127.0.0.1 request_time="),
+            "{mpm:?}: {t}"
+        );
+        assert!(t.contains(" status=200 status_line=-"), "{mpm:?}: {t}");
+        let request_time: i64 = t
+            .split_once("request_time=")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("request_time");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as i64;
+        assert!(
+            (now - request_time).abs() < 60_000_000,
+            "{mpm:?}: request_time {request_time} is not now ({now})"
+        );
+    }
+}
+
+#[test]
+fn status_and_status_line_of_the_handlers_choosing() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let raw = httpd.raw(b"GET /ri/status HTTP/1.0\r\n\r\n");
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(
+            raw.starts_with("HTTP/1.1 299 Rusty Enough\r\n"),
+            "{mpm:?}: {raw}"
+        );
+        assert!(
+            raw.ends_with("\r\n\r\nbefore=200 status=299 line=299 Rusty Enough\n"),
+            "{mpm:?}: {raw}"
+        );
     }
 }
 
 #[test]
 fn sendfile_sends_a_range_of_a_file() {
-    let httpd = server(Mpm::Event);
-    assert_eq!(httpd.get("/ri/send").text(), "23456");
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        assert_eq!(httpd.get("/ri/send").text(), "23456", "{mpm:?}");
+    }
 }
 
 #[test]
@@ -73,15 +112,47 @@ fn conditional_requests_and_validators() {
 
 #[test]
 fn subrequests_and_internal_redirects() {
-    let httpd = server(Mpm::Event);
-    let t = httpd.get("/ri/sub").text();
-    assert!(
-        t.starts_with("lookup=200 file=page.html\n<p>page</p>\n"),
-        "{t}"
-    );
-    assert!(t.ends_with("run=Ok\n"), "{t}");
-    let r = httpd.get("/ri/redirect");
-    assert_eq!((r.status, r.text().as_str()), (200, "<p>page</p>\n"));
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let t = httpd.get("/ri/sub").text();
+        assert!(
+            t.starts_with("lookup=200 file=page.html\n<p>page</p>\n"),
+            "{mpm:?}: {t}"
+        );
+        assert!(t.ends_with("run=Ok\n"), "{t}");
+        let r = httpd.get("/ri/redirect");
+        assert_eq!((r.status, r.text().as_str()), (200, "<p>page</p>\n"));
+        // The subrequest sees itself as one: not initial, with a main request.
+        let t = httpd.get("/ri/sub-info").text();
+        assert!(
+            t.contains("uri=/ri/info args=from=sub ") && t.contains("initial=false main=true"),
+            "{mpm:?}: {t}"
+        );
+        assert!(t.ends_with("run=Ok\n"), "{mpm:?}: {t}");
+        // A file looked up relative to the request: the file is the document root's, the
+        // URI is relative to the request's (where <Location /ri/page.html> serves the file).
+        assert_eq!(
+            httpd.get("/ri/lookup-file").text(),
+            "lookup=200 file=page.html\n<p>page</p>\nuri=/ri/page.html run=Ok\n",
+            "{mpm:?}"
+        );
+        // An internal redirect: the new request knows the one it came from, and that one
+        // points on to it.
+        let r = httpd.get("/ri/chain");
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (
+                200,
+                "uri=/ri/redirected args=from=chain initial=false prev=/ri/chain (its next: /ri/redirected)\n"
+            ),
+            "{mpm:?}"
+        );
+        assert_eq!(
+            httpd.get("/ri/redirected").text(),
+            "uri=/ri/redirected args=- initial=true prev=none\n",
+            "{mpm:?}"
+        );
+    }
 }
 
 #[test]
@@ -131,6 +202,123 @@ fn request_body_reading() {
             b"3\r\nabc\r\n0\r\n\r\n",
         );
         assert_eq!(r.text(), "3 bytes: abc");
+        // Read three bytes at a time: both framings give every byte.
+        let body: Vec<u8> = (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let r = httpd.request("POST", "/ri/echo", &[], &body);
+        assert_eq!(r.body, [&b"1000 bytes: "[..], &body].concat(), "{mpm:?}");
+        let chunked = b"7\r\n0123456\r\n1\r\n7\r\n3\r\n89a\r\n0\r\n\r\n";
+        let r = httpd.request(
+            "POST",
+            "/ri/echo",
+            &[("Transfer-Encoding", "chunked")],
+            chunked,
+        );
+        assert_eq!(r.text(), "11 bytes: 0123456789a", "{mpm:?}");
+        assert!(
+            httpd
+                .error_log()
+                .contains("reqinfo: read 1000 bytes in 334 reads"),
+            "{mpm:?}"
+        );
+    }
+}
+
+/// `LimitRequestBody 10` under /ri/small: httpd answers 413, once, whether the length was
+/// declared (refused before reading) or the chunks add up to more (refused while reading, by
+/// httpd's input filter, after which the handler's failed read sends nothing more).
+#[test]
+fn limit_request_body_is_answered_once_with_413() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        assert_eq!(
+            httpd
+                .request("POST", "/ri/small/echo", &[], b"0123456789")
+                .text(),
+            "10 bytes: 0123456789",
+            "{mpm:?}"
+        );
+        for path in ["/ri/small/echo", "/ri/small/discard"] {
+            for chunked in [false, true] {
+                let raw = if chunked {
+                    format!(
+                        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+                         Transfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n"
+                    )
+                } else {
+                    format!(
+                        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+                         Content-Length: 12\r\n\r\n012345678901"
+                    )
+                };
+                let answer = httpd.raw(raw.as_bytes());
+                let answer = String::from_utf8_lossy(&answer);
+                assert!(
+                    answer.starts_with("HTTP/1.1 413 "),
+                    "{mpm:?} {path} chunked={chunked}: {answer}"
+                );
+                assert_eq!(
+                    answer.matches("HTTP/1.1 ").count(),
+                    1,
+                    "{mpm:?} {path} chunked={chunked}: one response only: {answer}"
+                );
+            }
+        }
+        assert_eq!(httpd.get("/ri/info").status, 200, "{mpm:?}");
+    }
+}
+
+/// A body the handler throws away leaves the connection clean for the next request.
+#[test]
+fn discard_request_body_keeps_the_connection_usable() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let raw = httpd.raw(
+            b"POST /ri/discard HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\
+              GET /ri/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(
+            raw.contains("\r\n\r\ndiscarded, read_length="),
+            "{mpm:?}: {raw}"
+        );
+        assert_eq!(raw.matches("HTTP/1.1 200 OK").count(), 2, "{mpm:?}: {raw}");
+        assert!(
+            raw.contains("method=GET number=0 uri=/ri/info"),
+            "{mpm:?}: {raw}"
+        );
+    }
+}
+
+/// Two requests on one kept-alive connection: the same connection id, the module's state
+/// for the connection carried from one to the next, and httpd's keep-alive decision.
+#[test]
+fn connection_fields_and_state_across_keep_alive() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm);
+        let raw = httpd.raw(
+            b"GET /ri/conn HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /ri/conn HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        let raw = String::from_utf8_lossy(&raw);
+        let port = httpd.port();
+        let lines: Vec<&str> = raw
+            .lines()
+            .filter(|l| l.starts_with("seen=") || l.starts_with("keepalive="))
+            .collect();
+        assert_eq!(lines.len(), 4, "{mpm:?}: {raw}");
+        let id = |l: &str| l.split_whitespace().nth(1).unwrap_or("").to_string();
+        assert_eq!(id(lines[0]), id(lines[2]), "{mpm:?}: one connection: {raw}");
+        let rest = format!("aborted=false local=127.0.0.1:{port} client=127.0.0.1");
+        assert!(
+            lines[0].starts_with("seen=1 ") && lines[0].ends_with(&format!("keepalives=0 {rest}")),
+            "{mpm:?}: {raw}"
+        );
+        assert_eq!(lines[1], "keepalive=true", "{mpm:?}");
+        assert!(
+            lines[2].starts_with("seen=2 ") && lines[2].ends_with(&format!("keepalives=1 {rest}")),
+            "{mpm:?}: {raw}"
+        );
+        assert_eq!(lines[3], "keepalive=false", "{mpm:?}");
     }
 }
 
@@ -328,9 +516,25 @@ fn sub_pool_cleanups_run_before_their_parents() {
         let httpd = server(mpm);
         assert_eq!(
             httpd.get("/ri/pool").text(),
-            "child-1,cleared,grandchild,child-value,child-2,child dropped,parent,parent dropped\n",
+            "child-1,cleared,grandchild,child-value,child-2,child dropped,parent,parent dropped \
+             pooled=in the request pool\n",
             "{mpm:?}"
         );
+        // A cleanup that panics is logged; the pool's other cleanups and the request go on.
+        let r = httpd.get("/ri/pool?panic-in-cleanup");
+        assert_eq!(r.status, 200, "{mpm:?}");
+        assert!(
+            r.text().starts_with("after the panic,child-1,"),
+            "{mpm:?}: {}",
+            r.text()
+        );
+        let log = httpd.error_log();
+        assert!(
+            log.contains("panicked at examples/reqinfo/src/lib.rs:")
+                && log.contains("a pool cleanup was asked to panic"),
+            "{mpm:?}: {log}"
+        );
+        assert_eq!(httpd.get("/ri/info").status, 200, "{mpm:?}");
     }
 }
 
@@ -347,7 +551,8 @@ fn tables_have_repeated_and_case_insensitive_keys() {
         // httpd folds repeated request headers into one value as it reads them.
         assert_eq!(
             r.text(),
-            "get=one all=one|two|three merged=a, b case=second contains=true gone=false dup=1, 2, 3\n",
+            "get=one all=one|two|three merged=a, b case=second contains=true gone=false dup=1, 2, 3 \
+             iter=X-Multi:one,x-multi:two,X-MULTI:three,X-Merged:a, b,X-Case:second\n",
             "{mpm:?}"
         );
         // What the client receives: three X-Multi lines, one merged, one X-Case.

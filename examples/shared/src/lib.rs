@@ -18,6 +18,7 @@
 //!   releasing one not held.
 //!
 //! Everything in the cache is lost on restart: the cache lives in the configuration pool.
+#![forbid(unsafe_code)]
 
 use apache::directives::{Cmd, ModuleConfig, RSRC_CONF};
 use apache::mutex::{self, MutexSet};
