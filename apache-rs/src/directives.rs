@@ -184,6 +184,9 @@ impl Request {
     }
 }
 
+/// http_core.h's `ENABLE_SENDFILE_ON` (a macro bindgen's allowlist does not carry).
+const ENABLE_SENDFILE_ON: std::os::raw::c_uint = 1;
+
 impl Request {
     /// Another module's per-directory configuration for this request, by the module's name as
     /// `<IfModule>` knows it (`mod_mime.c`); `None` when no such module is loaded or it keeps
@@ -201,6 +204,18 @@ impl Request {
         }
         // SAFETY: the request's vector has a slot for every loaded module.
         std::ptr::NonNull::new(unsafe { ffi::get_module_config(self.raw().per_dir_config, m) })
+    }
+
+    /// Whether `EnableSendfile On` applies to the request (core's per-directory setting; httpd's
+    /// default is off). [`Request::sendfile`] follows it, as core's own file serving does.
+    pub fn sendfile_enabled(&self) -> bool {
+        // SAFETY: core's per-directory configuration is present in every vector and lives in a
+        // configuration pool, longer than the request.
+        let core = unsafe {
+            ffi::ap_get_core_module_config(self.raw().per_dir_config) as *const ffi::core_dir_config
+        };
+        // SAFETY: as above; a bit field read through bindgen's accessor.
+        !core.is_null() && unsafe { (*core).enable_sendfile() } == ENABLE_SENDFILE_ON
     }
 
     /// The handler `SetHandler` names in the configuration that applies to the request so

@@ -329,12 +329,17 @@ impl Request {
     }
 
     /// Sends a file's bytes `offset..offset+len` (the whole file when `len` is `None`) without
-    /// copying them through Rust (`ap_send_fd`, which can use sendfile). Returns bytes sent.
+    /// copying them through Rust (`ap_send_fd`). Returns bytes sent. As with files core serves,
+    /// the kernel's sendfile is used only where `EnableSendfile On` applies (otherwise the file
+    /// is memory-mapped or read, per `EnableMMAP`).
     pub fn sendfile(&mut self, path: &str, offset: u64, len: Option<u64>) -> Result<u64, Error> {
         let pool = self.pool();
         let name = pool.c_str(path);
         let mut fd = std::ptr::null_mut();
-        let flags = (ffi::APR_FOPEN_READ | ffi::APR_FOPEN_SENDFILE_ENABLED) as i32;
+        let mut flags = ffi::APR_FOPEN_READ as i32;
+        if self.sendfile_enabled() {
+            flags |= ffi::APR_FOPEN_SENDFILE_ENABLED as i32;
+        }
         // SAFETY: opening a file in the request pool, which closes it at the request's end.
         let rv = unsafe {
             ffi::apr_file_open(

@@ -58,7 +58,10 @@ fn reqinfo(r: &mut Request) -> HookResult {
     let path = r.uri().unwrap_or("").to_string();
     match path.as_str() {
         "/ri/info" => info(r),
-        "/ri/send" => {
+        "/ri/send" | "/ri/on/send" => {
+            // The kernel's sendfile is used only where EnableSendfile On applies.
+            let mode = if r.sendfile_enabled() { "on" } else { "off" };
+            r.headers_out().set("X-Sendfile", mode);
             let root = r.document_root().unwrap_or("").to_string();
             r.sendfile(&format!("{root}/data.bin"), 2, Some(5))?;
             Ok(Status::Ok)

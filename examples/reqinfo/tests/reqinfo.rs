@@ -15,6 +15,7 @@ fn server(mpm: Mpm) -> Httpd {
             "<Location /ri>\n    SetHandler reqinfo\n</Location>\n\
              <Location /ri/auth>\n    AuthType Basic\n    AuthName \"the realm\"\n</Location>\n\
              <Location /ri/small>\n    LimitRequestBody 10\n</Location>\n\
+             <Location /ri/on>\n    EnableSendfile On\n</Location>\n\
              <Location /ri/page.html>\n    SetHandler reqinfo-file\n</Location>\n\
              <Files page.html>\n    SetHandler reqinfo-file\n</Files>\n",
         )
@@ -71,7 +72,19 @@ fn status_and_status_line_of_the_handlers_choosing() {
 fn sendfile_sends_a_range_of_a_file() {
     for mpm in [Mpm::Event, Mpm::Prefork] {
         let httpd = server(mpm);
-        assert_eq!(httpd.get("/ri/send").text(), "23456", "{mpm:?}");
+        // httpd's default, EnableSendfile Off, holds for these files as for core's.
+        let r = httpd.get("/ri/send");
+        assert_eq!(
+            (r.header("X-Sendfile"), r.text().as_str()),
+            (Some("off"), "23456"),
+            "{mpm:?}"
+        );
+        let r = httpd.get("/ri/on/send");
+        assert_eq!(
+            (r.header("X-Sendfile"), r.text().as_str()),
+            (Some("on"), "23456"),
+            "{mpm:?}"
+        );
     }
 }
 
