@@ -254,9 +254,10 @@ class mp_request(object):
     _cleanups = ()
     _added = False
 
-    def __init__(self, h, interpreter):
-        self._h = h
-        self.interpreter = interpreter
+    # Made by mod_python.so as mp_request() with `_h` then set: no __init__, so making one
+    # runs no Python code. `interpreter` is set on the class, which is this interpreter's own.
+    _h = 0
+    interpreter = None
 
     headers_in = _table(HEADERS_IN)
     headers_out = _table(HEADERS_OUT)
@@ -402,7 +403,8 @@ class mp_request(object):
         cache = self.__dict__.setdefault("_related_objects", {})
         obj = cache.get(h)
         if obj is None:
-            obj = cache[h] = mp_request(h, self.interpreter)
+            obj = cache[h] = mp_request()
+            obj._h = h
         return obj
 
     main = property(lambda self: self._related("main"))

@@ -2,7 +2,7 @@
 //! across sections as mod_python 3.5 does.
 
 use apache::directives::ModuleConfig;
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The request phases a Python handler can run in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,6 +22,11 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Where the phase's handlers are in [`PhaseHandlers`].
+    const fn index(self) -> usize {
+        self as usize
+    }
+
     pub const ALL: [Phase; 12] = [
         Phase::PostReadRequest,
         Phase::Trans,
@@ -168,48 +173,83 @@ pub fn find_filter<'a>(
         .map(|(_, _, h)| h)
 }
 
-/// Per-directory configuration.
+/// The handlers each phase's directives configured in a section. Lists are shared between
+/// the configurations httpd merges on every request, so a merge copies no handler.
+#[derive(Debug, Clone, Default)]
+pub struct PhaseHandlers([Option<Arc<Vec<HandlerSpec>>>; Phase::ALL.len()]);
+
+impl PhaseHandlers {
+    pub fn get(&self, phase: Phase) -> Option<&Arc<Vec<HandlerSpec>>> {
+        self.0[phase.index()].as_ref()
+    }
+
+    /// Several directives of one phase in one section stack up, in order.
+    pub fn extend(&mut self, phase: Phase, specs: Vec<HandlerSpec>) {
+        let list = self.0[phase.index()].get_or_insert_with(Default::default);
+        Arc::make_mut(list).extend(specs);
+    }
+
+    /// A phase configured in the more specific section replaces the general one's list.
+    fn merged(base: &Self, add: &Self) -> Self {
+        let mut out = base.clone();
+        for (slot, list) in out.0.iter_mut().zip(&add.0) {
+            if list.is_some() {
+                slot.clone_from(list);
+            }
+        }
+        out
+    }
+}
+
+/// `base`'s entries, then `add`'s; shared with either when the other has none.
+fn concat<T: Clone>(base: &Arc<Vec<T>>, add: &Arc<Vec<T>>) -> Arc<Vec<T>> {
+    if add.is_empty() {
+        base.clone()
+    } else if base.is_empty() {
+        add.clone()
+    } else {
+        Arc::new(base.iter().chain(add.iter()).cloned().collect())
+    }
+}
+
+/// Per-directory configuration. Strings and lists are shared (`Arc`): httpd merges sections
+/// on every request, and a merge should cost reference counts, not copies.
 #[derive(Debug, Clone, Default)]
 pub struct DirConf {
     /// The section's directory (for `<Directory>` sections).
-    pub directory: Option<String>,
-    pub handlers: HashMap<Phase, Vec<HandlerSpec>>,
+    pub directory: Option<Arc<str>>,
+    pub handlers: PhaseHandlers,
     pub debug: Option<bool>,
     pub autoreload: Option<bool>,
-    pub python_path: Option<String>,
+    pub python_path: Option<Arc<str>>,
     /// `PythonOption key value` and `PythonOption key` (removal), in order.
-    pub options: Vec<(String, Option<String>)>,
-    pub interpreter: Option<String>,
+    pub options: Arc<Vec<(String, Option<String>)>>,
+    pub interpreter: Option<Arc<str>>,
     pub interp_per_directory: Option<bool>,
     pub interp_per_directive: Option<bool>,
     pub optimize: Option<bool>,
     pub enable_pdb: Option<bool>,
-    pub handler_module: Option<String>,
+    pub handler_module: Option<Arc<str>>,
     /// `PythonOutputFilter` and `PythonInputFilter`.
-    pub filters: FilterSpecs,
+    pub filters: Arc<FilterSpecs>,
 }
 
 impl ModuleConfig for DirConf {
     fn create(context: Option<&str>) -> Self {
         DirConf {
-            directory: context.map(str::to_string),
+            directory: context.map(Arc::from),
             ..Default::default()
         }
     }
 
     fn merge(base: &Self, add: &Self) -> Self {
-        // A phase configured in the more specific section replaces the general one's list.
-        let mut handlers = base.handlers.clone();
-        for (phase, list) in &add.handlers {
-            handlers.insert(*phase, list.clone());
-        }
         DirConf {
             directory: add.directory.clone().or_else(|| base.directory.clone()),
-            handlers,
+            handlers: PhaseHandlers::merged(&base.handlers, &add.handlers),
             debug: add.debug.or(base.debug),
             autoreload: add.autoreload.or(base.autoreload),
             python_path: add.python_path.clone().or_else(|| base.python_path.clone()),
-            options: base.options.iter().chain(&add.options).cloned().collect(),
+            options: concat(&base.options, &add.options),
             interpreter: add.interpreter.clone().or_else(|| base.interpreter.clone()),
             interp_per_directory: add.interp_per_directory.or(base.interp_per_directory),
             interp_per_directive: add.interp_per_directive.or(base.interp_per_directive),
@@ -220,7 +260,7 @@ impl ModuleConfig for DirConf {
                 .clone()
                 .or_else(|| base.handler_module.clone()),
             // The more specific section's filters come later and win (see find_filter).
-            filters: base.filters.iter().chain(&add.filters).cloned().collect(),
+            filters: concat(&base.filters, &add.filters),
         }
     }
 }
@@ -229,7 +269,7 @@ impl DirConf {
     /// The options in effect: later settings win, and a key set without a value is removed.
     pub fn effective_options(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
-        for (k, v) in &self.options {
+        for (k, v) in self.options.iter() {
             out.retain(|(key, _)| key != k);
             if let Some(v) = v {
                 out.push((k.clone(), v.clone()));
@@ -240,14 +280,14 @@ impl DirConf {
 
     /// The handlers of `phase`, falling back to `PythonHandlerModule` (which names a module
     /// whose functions serve every phase).
-    pub fn handlers_for(&self, phase: Phase) -> Vec<HandlerSpec> {
-        if let Some(list) = self.handlers.get(&phase) {
-            return list.clone();
+    pub fn handlers_for(&self, phase: Phase) -> Option<Arc<Vec<HandlerSpec>>> {
+        if let Some(list) = self.handlers.get(phase) {
+            return Some(list.clone());
         }
-        match &self.handler_module {
-            Some(m) => parse_handlers(phase, m, self.directory.as_deref()).unwrap_or_default(),
-            None => Vec::new(),
-        }
+        let module = self.handler_module.as_deref()?;
+        parse_handlers(phase, module, self.directory.as_deref())
+            .ok()
+            .map(Arc::new)
     }
 }
 
@@ -257,8 +297,8 @@ impl DirConf {
 pub struct PhaseSettings {
     pub debug: Option<bool>,
     pub autoreload: Option<bool>,
-    pub python_path: Option<String>,
-    pub interpreter: Option<String>,
+    pub python_path: Option<Arc<str>>,
+    pub interpreter: Option<Arc<str>>,
     /// `PythonEnablePdb On`: handlers run under the Python debugger.
     pub pdb: bool,
 }
@@ -275,10 +315,10 @@ impl PhaseSettings {
             config.push(("PythonAutoReload", flag(a)));
         }
         if let Some(p) = &self.python_path {
-            config.push(("PythonPath", p.clone()));
+            config.push(("PythonPath", p.to_string()));
         }
         if let Some(i) = &self.interpreter {
-            config.push(("PythonInterpreter", i.clone()));
+            config.push(("PythonInterpreter", i.to_string()));
         }
         config
     }
@@ -300,14 +340,14 @@ impl DirConf {
     /// the file system on every request.
     pub fn handler_in_location(&self) -> bool {
         self.handlers
-            .get(&Phase::Handler)
+            .get(Phase::Handler)
             .and_then(|l| l.first())
             .is_some_and(|h| h.in_location)
     }
 
     /// Whether any handler is configured for `phase`.
     pub fn has_handlers(&self, phase: Phase) -> bool {
-        self.handler_module.is_some() || self.handlers.get(&phase).is_some_and(|l| !l.is_empty())
+        self.handler_module.is_some() || self.handlers.get(phase).is_some_and(|l| !l.is_empty())
     }
 
     /// The interpreter a phase runs in, chosen as mod_python 3.5 does: with
@@ -341,7 +381,7 @@ impl DirConf {
                 .unwrap_or_else(main);
         }
         if let Some(name) = &self.interpreter {
-            return name.clone();
+            return name.to_string();
         }
         server_name.map(str::to_string).unwrap_or_else(main)
     }

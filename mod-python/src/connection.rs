@@ -39,9 +39,10 @@ pub fn process(c: &mut Connection) -> HookResult {
     let settings = conf.phase_settings();
     let name = conf
         .interpreter
-        .clone()
-        .or_else(|| server.server_hostname().map(str::to_string))
-        .unwrap_or_else(|| interp::MAIN_INTERPRETER.to_string());
+        .as_deref()
+        .or_else(|| server.server_hostname())
+        .unwrap_or(interp::MAIN_INTERPRETER)
+        .to_string();
     let Some(interp) = interp::get(&name) else {
         return Ok(Status::Http(500));
     };

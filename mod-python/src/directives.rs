@@ -20,7 +20,7 @@ fn set_handlers<const P: usize>(
         spec.in_location = in_location;
     }
     // Several directives of one phase in one section stack up, in order.
-    conf.handlers.entry(phase).or_default().extend(specs);
+    conf.handlers.extend(phase, specs);
     Ok(())
 }
 
@@ -163,7 +163,7 @@ apache::directive!(
     PythonInterpreter,
     take1,
     |_: &mut Cmd, c: &mut DirConf, name: &str| {
-        c.interpreter = Some(name.to_string());
+        c.interpreter = Some(name.into());
         Ok(())
     },
     OR_ALL,
@@ -180,7 +180,7 @@ apache::directive!(
     PythonOption,
     take12,
     |_: &mut Cmd, c: &mut DirConf, key: &str, value: Option<&str>| {
-        c.options.push((key.to_string(), value.map(str::to_string)));
+        std::sync::Arc::make_mut(&mut c.options).push((key.to_string(), value.map(str::to_string)));
         Ok(())
     },
     OR_ALL,
@@ -190,7 +190,7 @@ apache::directive!(
     PythonHandlerModule,
     take1,
     |_: &mut Cmd, c: &mut DirConf, module: &str| {
-        c.handler_module = Some(module.to_string());
+        c.handler_module = Some(module.into());
         Ok(())
     },
     OR_ALL,
@@ -215,7 +215,7 @@ fn set_path(_: &mut Cmd, c: &mut DirConf, expr: &str) -> Result<(), String> {
             "{expr:?} is not a Python list expression, e.g. \"sys.path+['/x']\""
         ));
     }
-    c.python_path = Some(expr.to_string());
+    c.python_path = Some(expr.into());
     Ok(())
 }
 
@@ -240,8 +240,7 @@ fn set_filter(
     } else {
         cmd.register_output_filter(name, crate::filters::output_filter, FilterType::Resource)?;
     }
-    conf.filters
-        .push((is_input, name.to_ascii_lowercase(), spec));
+    std::sync::Arc::make_mut(&mut conf.filters).push((is_input, name.to_ascii_lowercase(), spec));
     Ok(())
 }
 

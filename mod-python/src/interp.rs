@@ -52,7 +52,9 @@ pub struct Interp {
 impl Interp {
     /// A new request object for the request `id`; call holding the GIL in this interpreter.
     pub fn new_request<'py>(&self, py: Python<'py>, id: usize) -> PyResult<Bound<'py, PyAny>> {
-        self.request_class.bind(py).call1((id, &self.name))
+        let obj = self.request_class.bind(py).call0()?;
+        obj.setattr(pyo3::intern!(py, "_h"), id)?;
+        Ok(obj)
     }
 }
 
@@ -182,12 +184,14 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     }
     boot.call_method1("install", (sources,))?;
     let apache = py.import("mod_python.apache")?;
+    let request_class = native.getattr("mp_request")?;
+    request_class.setattr("interpreter", name)?;
     Ok(Interp {
         name: name.to_string(),
         state,
         dispatch: apache.getattr("_dispatch")?.unbind(),
         run_imports: apache.getattr("_run_imports")?.unbind(),
-        request_class: native.getattr("mp_request")?.unbind(),
+        request_class: request_class.unbind(),
     })
 }
 

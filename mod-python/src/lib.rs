@@ -71,7 +71,7 @@ fn start_python(p: &Pool, s: &Server) {
     for server in s.iter() {
         let path = server
             .dir_config::<DirConf>()
-            .and_then(|c| c.python_path.clone());
+            .and_then(|c| c.python_path.as_deref().map(str::to_string));
         if let Some(conf) = server.module_config::<SrvConf>() {
             for (module, interpreter) in &conf.imports {
                 imports.push(interp::Import {
@@ -168,12 +168,26 @@ fn run_phase_filtered(
         return Ok(Status::Declined);
     };
     let filename = r.filename();
-    let mut handlers: Vec<_> = conf
-        .handlers_for(phase)
-        .into_iter()
-        .filter(|h| keep(h) && h.applies_to(filename))
-        .collect();
-    handlers.extend(added);
+    let configured = match conf.handlers_for(phase) {
+        Some(list) => list,
+        // Most phases of most requests: nothing to do, and nothing allocated to find out.
+        None if added.is_empty() => return Ok(Status::Declined),
+        None => Default::default(),
+    };
+    // Usually every configured handler applies and none was added: the configuration's own
+    // list is used, shared rather than copied.
+    let handlers =
+        if added.is_empty() && configured.iter().all(|h| keep(h) && h.applies_to(filename)) {
+            configured
+        } else {
+            let mut list: Vec<_> = configured
+                .iter()
+                .filter(|h| keep(h) && h.applies_to(filename))
+                .cloned()
+                .collect();
+            list.extend(added);
+            std::sync::Arc::new(list)
+        };
     let Some(first) = handlers.first() else {
         return Ok(Status::Declined);
     };

@@ -302,23 +302,59 @@ fn req_flush(py: Python<'_>, h: usize) -> PyResult<()> {
 /// the GIL while waiting for the client.
 #[pyfunction]
 fn req_read<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyBytes>> {
-    let want = usize::try_from(n).unwrap_or(usize::MAX);
+    match usize::try_from(n) {
+        Ok(want) if want <= DIRECT_READ_MAX => read_direct(py, h, want),
+        _ => read_buffered(py, h, usize::try_from(n).unwrap_or(usize::MAX)),
+    }
+}
+
+/// Reads of up to this size go straight into the bytes object handed to Python, as C
+/// mod_python does: the usual `req.read(65536)` loop then copies nothing.
+const DIRECT_READ_MAX: usize = 1 << 20;
+
+fn read_direct<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<'py, PyBytes>> {
+    let mut got = 0;
+    let bytes = PyBytes::new_with(py, want, |buf| {
+        got = py.detach(|| with(h, |r| fill(r, buf)))?;
+        Ok(())
+    })?;
+    if got == want {
+        Ok(bytes)
+    } else {
+        // The body ended first (its last read): the answer is shorter than was made for it.
+        Ok(PyBytes::new(py, &bytes.as_bytes()[..got]))
+    }
+}
+
+fn read_buffered<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<'py, PyBytes>> {
     let buf = py.detach(|| {
         with(h, |r| {
-            let mut buf = Vec::with_capacity(want.min(65536));
-            let mut chunk = vec![0u8; want.clamp(1, 65536)];
+            let mut buf = Vec::new();
             while buf.len() < want {
-                let room = (want - buf.len()).min(chunk.len());
-                let got = r.read_body_part(&mut chunk[..room]).map_err(io_error)?;
-                if got == 0 {
+                let start = buf.len();
+                buf.resize(start + (want - start).min(65536), 0);
+                let got = fill(r, &mut buf[start..])?;
+                buf.truncate(start + got);
+                if buf.len() < start + 65536.min(want - start) {
                     break;
                 }
-                buf.extend_from_slice(&chunk[..got]);
             }
             Ok(buf)
         })
     })?;
     Ok(PyBytes::new(py, &buf))
+}
+
+/// Fills `buf` from the body; less only when the body ends.
+fn fill(r: &mut apache::Request, buf: &mut [u8]) -> PyResult<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read_body_part(&mut buf[got..]).map_err(io_error)? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
 }
 
 /// The request's connection, in the order `mp_conn` takes its attributes.

@@ -281,7 +281,7 @@ pub fn call(
             obj(
                 py,
                 (
-                    conf.and_then(|c| c.directory.clone()),
+                    conf.and_then(|c| c.directory.as_deref()),
                     conf.is_some_and(crate::config::DirConf::handler_in_location),
                 ),
             )

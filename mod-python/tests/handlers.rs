@@ -58,6 +58,19 @@ def pieces(req):
     req.write(','.join(map(str, out)))
     return apache.OK
 
+def chunks(req):
+    # req.read(n) in a loop, n from the query string: the sizes read, and the bytes echoed.
+    n, sizes, parts = int(req.args), [], []
+    while True:
+        chunk = req.read(n)
+        if not chunk:
+            break
+        sizes.append(str(len(chunk)))
+        parts.append(chunk)
+    req.headers_out['X-Sizes'] = ','.join(sizes)
+    req.write(b''.join(parts))
+    return apache.OK
+
 def extensions(req):
     import _ssl, sqlite3, _decimal, _json, hashlib
     con = sqlite3.connect(':memory:')
@@ -134,6 +147,7 @@ fn conf(debug: bool) -> String {
         ("/echo", "handlers::echo"),
         ("/lines", "handlers::lines"),
         ("/pieces", "handlers::pieces"),
+        ("/chunks", "handlers::chunks"),
         ("/ext", "handlers::extensions"),
         ("/which", "handlers::which_mod_python"),
         ("/info", "handlers::info"),
@@ -318,6 +332,27 @@ fn reading_the_body() {
         assert_eq!(r.text(), "b'one\\n'|2");
         let r = httpd.request("POST", "/pieces", &[], b"0123456789abcdefghij");
         assert_eq!(r.text(), "7,7,6");
+        // Reads of up to 1 MiB fill the bytes object directly, larger ones are buffered: both
+        // give every byte, in order, with the last read short.
+        for (n, sizes) in [
+            (65536, "65536,65536,65536,3392"),
+            (1 << 20, "200000"),
+            (3 << 20, "200000"),
+        ] {
+            let r = httpd.request("POST", &format!("/chunks?{n}"), &[], &body);
+            assert_eq!(r.header("X-Sizes"), Some(sizes), "read({n}) {mpm:?}");
+            assert!(r.body == body, "read({n}) {mpm:?}: the bytes differ");
+        }
+        let r = httpd.request(
+            "POST",
+            "/chunks?4",
+            &[("Transfer-Encoding", "chunked")],
+            chunked,
+        );
+        assert_eq!(
+            (r.header("X-Sizes"), r.text().as_str()),
+            (Some("4,4,3"), "hello world")
+        );
     }
 }
 

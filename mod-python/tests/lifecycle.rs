@@ -127,6 +127,9 @@ fn conf() -> String {
     c += "<Location /added>\n    SetHandler mod_python\n    PythonFixupHandler handlers::add_more\n</Location>\n";
     c += "<Location /cleanup>\n    PythonCleanupHandler handlers\n</Location>\n";
     c += "<Location /absolute>\n    PythonOption path @ROOT@/abs/absmod.py\n</Location>\n";
+    // Handler modules that change on disk: reloaded by default, kept with PythonAutoReload Off.
+    c += "<Location /reloaded>\n    SetHandler mod_python\n    PythonHandler reloaded\n</Location>\n";
+    c += "<Location /kept>\n    SetHandler mod_python\n    PythonHandler kept\n    PythonAutoReload Off\n</Location>\n";
     c += "<Location /basic>\n    AuthType Basic\n    AuthName realm1\n    Require all granted\n</Location>\n";
     // A .py file under htdocs is served by the handler module next to it: the directory goes
     // on sys.path.
@@ -141,6 +144,8 @@ fn builder(mpm: Mpm) -> harness::Builder {
         .system_module("authn_core_module", "mod_authn_core.so")
         .file("py/handlers.py", HANDLERS)
         .file("abs/absmod.py", "VALUE = 'first'\n")
+        .file("py/reloaded.py", changing_handler("first"))
+        .file("py/kept.py", changing_handler("first"))
         .file(
             "htdocs/app/pages.py",
             "from mod_python import apache\n\ndef handler(req):\n    req.write('page for ' + req.filename.rsplit('/', 1)[-1])\n    return apache.OK\n",
@@ -240,23 +245,69 @@ fn add_handler_serves_py_files_with_the_directory_on_sys_path() {
     );
 }
 
+fn changing_handler(value: &str) -> String {
+    format!("import os\nfrom mod_python import apache\n\ndef handler(req):\n    req.write('{value} %d' % os.getpid())\n    return apache.OK\n")
+}
+
+/// Rewrites `file` with a modification time clearly later than before, even on file systems
+/// with coarse timestamps, then waits past the second within which, as in mod_python 3.5, a
+/// module's file is not looked at again.
+fn change(file: &std::path::Path, text: &str) {
+    std::fs::write(file, text).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(file)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+}
+
 #[test]
 fn import_module_by_path_reloads_a_changed_file() {
     let httpd = builder(Mpm::Prefork).start();
     assert_eq!(httpd.get("/absolute").text(), "first");
-    let file = httpd.root().join("abs/absmod.py");
-    std::fs::write(&file, "VALUE = 'second'\n").unwrap();
-    // A distinct mtime even on file systems with coarse timestamps.
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-    std::fs::File::options()
-        .write(true)
-        .open(&file)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
+    change(&httpd.root().join("abs/absmod.py"), "VALUE = 'second'\n");
     // Every prefork child that imported it sees the change.
     for _ in 0..5 {
         assert_eq!(httpd.get("/absolute").text(), "second");
+    }
+}
+
+#[test]
+fn handler_modules_reload_unless_autoreload_is_off() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = builder(mpm).start();
+        let answer = |path: &str| {
+            let text = httpd.get(path).text();
+            let (value, pid) = text.split_once(' ').expect("value and pid");
+            (value.to_string(), pid.to_string())
+        };
+        let mut kept_by = std::collections::HashSet::new();
+        for _ in 0..6 {
+            assert_eq!(answer("/reloaded").0, "first");
+            let (value, pid) = answer("/kept");
+            assert_eq!(value, "first");
+            kept_by.insert(pid);
+        }
+        change(
+            &httpd.root().join("py/reloaded.py"),
+            &changing_handler("second"),
+        );
+        change(
+            &httpd.root().join("py/kept.py"),
+            &changing_handler("second"),
+        );
+        for _ in 0..6 {
+            assert_eq!(answer("/reloaded").0, "second", "{mpm:?}");
+            // A process that had imported it keeps the old code; one importing it only now
+            // reads the new file.
+            let (value, pid) = answer("/kept");
+            if kept_by.contains(&pid) {
+                assert_eq!(value, "first", "{mpm:?}: PythonAutoReload Off");
+            }
+        }
     }
 }
 

@@ -288,6 +288,19 @@ def mpm_query(code):
 
 
 _module_mtimes = {}
+# When each module's file was last looked at: as in mod_python 3.5, a module's file is checked
+# for changes at most once a second, which spares a stat() on nearly every request.
+_module_checked = {}
+_CHECK_INTERVAL = 1.0
+_monotonic = time.monotonic
+
+
+def _due_for_check(key):
+    now = _monotonic()
+    if now - _module_checked.get(key, -_CHECK_INTERVAL) < _CHECK_INTERVAL:
+        return False
+    _module_checked[key] = now
+    return True
 
 
 def _module_file_mtime(module):
@@ -322,7 +335,7 @@ def import_module(module_name, autoreload=1, log=0, path=None):
         if log:
             log_error("mod_python: importing module '%s'" % module_name, APLOG_NOTICE)
         return module
-    if autoreload:
+    if autoreload and _due_for_check(module_name):
         mtime = _module_file_mtime(module)
         if mtime is not None and _module_mtimes.get(module_name) != mtime:
             with _import_lock:
@@ -339,9 +352,11 @@ def import_module(module_name, autoreload=1, log=0, path=None):
 
 def _import_file(filename, autoreload, log):
     key = "_mp_" + filename.replace("/", "_").replace(".", "_")
-    mtime = os.path.getmtime(filename)
     module = sys.modules.get(key)
-    if module is not None and (not autoreload or _module_mtimes.get(key) == mtime):
+    if module is not None and (not autoreload or not _due_for_check(key)):
+        return module
+    mtime = os.path.getmtime(filename)
+    if module is not None and _module_mtimes.get(key) == mtime:
         return module
     with _import_lock:
         module = sys.modules.get(key)
