@@ -1,9 +1,58 @@
 //! Records the version of the Python pyo3 links, for the `Server:` banner, which is written in
-//! the parent process where Python is not initialized.
+//! the parent process where Python is not initialized; and lists the `mod_python` package's
+//! sources for the module to compile in, so adding a module to the package is adding its file.
 
+use std::path::Path;
 use std::process::Command;
 
+/// Writes `$OUT_DIR/package_sources.rs`: one `(module name, include_str!(file), is package)`
+/// per `.py` file under `python/mod_python`.
+fn package_sources() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
+    let mut entries = Vec::new();
+    let mut dirs = vec![root.join("mod_python")];
+    while let Some(dir) = dirs.pop() {
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("python/mod_python is readable")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for path in files {
+            if path.is_dir() {
+                if path.join("__init__.py").exists() {
+                    dirs.push(path);
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "py") {
+                continue;
+            }
+            let rel = path.strip_prefix(&root).unwrap().with_extension("");
+            let mut parts: Vec<String> = rel
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            let is_package = parts.last().is_some_and(|p| p == "__init__");
+            if is_package {
+                parts.pop();
+            }
+            entries.push((parts.join("."), path.display().to_string(), is_package));
+        }
+    }
+    entries.sort();
+    let mut out = String::from("&[\n");
+    for (name, file, is_package) in entries {
+        out += &format!("    ({name:?}, include_str!({file:?}), {is_package}),\n");
+    }
+    out += "]\n";
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("package_sources.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
 fn main() {
+    package_sources();
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
     let version = Command::new(&python)

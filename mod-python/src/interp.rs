@@ -23,19 +23,9 @@ const BOOTSTRAP: &str = include_str!("../python/bootstrap.py");
 const OBJECTS: &str = include_str!("../python/apache_objects.py");
 const FILTER_OBJECTS: &str = include_str!("../python/filter_objects.py");
 
-/// The mod_python package, compiled in: (module name, source, is a package).
-const SOURCES: &[(&str, &str, bool)] = &[
-    (
-        "mod_python",
-        include_str!("../python/mod_python/__init__.py"),
-        true,
-    ),
-    (
-        "mod_python.apache",
-        include_str!("../python/mod_python/apache.py"),
-        false,
-    ),
-];
+/// The mod_python package, compiled in: (module name, source, is a package), one entry per
+/// file of `python/mod_python` (listed by build.rs).
+const SOURCES: &[(&str, &str, bool)] = include!(concat!(env!("OUT_DIR"), "/package_sources.rs"));
 
 /// One interpreter and what mod_python calls in it.
 pub struct Interp {
