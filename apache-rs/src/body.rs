@@ -6,6 +6,7 @@
 use crate::{Request, Status};
 use apache_sys as ffi;
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::raw::c_int;
 
 /// The request body, read through the input filters.
@@ -38,6 +39,16 @@ impl Request {
     /// read as [`Request::body`] does, so callers that keep no reader (an embedded language's
     /// request object) can read piecemeal; do not mix with a [`Body`] reader.
     pub fn read_body_part(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // SAFETY: initialized bytes are valid MaybeUninit bytes, and read_body_part_uninit
+        // only writes to them.
+        let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        self.read_body_part_uninit(uninit)
+    }
+
+    /// [`Request::read_body_part`] into memory that need not be initialized (a buffer another
+    /// runtime allocated, which would otherwise have to be zeroed first): the first `n` bytes
+    /// of `buf` are written, for the `n` returned.
+    pub fn read_body_part_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
         if self.raw().read_body == ffi::REQUEST_NO_BODY as c_int {
             match self.body() {
                 Ok(Body { done: true, .. }) => return Ok(0),
@@ -89,12 +100,12 @@ fn status_code(s: Status) -> u16 {
 }
 
 /// One `ap_get_client_block` call, after the read was set up.
-fn read_block(r: &mut Request, buf: &mut [u8]) -> io::Result<usize> {
+fn read_block(r: &mut Request, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     if buf.is_empty() {
         return Ok(0);
     }
     let want = buf.len().min(c_int::MAX as usize);
-    // SAFETY: buf is valid for `want` bytes.
+    // SAFETY: buf is valid for writes of `want` bytes; httpd only writes to it.
     let n = unsafe { ffi::ap_get_client_block(r.as_ptr(), buf.as_mut_ptr().cast(), want) };
     if n >= 0 {
         Ok(n as usize)
@@ -113,7 +124,9 @@ impl io::Read for Body<'_> {
         if self.done {
             return Ok(0);
         }
-        let result = read_block(self.r, buf);
+        // SAFETY: as in read_body_part: read_block only writes to the bytes.
+        let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        let result = read_block(self.r, uninit);
         if matches!(result, Ok(0) | Err(_)) && !buf.is_empty() {
             self.done = true;
         }

@@ -6,8 +6,8 @@
 //! takes and releases the GIL with it. (Worker threads live as long as their child process; the
 //! thread states go with the process.)
 //!
-//! This file holds all of mod-python's `unsafe`: CPython's thread-state and interpreter API,
-//! which pyo3 does not wrap.
+//! This file and rawbytes.rs hold all of mod-python's `unsafe`: here, CPython's thread-state
+//! and interpreter API, which pyo3 does not wrap.
 
 use pyo3::ffi;
 use pyo3::Python;

@@ -309,21 +309,24 @@ fn req_read<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyByt
 }
 
 /// Reads of up to this size go straight into the bytes object handed to Python, as C
-/// mod_python does: the usual `req.read(65536)` loop then copies nothing.
+/// mod_python does: the usual `req.read(65536)` loop then copies and clears nothing.
 const DIRECT_READ_MAX: usize = 1 << 20;
 
 fn read_direct<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<'py, PyBytes>> {
-    let mut got = 0;
-    let bytes = PyBytes::new_with(py, want, |buf| {
-        got = py.detach(|| with(h, |r| fill(r, buf)))?;
-        Ok(())
-    })?;
-    if got == want {
-        Ok(bytes)
-    } else {
-        // The body ended first (its last read): the answer is shorter than was made for it.
-        Ok(PyBytes::new(py, &bytes.as_bytes()[..got]))
-    }
+    crate::rawbytes::bytes_filled_with(py, want, |buf| {
+        py.detach(|| {
+            with(h, |r| {
+                let mut got = 0;
+                while got < buf.len() {
+                    match r.read_body_part_uninit(&mut buf[got..]).map_err(io_error)? {
+                        0 => break,
+                        n => got += n,
+                    }
+                }
+                Ok(got)
+            })
+        })
+    })
 }
 
 fn read_buffered<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<'py, PyBytes>> {

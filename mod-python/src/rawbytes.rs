@@ -1,0 +1,49 @@
+//! Python `bytes` filled in place, without zeroing them first: a body read of 64 KiB would
+//! otherwise clear 64 KiB only to overwrite it. pyo3's `PyBytes::new_with` always zeroes.
+//!
+//! With gil.rs, this file holds mod-python's `unsafe`.
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::mem::MaybeUninit;
+
+/// A `bytes` of at most `len` bytes: `fill` writes the first `n` bytes of the buffer and
+/// returns `n` (at most `len`); the object is shrunk to them. `fill` may release the GIL (the
+/// object is not yet reachable from Python, so no other thread can see it half-made).
+pub fn bytes_filled_with<'py>(
+    py: Python<'py>,
+    len: usize,
+    fill: impl FnOnce(&mut [MaybeUninit<u8>]) -> PyResult<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let size = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("read size too large"))?;
+    // SAFETY: a NULL source asks CPython for an uninitialized buffer of `size` bytes; the
+    // result is a new reference (or NULL with an exception set).
+    let obj = unsafe { ffi::PyBytes_FromStringAndSize(std::ptr::null(), size) };
+    // SAFETY: a new reference or NULL, taken over by a Bound that releases it.
+    let bytes = unsafe { Bound::from_owned_ptr_or_err(py, obj)? };
+    // SAFETY: the buffer of a bytes object of `len` bytes, owned by `bytes` and reachable by
+    // no one else until this function returns it.
+    let buf = unsafe {
+        std::slice::from_raw_parts_mut(
+            ffi::PyBytes_AsString(bytes.as_ptr()).cast::<MaybeUninit<u8>>(),
+            len,
+        )
+    };
+    let n = fill(buf)?.min(len);
+    if n == len {
+        // SAFETY: PyBytes_FromStringAndSize made a bytes object; `fill` wrote all of it.
+        return Ok(unsafe { bytes.cast_into_unchecked() });
+    }
+    // Shrinks in place (realloc) when nobody else holds a reference, which is the case here.
+    let mut raw = bytes.into_ptr();
+    // SAFETY: `raw` is our only reference to a bytes object; on failure CPython releases it
+    // and sets raw to NULL with an exception set. The first `n` bytes were written by `fill`.
+    let rc = unsafe { ffi::_PyBytes_Resize(&mut raw, n as ffi::Py_ssize_t) };
+    if rc != 0 {
+        return Err(PyErr::fetch(py));
+    }
+    // SAFETY: a new reference to a bytes object (still one) after a successful resize.
+    Ok(unsafe { Bound::from_owned_ptr(py, raw).cast_into_unchecked() })
+}
