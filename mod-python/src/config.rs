@@ -80,6 +80,9 @@ pub struct HandlerSpec {
     pub extensions: Vec<String>,
     /// Configured inside `<Location>` or `<LocationMatch>`.
     pub in_location: bool,
+    /// Configured inside a section or `.htaccess` (not at server or virtual host level): where
+    /// `PythonInitHandler` is a header-parser handler rather than a post-read-request one.
+    pub in_section: bool,
 }
 
 impl HandlerSpec {
@@ -122,6 +125,7 @@ pub fn parse_handlers(
             directory: directory.map(str::to_string),
             extensions: exts.clone(),
             in_location: false,
+            in_section: false,
         });
     }
     if out.is_empty() {
@@ -153,6 +157,7 @@ pub fn parse_single(
         directory: directory.map(str::to_string),
         extensions: Vec::new(),
         in_location: false,
+        in_section: false,
     })
 }
 
@@ -229,7 +234,6 @@ pub struct DirConf {
     pub interp_per_directive: Option<bool>,
     pub optimize: Option<bool>,
     pub enable_pdb: Option<bool>,
-    pub handler_module: Option<Arc<str>>,
     /// `PythonOutputFilter` and `PythonInputFilter`.
     pub filters: Arc<FilterSpecs>,
 }
@@ -255,10 +259,6 @@ impl ModuleConfig for DirConf {
             interp_per_directive: add.interp_per_directive.or(base.interp_per_directive),
             optimize: add.optimize.or(base.optimize),
             enable_pdb: add.enable_pdb.or(base.enable_pdb),
-            handler_module: add
-                .handler_module
-                .clone()
-                .or_else(|| base.handler_module.clone()),
             // The more specific section's filters come later and win (see find_filter).
             filters: concat(&base.filters, &add.filters),
         }
@@ -278,16 +278,9 @@ impl DirConf {
         out
     }
 
-    /// The handlers of `phase`, falling back to `PythonHandlerModule` (which names a module
-    /// whose functions serve every phase).
+    /// The handlers of `phase`.
     pub fn handlers_for(&self, phase: Phase) -> Option<Arc<Vec<HandlerSpec>>> {
-        if let Some(list) = self.handlers.get(phase) {
-            return Some(list.clone());
-        }
-        let module = self.handler_module.as_deref()?;
-        parse_handlers(phase, module, self.directory.as_deref())
-            .ok()
-            .map(Arc::new)
+        self.handlers.get(phase).cloned()
     }
 }
 
@@ -347,7 +340,7 @@ impl DirConf {
 
     /// Whether any handler is configured for `phase`.
     pub fn has_handlers(&self, phase: Phase) -> bool {
-        self.handler_module.is_some() || self.handlers.get(phase).is_some_and(|l| !l.is_empty())
+        self.handlers.get(phase).is_some_and(|l| !l.is_empty())
     }
 
     /// The interpreter a phase runs in, chosen as mod_python 3.5 does: with

@@ -1,7 +1,21 @@
 //! mod_python 3.5's directives.
 
-use crate::config::{parse_handlers, DirConf, Phase, SrvConf};
+use crate::config::{parse_handlers, DirConf, HandlerSpec, Phase, SrvConf};
 use apache::directives::{Cmd, ACCESS_CONF, OR_ALL, RSRC_CONF};
+
+/// Where a handler directive is: the `<Directory>` (or `.htaccess` directory) to put on
+/// sys.path, and whether it is in a `<Location>` and in any section at all.
+fn place(cmd: &Cmd, spec: &mut HandlerSpec) {
+    // Only a real directory goes on sys.path (not a <Location> URL).
+    spec.directory = cmd
+        .path()
+        .filter(|p| std::path::Path::new(p).is_dir())
+        .map(str::to_string);
+    spec.in_location = cmd.section().is_some_and(|s| {
+        s.eq_ignore_ascii_case("Location") || s.eq_ignore_ascii_case("LocationMatch")
+    });
+    spec.in_section = cmd.path().is_some();
+}
 
 /// The handler directives, one function per phase so each is its own directive function.
 fn set_handlers<const P: usize>(
@@ -10,14 +24,9 @@ fn set_handlers<const P: usize>(
     args: &str,
 ) -> Result<(), String> {
     let phase = Phase::ALL[P];
-    // Only a real directory goes on sys.path (not a <Location> URL).
-    let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
-    let mut specs = parse_handlers(phase, args, directory)?;
-    let in_location = cmd.section().is_some_and(|s| {
-        s.eq_ignore_ascii_case("Location") || s.eq_ignore_ascii_case("LocationMatch")
-    });
+    let mut specs = parse_handlers(phase, args, None)?;
     for spec in &mut specs {
-        spec.in_location = in_location;
+        place(cmd, spec);
     }
     // Several directives of one phase in one section stack up, in order.
     conf.handlers.extend(phase, specs);
@@ -189,8 +198,21 @@ apache::directive!(
 apache::directive!(
     PythonHandlerModule,
     take1,
-    |_: &mut Cmd, c: &mut DirConf, module: &str| {
-        c.handler_module = Some(module.into());
+    |cmd: &mut Cmd, c: &mut DirConf, module: &str| {
+        // As if every handler directive named the module, in this section: each phase runs
+        // the module's callable of that phase's default name, after any named before.
+        let mut spec = crate::config::parse_single(module, "", None)?;
+        place(cmd, &mut spec);
+        for phase in Phase::ALL {
+            let callable = phase.default_callable();
+            c.handlers.extend(
+                phase,
+                vec![HandlerSpec {
+                    callable,
+                    ..spec.clone()
+                }],
+            );
+        }
         Ok(())
     },
     OR_ALL,

@@ -12,6 +12,7 @@ mod interp;
 mod locks;
 mod native;
 mod native_filter;
+mod rawbytes;
 mod reqapi;
 mod reqobj;
 
@@ -138,7 +139,7 @@ fn content_handler(r: &mut Request) -> HookResult {
 
 /// At server level PythonInitHandler runs as the first post-read-request handler.
 fn post_read_request(r: &mut Request) -> HookResult {
-    let server_level = |h: &config::HandlerSpec| h.directory.is_none();
+    let server_level = |h: &config::HandlerSpec| !h.in_section;
     match run_phase_filtered(r, Phase::Init, server_level)? {
         Status::Ok | Status::Declined => run_phase(r, Phase::PostReadRequest),
         other => Ok(other),
@@ -147,7 +148,7 @@ fn post_read_request(r: &mut Request) -> HookResult {
 
 /// Inside a directory PythonInitHandler runs as the first header-parser handler.
 fn header_parser(r: &mut Request) -> HookResult {
-    let in_section = |h: &config::HandlerSpec| h.directory.is_some();
+    let in_section = |h: &config::HandlerSpec| h.in_section;
     match run_phase_filtered(r, Phase::Init, in_section)? {
         Status::Ok | Status::Declined => run_phase(r, Phase::HeaderParser),
         other => Ok(other),
@@ -167,13 +168,13 @@ fn run_phase_filtered(
     let Some(conf) = r.dir_config::<DirConf>() else {
         return Ok(Status::Declined);
     };
-    let filename = r.filename();
     let configured = match conf.handlers_for(phase) {
         Some(list) => list,
         // Most phases of most requests: nothing to do, and nothing allocated to find out.
         None if added.is_empty() => return Ok(Status::Declined),
         None => Default::default(),
     };
+    let filename = r.filename();
     // Usually every configured handler applies and none was added: the configuration's own
     // list is used, shared rather than copied.
     let handlers =
