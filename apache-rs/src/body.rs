@@ -9,6 +9,30 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::os::raw::c_int;
 
+/// Why the body could not be read: the inner error of the `io::Error`s body reads return
+/// (`e.get_ref().and_then(|e| e.downcast_ref::<BodyError>())`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// httpd refused the body before any of it was read (413 for a declared length over
+    /// `LimitRequestBody`, 400 for malformed framing): nothing has been sent yet, and the
+    /// request should be answered with this status.
+    Refused(u16),
+    /// Reading failed part-way (the client went away, or a chunked body grew past
+    /// `LimitRequestBody`, which httpd's input filter has already answered with 413).
+    Failed,
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::Refused(status) => write!(f, "the request body cannot be read ({status})"),
+            BodyError::Failed => f.write_str("the request body could not be read"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
 /// The request body, read through the input filters.
 pub struct Body<'r> {
     r: &'r mut Request,
@@ -56,7 +80,7 @@ impl Request {
                 Err(s) => {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
-                        format!("the request body cannot be read ({})", status_code(s)),
+                        BodyError::Refused(status_code(s)),
                     ))
                 }
             }
@@ -114,7 +138,7 @@ fn read_block(r: &mut Request, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize>
         // the reader sees an error.
         Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            "the request body could not be read",
+            BodyError::Failed,
         ))
     }
 }

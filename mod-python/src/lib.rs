@@ -205,5 +205,10 @@ fn run_phase_filtered(
         return Ok(Status::Http(500));
     };
     let code = r.lend(|| interp::dispatch(interp, phase, &handlers, &settings, last));
-    Ok(Status::from_raw(code))
+    match Status::from_raw(code) {
+        // The response has already ended (httpd's 413 for a chunked body over
+        // LimitRequestBody, found by a read the handler then failed on): no second one.
+        Status::Http(status) if status >= 400 && r.eos_sent() => Ok(Status::FilterError),
+        status => Ok(status),
+    }
 }

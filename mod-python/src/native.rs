@@ -314,50 +314,65 @@ const DIRECT_READ_MAX: usize = 1 << 20;
 
 fn read_direct<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<'py, PyBytes>> {
     crate::rawbytes::bytes_filled_with(py, want, |buf| {
-        py.detach(|| {
+        let read = py.detach(|| {
             with(h, |r| {
                 let mut got = 0;
                 while got < buf.len() {
-                    match r.read_body_part_uninit(&mut buf[got..]).map_err(io_error)? {
-                        0 => break,
-                        n => got += n,
+                    match r.read_body_part_uninit(&mut buf[got..]) {
+                        Ok(0) => break,
+                        Ok(n) => got += n,
+                        Err(e) => return Ok(Err(e)),
                     }
                 }
-                Ok(got)
+                Ok(Ok(got))
             })
-        })
+        })?;
+        read.map_err(|e| body_error(py, e))
     })
 }
 
 fn read_buffered<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<'py, PyBytes>> {
-    let buf = py.detach(|| {
+    let read = py.detach(|| {
         with(h, |r| {
             let mut buf = Vec::new();
             while buf.len() < want {
                 let start = buf.len();
-                buf.resize(start + (want - start).min(65536), 0);
-                let got = fill(r, &mut buf[start..])?;
+                let room = (want - start).min(65536);
+                buf.resize(start + room, 0);
+                let mut got = 0;
+                while got < room {
+                    match r.read_body_part(&mut buf[start + got..]) {
+                        Ok(0) => break,
+                        Ok(n) => got += n,
+                        Err(e) => return Ok(Err(e)),
+                    }
+                }
                 buf.truncate(start + got);
-                if buf.len() < start + 65536.min(want - start) {
+                if got < room {
                     break;
                 }
             }
-            Ok(buf)
+            Ok(Ok(buf))
         })
     })?;
-    Ok(PyBytes::new(py, &buf))
+    Ok(PyBytes::new(py, &read.map_err(|e| body_error(py, e))?))
 }
 
-/// Fills `buf` from the body; less only when the body ends.
-fn fill(r: &mut apache::Request, buf: &mut [u8]) -> PyResult<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match r.read_body_part(&mut buf[got..]).map_err(io_error)? {
-            0 => break,
-            n => got += n,
+/// A failed body read as Python sees it: a body httpd refused outright (413 over
+/// `LimitRequestBody`, 400) ends the handler with that status, as `apache.SERVER_RETURN`
+/// does (as in mod_python 3.5); a read failing part-way is an `IOError`.
+fn body_error(py: Python<'_>, e: std::io::Error) -> PyErr {
+    use apache::body::BodyError;
+    if let Some(BodyError::Refused(status)) = e.get_ref().and_then(|e| e.downcast_ref()) {
+        let raised = py
+            .import("mod_python.apache")
+            .and_then(|m| m.getattr("SERVER_RETURN"))
+            .and_then(|class| class.call1((*status,)));
+        if let Ok(exception) = raised {
+            return PyErr::from_value(exception);
         }
     }
-    Ok(got)
+    io_error(e)
 }
 
 /// The request's connection, in the order `mp_conn` takes its attributes.

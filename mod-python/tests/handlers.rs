@@ -161,6 +161,7 @@ fn conf(debug: bool) -> String {
     c += "<Location /options>\n    PythonOption a 1\n    PythonOption b 2\n    PythonOption gone x\n</Location>\n";
     c += "<Location /options/sub>\n    PythonOption a 3\n    PythonOption gone\n</Location>\n";
     c += "<Location /fixed>\n    SetHandler python-program\n    PythonHandler handlers\n    PythonFixupHandler handlers\n</Location>\n";
+    c += "<Location /echo/small>\n    LimitRequestBody 10\n</Location>\n";
     c += "<Location /private>\n    SetHandler mod_python\n    AuthType Basic\n    AuthName private\n    Require valid-user\n    PythonAuthenHandler handlers\n    PythonHandler handlers::whoami\n</Location>\n";
     if debug {
         c += "PythonDebug On\n";
@@ -353,6 +354,36 @@ fn reading_the_body() {
             (r.header("X-Sizes"), r.text().as_str()),
             (Some("4,4,3"), "hello world")
         );
+    }
+}
+
+#[test]
+fn a_body_over_limit_request_body_is_answered_once_with_413() {
+    for debug in [false, true] {
+        let httpd = server(Mpm::Event, debug);
+        // Declared too long: httpd refuses it when the handler starts reading.
+        let raw = httpd.raw(
+            b"POST /echo/small HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nConnection: close\r\n\r\n0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789",
+        );
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 413 "), "debug={debug}: {text}");
+        assert_eq!(
+            text.matches("HTTP/1.1 ").count(),
+            1,
+            "debug={debug}: {text}"
+        );
+        // Chunked: found too long while reading, after the handler has started.
+        let raw = httpd.raw(
+            b"POST /echo/small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n",
+        );
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 413 "), "debug={debug}: {text}");
+        assert_eq!(
+            text.matches("HTTP/1.1 ").count(),
+            1,
+            "debug={debug}: {text}"
+        );
+        assert!(!text.contains("Mod_python error"), "debug={debug}: {text}");
     }
 }
 

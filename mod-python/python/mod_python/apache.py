@@ -455,7 +455,7 @@ def _report(req, phase, debug):
     text = "".join(traceback.format_exception(etype, value, tb))
     for line in ("mod_python: exception in %s:\n%s" % (phase, text)).rstrip().split("\n"):
         _apache.log_error(line, APLOG_ERR)
-    if debug:
+    if debug and not req.eos_sent:  # a response that has ended gets nothing more
         try:
             req.status = HTTP_INTERNAL_SERVER_ERROR
             req.content_type = "text/plain"
