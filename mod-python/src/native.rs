@@ -117,10 +117,14 @@ fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
 fn tab_get(py: Python<'_>, h: usize, which: u8, key: &str) -> PyResult<Py<PyAny>> {
     crate::reqapi::with_ref(h, |r| {
         let t = table_ref(r, which)?;
-        let mut values = t.get_all(key);
+        let mut values: Vec<Bound<'_, PyAny>> = t
+            .iter_bytes()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key.as_bytes()))
+            .map(|(_, v)| header_text(py, v))
+            .collect::<PyResult<_>>()?;
         match values.len() {
             0 => Err(PyKeyError::new_err(key.to_string())),
-            1 => Ok(PyString::new(py, values.remove(0)).into_any().unbind()),
+            1 => Ok(values.remove(0).unbind()),
             _ => Ok(PyList::new(py, values)?.into_any().unbind()),
         }
     })
@@ -164,13 +168,25 @@ fn tab_len(h: usize, which: u8) -> PyResult<usize> {
 }
 
 #[pyfunction]
-fn tab_items(h: usize, which: u8) -> PyResult<Vec<(String, String)>> {
+fn tab_items(py: Python<'_>, h: usize, which: u8) -> PyResult<Py<PyList>> {
     crate::reqapi::with_ref(h, |r| {
-        Ok(table_ref(r, which)?
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect())
+        let items = table_ref(r, which)?
+            .iter_bytes()
+            .map(|(k, v)| Ok((header_text(py, k)?, header_text(py, v)?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.unbind())
     })
+}
+
+/// A table's key or value as `str`: UTF-8, with bytes that are not (a client's Latin-1 cookie,
+/// say) kept as surrogates (`surrogateescape`), so no entry is hidden and
+/// `value.encode('utf-8', 'surrogateescape')` gives back the bytes httpd holds.
+fn header_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(PyString::new(py, s).into_any()),
+        Err(_) => PyBytes::new(py, bytes)
+            .call_method1(pyo3::intern!(py, "decode"), ("utf-8", "surrogateescape")),
+    }
 }
 
 #[pyfunction]
@@ -265,7 +281,19 @@ pub(crate) fn as_bytes<'a>(
     owned: &'a mut Vec<u8>,
 ) -> PyResult<&'a [u8]> {
     if let Ok(s) = data.cast::<PyString>() {
-        Ok(s.to_str()?.as_bytes())
+        match s.to_str() {
+            Ok(s) => Ok(s.as_bytes()),
+            // Text holding bytes that came in as surrogates (a header that was not UTF-8)
+            // goes out as those bytes.
+            Err(_) => {
+                let encoded = s.call_method1(
+                    pyo3::intern!(s.py(), "encode"),
+                    ("utf-8", "surrogateescape"),
+                )?;
+                *owned = encoded.cast::<PyBytes>()?.as_bytes().to_vec();
+                Ok(owned)
+            }
+        }
     } else if let Ok(b) = data.cast::<PyBytes>() {
         Ok(b.as_bytes())
     } else if let Ok(v) = data.extract::<Vec<u8>>() {

@@ -71,6 +71,15 @@ def chunks(req):
     req.write(b''.join(parts))
     return apache.OK
 
+def raw_header(req):
+    # A header value that is not UTF-8 is there, in get() and in items(), and gives back its
+    # bytes.
+    value = req.headers_in['X-Raw']
+    listed = dict(req.headers_in.items())['X-Raw']
+    req.content_type = 'application/octet-stream'
+    req.write(value.encode('utf-8', 'surrogateescape') + b'|' + str(value == listed).encode())
+    return apache.OK
+
 def extensions(req):
     import _ssl, sqlite3, _decimal, _json, hashlib
     con = sqlite3.connect(':memory:')
@@ -148,6 +157,7 @@ fn conf(debug: bool) -> String {
         ("/lines", "handlers::lines"),
         ("/pieces", "handlers::pieces"),
         ("/chunks", "handlers::chunks"),
+        ("/raw_header", "handlers::raw_header"),
         ("/ext", "handlers::extensions"),
         ("/which", "handlers::which_mod_python"),
         ("/info", "handlers::info"),
@@ -385,6 +395,20 @@ fn a_body_over_limit_request_body_is_answered_once_with_413() {
         );
         assert!(!text.contains("Mod_python error"), "debug={debug}: {text}");
     }
+}
+
+#[test]
+fn header_values_that_are_not_utf8_are_read_as_their_bytes() {
+    let httpd = server(Mpm::Event, false);
+    let raw = httpd.raw(
+        b"GET /raw_header HTTP/1.1\r\nHost: x\r\nX-Raw: caf\xe9 \xff!\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        raw.windows(12).any(|w| w == b"caf\xe9 \xff!|True"),
+        "{}\n{}",
+        String::from_utf8_lossy(&raw),
+        httpd.error_log()
+    );
 }
 
 #[test]
