@@ -38,10 +38,7 @@ class mp_table(object):
         return tab_len(self._r._h, self._w)
 
     def get(self, key, default=None):
-        try:
-            return tab_get(self._r._h, self._w, key)
-        except KeyError:
-            return default
+        return tab_find(self._r._h, self._w, key, default)
 
     def setdefault(self, key, default=""):
         try:
@@ -238,8 +235,30 @@ def _field(name):
                     doc="request_rec's %s (writable)" % name)
 
 
-def _table(which):
-    return property(lambda self: mp_table(self, which))
+class _table(object):
+    """A request's table attribute, read-only as in 3.5: the table object is made on first use
+    and kept with the request object, so `req.headers_in[...]` makes no new object each time."""
+
+    __slots__ = ("which", "key")
+
+    def __init__(self, which):
+        self.which = which
+
+    def __set_name__(self, owner, name):
+        self.key = "_t_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        d = obj.__dict__
+        table = d.get(self.key)
+        if table is None:
+            table = d[self.key] = mp_table(obj, self.which)
+        return table
+
+    def __set__(self, obj, value):
+        raise AttributeError("attribute '%s' of 'mp_request' objects is not writable"
+                             % self.key[3:])
 
 
 class mp_request(object):

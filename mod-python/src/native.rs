@@ -130,6 +130,22 @@ fn tab_get(py: Python<'_>, h: usize, which: u8, key: &str) -> PyResult<Py<PyAny>
     })
 }
 
+/// `table.get(key, default)`: as `table[key]`, with `default` when the key is absent (no
+/// KeyError raised and caught on the way).
+#[pyfunction]
+fn tab_find(
+    py: Python<'_>,
+    h: usize,
+    which: u8,
+    key: &str,
+    default: Py<PyAny>,
+) -> PyResult<Py<PyAny>> {
+    match tab_get(py, h, which, key) {
+        Err(e) if e.is_instance_of::<PyKeyError>(py) => Ok(default),
+        other => other,
+    }
+}
+
 /// Sets (`add` false: replacing every value) or adds a value.
 #[pyfunction]
 fn tab_put(h: usize, which: u8, key: &str, value: &Bound<'_, PyAny>, add: bool) -> PyResult<()> {
@@ -552,6 +568,7 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(tab_put, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_del, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_has, &m)?)?;
+    m.add_function(wrap_pyfunction!(tab_find, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_len, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_items, &m)?)?;
     m.add_function(wrap_pyfunction!(tab_clear, &m)?)?;
