@@ -166,8 +166,19 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
                 .config("WSGIScriptAlias /wsgi @ROOT@/py/app.wsgi\n<Directory @ROOT@/py>\n    Require all granted\n</Directory>\n")
         },
     ));
+    v.push(with_module(
+        "our mod_python.wsgi hello",
+        Some("mod_wsgi 4.9 embedded"),
+        our_python.clone(),
+        Load::Wrk,
+        "/wsgi",
+        |b, so| {
+            b.module("python_module", so)
+                .file("py/bench_app.py", WSGI_HELLO)
+                .config("<Location /wsgi>\n    SetHandler mod_python\n    PythonHandler mod_python.wsgi\n    PythonOption mod_python.wsgi.application bench_app::application\n    PythonPath \"sys.path+['@ROOT@/py']\"\n</Location>\n")
+        },
+    ));
     for (name, baseline) in [
-        ("our mod_python.wsgi hello", "mod_wsgi 4.9 embedded"),
         ("publisher hello (ours)", C_PY),
         ("PSP page (ours)", C_PY),
         ("util.FieldStorage POST (ours)", C_PY),

@@ -1,0 +1,374 @@
+"""mod_python.wsgi: serves a WSGI application (PEP 3333) as a mod_python content handler.
+
+    <Location /app>
+        SetHandler mod_python
+        PythonHandler mod_python.wsgi
+        PythonOption mod_python.wsgi.application mymodule::application
+        PythonOption mod_python.wsgi.base_uri /app
+    </Location>
+
+`mod_python.wsgi.application` names `module[::callable]` (the callable defaults to
+`application`; a dotted name goes down attributes). `mod_python.wsgi.base_uri`, when given,
+is SCRIPT_NAME; without it SCRIPT_NAME is the path of the `<Location>` holding the handler
+(empty in a `<Directory>`). A request outside base_uri is declined.
+"""
+
+import sys
+import time
+
+from mod_python import apache, _apache
+
+APPLICATION_OPTION = "mod_python.wsgi.application"
+BASE_URI_OPTION = "mod_python.wsgi.base_uri"
+
+# This module runs on every request of a WSGI application, so its hot path is written for
+# the interpreter: the request's native functions are called with its handle instead of
+# through the request object's methods, globals used per request are bound once here, and
+# the common answer (a list of bytes) takes the shortest way.
+_req_call = _apache.req_call
+_req_get = _apache.req_get
+_req_set = _apache.req_set
+_req_write = _apache.req_write
+_req_options = _apache.req_options
+_tab_items = _apache.tab_items
+_tab_put = _apache.tab_put
+_log = _apache.log_error
+_monotonic = time.monotonic
+_SUBPROCESS_ENV = 4  # the request's table, as mod_python._apache numbers them
+_APLOG_ERR = apache.APLOG_ERR
+_OK = apache.OK
+
+
+class FileWrapper(object):
+    """wsgi.file_wrapper: a file-like object served in blocks, closed with the response."""
+
+    def __init__(self, filelike, blksize=65536):
+        self.filelike = filelike
+        self.blksize = blksize
+        close = getattr(filelike, "close", None)
+        if close is not None:
+            self.close = close
+
+    def __iter__(self):
+        read = self.filelike.read
+        size = self.blksize
+        while True:
+            block = read(size)
+            if not block:
+                return
+            yield block
+
+
+class Input(object):
+    """wsgi.input: the request body. The request (3.5's wsgi.input) has no __iter__, which
+    PEP 3333 asks for; its other attributes are reachable here too."""
+
+    __slots__ = ("_req",)
+
+    def read(self, size=-1):
+        return self._req.read(-1 if size is None else size)
+
+    def readline(self, size=-1):
+        return self._req.readline(-1 if size is None else size)
+
+    def readlines(self, hint=-1):
+        return self._req.readlines(-1 if hint is None else hint)
+
+    def __iter__(self):
+        readline = self._req.readline
+        while True:
+            line = readline()
+            if not line:
+                return
+            yield line
+
+    def __getattr__(self, name):
+        if name[:1] == "_":
+            raise AttributeError(name)
+        return getattr(self._req, name)
+
+
+class Errors(object):
+    """wsgi.errors: a text stream into the error_log, logged against the request (with its
+    client's address), one entry per line. A line written in pieces waits for its end, for
+    flush(), or for the end of the request."""
+
+    __slots__ = ("_partial",)
+
+    def write(self, text):
+        if type(text) is not str:
+            text = str(text, "utf-8", "replace") if isinstance(text, bytes) else str(text)
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            _log(line, _APLOG_ERR)
+        return len(text)
+
+    def writelines(self, seq):
+        for text in seq:
+            self.write(text)
+
+    def flush(self):
+        if self._partial:
+            line, self._partial = self._partial, ""
+            _log(line, _APLOG_ERR)
+
+    # Enough of io.TextIOBase for print(file=...) and logging.StreamHandler.
+    encoding = "utf-8"
+    errors = "replace"
+    closed = False
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+
+class Response(object):
+    """A request's start_response (a bound method, given to the application) and the write()
+    callable it returns. The status and headers wait for the first block of the body, so that
+    start_response(..., exc_info) can still replace them (PEP 3333)."""
+
+    # `left`: the Content-Length still to send, when the application gave one (PEP 3333 has
+    # the server send no more than that).
+    __slots__ = ("req", "status", "headers", "sent", "left")
+
+    def start_response(self, status, headers, exc_info=None):
+        if self.sent:
+            if exc_info is not None:
+                try:
+                    raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None
+            raise RuntimeError("start_response called again after the headers were sent")
+        self.status = status
+        self.headers = headers
+        return self.write
+
+    def send_headers(self, h, length=None):
+        """Sets the status and headers on request `h`; returns the Content-Length still to
+        send (None: no limit). `length`: the body's, when the whole of it is known and httpd
+        will count it, so that a Content-Length saying the same need not be set."""
+        status = self.status
+        if status is None:
+            raise RuntimeError("the application returned (or wrote) without calling "
+                               "start_response")
+        self.sent = True
+        if status != "200 OK":
+            if type(status) is not str or status[3:4] != " ":
+                raise ValueError("a WSGI status is 'NNN Reason', not %r" % (status,))
+            _req_set(h, "status", int(status[:3]))
+            _req_set(h, "status_line", status)
+        for name, value in self.headers:
+            low = name.lower()
+            if low == "content-type":
+                _req_set(h, "content_type", value)
+            elif low == "content-length":
+                left = int(value)
+                # Bodies past httpd's write buffer (8000 bytes) reach the filter in pieces.
+                if left != length or left > 4096:
+                    self.left = left
+                    _tab_put(h, 1, name, value, True)
+            else:
+                _tab_put(h, 1, name, value, True)  # 1: headers_out
+        return self.left
+
+    def write(self, data, flush=True):
+        if not self.sent:
+            if not data:
+                return
+            self.send_headers(self.req._h)  # read at each use: 0 once the request has ended
+        left = self.left
+        if left is not None:
+            if type(data) is str:
+                data = data.encode("utf-8")
+            if len(data) > left:
+                data = data[:left]
+            self.left = left - len(data)
+        _req_write(self.req._h, data, flush)
+
+
+def _import_error(spec, module_name, e):
+    if e.name is None or not (module_name + ".").startswith(e.name + "."):
+        return None  # a module the application itself imports is missing: that error stays
+    return ImportError("mod_python.wsgi: cannot import module '%s' of the application '%s' "
+                       "(PythonOption %s); sys.path: %s"
+                       % (module_name, spec, APPLICATION_OPTION, sys.path), name=module_name)
+
+
+# `module::callable` -> application. Under PythonAutoReload (the default) the applications
+# are looked up again (through import_module, which reloads a changed module) once a second,
+# which is as often as import_module looks at a module's file anyway.
+_apps = {}
+_recheck_at = 0.0
+_NEVER = float("inf")
+
+
+def _application(req, spec):
+    global _recheck_at
+    if _monotonic() >= _recheck_at:
+        _apps.clear()
+        _recheck_at = _NEVER
+    app = _apps.get(spec)
+    if app is None:
+        app = _apps[spec] = _load(req, spec)
+    return app
+
+
+def _load(req, spec):
+    global _recheck_at
+    if not spec:
+        raise LookupError("mod_python.wsgi: no application configured: set PythonOption %s "
+                          "module[::callable]" % APPLICATION_OPTION)
+    module_name, _, name = spec.strip().partition("::")
+    name = name or "application"
+    config = req.get_config()
+    autoreload = config.get("PythonAutoReload", "1") == "1"
+    try:
+        module = apache.import_module(module_name, autoreload, config.get("PythonDebug") == "1")
+    except ImportError as e:
+        error = _import_error(spec, module_name, e)
+        if error is None:
+            raise
+        raise error from None
+    app = module
+    for part in name.split("."):
+        app = getattr(app, part, None)
+        if app is None:
+            break
+    if app is None or not callable(app):
+        raise LookupError("mod_python.wsgi: the application '%s' (PythonOption %s) was not "
+                          "found: module '%s' has no callable '%s'"
+                          % (spec, APPLICATION_OPTION, module_name, name))
+    if autoreload:
+        _recheck_at = min(_recheck_at, _monotonic() + 1.0)
+    return app
+
+
+_CONSTANT = {
+    "wsgi.version": (1, 0),
+    "wsgi.multithread": bool(apache.mpm_query(apache.AP_MPMQ_IS_THREADED)),
+    "wsgi.multiprocess": bool(apache.mpm_query(apache.AP_MPMQ_IS_FORKED)),
+    "wsgi.run_once": False,
+    "wsgi.file_wrapper": FileWrapper,
+}
+
+
+def _to_native(env):
+    """PEP 3333's native strings: each byte httpd has as one code point (latin-1). The table
+    gives UTF-8 text, with bytes that are not UTF-8 as surrogates, so encoding back is exact."""
+    for key, value in env.items():
+        if not value.isascii():
+            env[key] = value.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def _uri(h, env):
+    """The request's URI, when add_cgi_vars split it at a file (a <Directory>)."""
+    env.pop("PATH_TRANSLATED", None)
+    uri = _req_get(h, "uri")
+    if uri is None:
+        raise UnicodeError("mod_python.wsgi: the request's path is not UTF-8, which this "
+                           "mod_python cannot hand to an application yet")
+    return uri
+
+
+# A mount point (a <Location>'s path, or base_uri) -> (SCRIPT_NAME, what PATH_INFO starts
+# with below it). Keyed by hlist_context's answer, or by base_uri.
+_mounts = {}
+
+
+def _mount(h, base_uri=None):
+    if base_uri is None:
+        key = _req_call(h, "hlist_context")
+        section, in_location = key
+        base = section.rstrip("/") if in_location and section else ""
+    else:
+        key = base_uri
+        base = base_uri.rstrip("/")
+    mount = _mounts[key] = (base, base + "/" if base else "")
+    return mount
+
+
+def _outside_base(req, base):
+    req.log_error("mod_python.wsgi: %r is not under PythonOption %s %r, declining"
+                  % (req.uri, BASE_URI_OPTION, base), apache.APLOG_WARNING)
+    return apache.DECLINED
+
+
+def handler(req):
+    h = req._h
+    options = dict(_req_options(h))
+    spec = options.get(APPLICATION_OPTION)
+    app = _apps.get(spec)
+    if app is None or _monotonic() >= _recheck_at:
+        app = _application(req, spec)
+
+    _req_call(h, "add_common_vars")
+    _req_call(h, "add_cgi_vars")
+    env = dict(_tab_items(h, _SUBPROCESS_ENV))
+    # Without a path_info beyond a file, add_cgi_vars made SCRIPT_NAME the whole URI.
+    uri = env.get("SCRIPT_NAME") if "PATH_INFO" not in env else _uri(h, env)
+    base = options.get(BASE_URI_OPTION)
+    if base is None:
+        base, under = _mounts.get(_req_call(h, "hlist_context")) or _mount(h)
+        if uri != base and not uri.startswith(under):
+            # A <LocationMatch> or a wildcard <Location> names no prefix of the URI.
+            base = ""
+    else:
+        base, under = _mounts.get(base) or _mount(h, base)
+        if uri != base and not uri.startswith(under):
+            return _outside_base(req, options[BASE_URI_OPTION])
+    env["SCRIPT_NAME"] = base
+    env["PATH_INFO"] = uri[len(base):]
+    if not "".join(env.values()).isascii():
+        _to_native(env)
+    env.update(_CONSTANT)
+    env["wsgi.url_scheme"] = env["REQUEST_SCHEME"]
+    stream = Input()
+    stream._req = req
+    env["wsgi.input"] = stream
+    errors = env["wsgi.errors"] = Errors()
+    errors._partial = ""
+
+    response = Response()
+    response.req = req
+    response.status = None
+    response.sent = False
+    response.left = None
+    result = None
+    try:
+        result = app(env, response.start_response)
+        if type(result) is list or type(result) is tuple:
+            # Made already: nothing needs flushing between the blocks (PEP 3333 only asks not
+            # to hold one back while the application makes the next).
+            if response.sent:
+                for data in result:
+                    response.write(data, False)
+            elif len(result) == 1 and type(result[0]) is bytes:
+                # The most common answer. Written unflushed, the whole body reaches httpd's
+                # Content-Length filter at once, which sets the header itself.
+                data = result[0]
+                if response.send_headers(h, len(data)) is None:
+                    _req_write(h, data, False)
+                else:
+                    response.write(data, False)
+            elif response.send_headers(h) is None:
+                for data in result:
+                    _req_write(h, data, False)
+            else:
+                for data in result:
+                    response.write(data, False)
+        else:
+            for data in result:
+                response.write(data)
+            if not response.sent:
+                response.send_headers(h)
+    finally:
+        if errors._partial:
+            errors.flush()
+        if type(result) is not list:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    return _OK
