@@ -304,11 +304,7 @@ def _form_of(req):
 
 
 def _session_module(filename):
-    try:
-        from mod_python import Session
-    except ImportError:
-        raise RuntimeError("PSP page %s uses 'session', but mod_python.Session is not "
-                           "available in this mod_python yet" % filename)
+    from mod_python import Session
     return Session
 
 
