@@ -83,7 +83,15 @@ fn start(flavor: &Flavor, conns: u32, big_file: &Path) -> Result<Running, String
     let url = format!("{}{}", httpd.base_url(), flavor.path);
     let client = match flavor.load {
         Load::Wrk => {
-            let check = httpd.get(flavor.path);
+            let check = match flavor.form {
+                Some(form) => httpd.request(
+                    "POST",
+                    flavor.path,
+                    &[("Content-Type", "application/x-www-form-urlencoded")],
+                    form.as_bytes(),
+                ),
+                None => httpd.get(flavor.path),
+            };
             if check.status != 200 || check.text() != BODY {
                 return Err(format!(
                     "{} answered {} {:?}",
@@ -92,7 +100,7 @@ fn start(flavor: &Flavor, conns: u32, big_file: &Path) -> Result<Running, String
                     check.text()
                 ));
             }
-            wrk::wrk(&url, 2, conns)?; // warm-up: children started, code paged in, caches filled
+            wrk::wrk(&url, 2, conns, flavor.form)?; // warm-up: children started, code paged in, caches filled
             None
         }
         Load::Big(dir) => {
@@ -151,7 +159,7 @@ fn round(
             x.p99_ms = f64::NAN;
         }
         _ => {
-            let load = wrk::wrk(&run.url, secs, conns)?;
+            let load = wrk::wrk(&run.url, secs, conns, flavor.form)?;
             x.requests = load.requests;
             x.rps = load.rps;
             x.p50_ms = load.p50_ms;

@@ -23,6 +23,8 @@ pub struct Flavor {
     pub setup: Option<Box<dyn Fn(harness::Builder) -> harness::Builder>>,
     pub path: &'static str,
     pub load: Load,
+    /// For [`Load::Wrk`]: an urlencoded form POSTed instead of a GET.
+    pub form: Option<&'static str>,
     /// Why it is not measured, when it cannot be.
     pub missing: Option<String>,
 }
@@ -87,6 +89,7 @@ fn with_module(
         setup: Some(Box::new(move |b| setup(b, &so))),
         path,
         load,
+        form: None,
         missing,
     }
 }
@@ -107,6 +110,74 @@ fn python(
 }
 
 const C_PY: &str = "C mod_python 3.5 PythonHandler";
+const C_PUBLISHER: &str = "C mod_python 3.5 publisher hello";
+const C_PSP: &str = "C mod_python 3.5 PSP page";
+const C_FORM: &str = "C mod_python 3.5 util.FieldStorage POST";
+
+/// The flavors of mod_python's library: the same files and configuration for C mod_python and
+/// ours.
+mod library {
+    use super::{with_module, Flavor, Load, Module};
+
+    /// A published function answering the body.
+    pub fn publisher(
+        name: &'static str,
+        baseline: Option<&'static str>,
+        module: &Module,
+    ) -> Flavor {
+        with_module(
+            name,
+            baseline,
+            module.clone(),
+            Load::Wrk,
+            "/pub/hello.py/hello",
+            |b, so| {
+                b.module("python_module", so)
+                .file("htdocs/pub/hello.py", "def hello():\n    return 'hello world\\n'\n")
+                .config("<Directory @ROOT@/htdocs/pub>\n    AddHandler mod_python .py\n    PythonHandler mod_python.publisher\n</Directory>\n")
+            },
+        )
+    }
+
+    /// A Python Server Page whose text is the body.
+    pub fn psp(name: &'static str, baseline: Option<&'static str>, module: &Module) -> Flavor {
+        with_module(
+            name,
+            baseline,
+            module.clone(),
+            Load::Wrk,
+            "/psp/hello.psp",
+            |b, so| {
+                b.module("python_module", so)
+                .file("htdocs/psp/hello.psp", "<% greeting = 'hello world' %><%= greeting %>\n")
+                .config("<Directory @ROOT@/htdocs/psp>\n    AddHandler mod_python .psp\n    PythonHandler mod_python.psp\n</Directory>\n")
+            },
+        )
+    }
+
+    /// A five-field urlencoded form read with util.FieldStorage (C mod_python's keys are
+    /// bytes on Python 3, so the handler only counts them).
+    pub fn form(name: &'static str, baseline: Option<&'static str>, module: &Module) -> Flavor {
+        let mut f = with_module(
+            name,
+            baseline,
+            module.clone(),
+            Load::Wrk,
+            "/form",
+            |b, so| {
+                b.module("python_module", so)
+                .file("py/bench_form.py", FORM_HANDLER)
+                .config("<Location /form>\n    SetHandler mod_python\n    PythonPath \"sys.path+['@ROOT@/py']\"\n    PythonHandler bench_form\n</Location>\n")
+            },
+        );
+        f.form = Some(FORM);
+        f
+    }
+
+    const FORM: &str =
+        "name=Grace+Hopper&lang=COBOL&year=1959&city=New+York&email=grace%40navy.mil";
+    const FORM_HANDLER: &str = "from mod_python import apache, util\n\ndef handler(req):\n    form = util.FieldStorage(req)\n    n = 0\n    for key in form.keys():\n        if form.getfirst(key) is not None:\n            n += 1\n    req.content_type = 'text/plain'\n    req.write('hello world\\n' if n == 5 else 'bad form\\n')\n    return apache.OK\n";
+}
 const C_UPLOAD: &str = "C mod_python 3.5 100 MB upload, req.read(65536)";
 const STATIC_DOWNLOAD: &str = "static file 100 MB download";
 
@@ -131,6 +202,7 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
         setup: Some(Box::new(|b| b.file("htdocs/hello.txt", BODY))),
         path: "/hello.txt",
         load: Load::Wrk,
+        form: None,
         missing: None,
     });
     v.push(with_module(
@@ -178,19 +250,18 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
                 .config("<Location /wsgi>\n    SetHandler mod_python\n    PythonHandler mod_python.wsgi\n    PythonOption mod_python.wsgi.application bench_app::application\n    PythonPath \"sys.path+['@ROOT@/py']\"\n</Location>\n")
         },
     ));
-    for (name, baseline) in [
-        ("publisher hello (ours)", C_PY),
-        ("PSP page (ours)", C_PY),
-        ("util.FieldStorage POST (ours)", C_PY),
+    // The library's flavors, each against the same page on C mod_python 3.5.
+    for (c_name, our_name, flavor) in [
+        (
+            C_PUBLISHER,
+            "publisher hello (ours)",
+            library::publisher as fn(_, _, _) -> _,
+        ),
+        (C_PSP, "PSP page (ours)", library::psp),
+        (C_FORM, "util.FieldStorage POST (ours)", library::form),
     ] {
-        v.push(Flavor {
-            name,
-            baseline: Some(baseline),
-            setup: None,
-            path: "",
-            load: Load::Wrk,
-            missing: Some("not built".into()),
-        });
+        v.push(flavor(c_name, None, &c_python));
+        v.push(flavor(our_name, Some(c_name), &our_python));
     }
     let upload = Load::Big(Direction::Upload);
     let download = Load::Big(Direction::Download);
@@ -209,6 +280,7 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
         setup: Some(Box::new(|b| b)),
         path: "/big.bin",
         load: download,
+        form: None,
         missing: None,
     });
     v.push(python(

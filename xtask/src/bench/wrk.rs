@@ -24,17 +24,36 @@ fn parse_duration_ms(s: &str) -> f64 {
     }
 }
 
-/// Runs wrk against `url` for `secs` seconds.
-pub fn wrk(url: &str, secs: u32, conns: u32) -> Result<Load, String> {
-    let out = sh(Command::new("wrk").args([
+/// Runs wrk against `url` for `secs` seconds: GETs, or POSTs of `form` (urlencoded) when given.
+pub fn wrk(url: &str, secs: u32, conns: u32, form: Option<&str>) -> Result<Load, String> {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
         "-t1",
         &format!("-c{conns}"),
         &format!("-d{secs}s"),
         "--latency",
         "--timeout",
         "5s",
-        url,
-    ]))?;
+    ]);
+    let script = match form {
+        Some(body) => {
+            // wrk sends a body only from a Lua script.
+            let path = std::env::temp_dir()
+                .join(format!("apache-rs-bench-post-{}.lua", std::process::id()));
+            let lua = format!(
+                "wrk.method = \"POST\"\nwrk.body = {body:?}\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"
+            );
+            std::fs::write(&path, lua).map_err(|e| format!("{}: {e}", path.display()))?;
+            cmd.arg("-s").arg(&path);
+            Some(path)
+        }
+        None => None,
+    };
+    let out = sh(cmd.arg(url));
+    if let Some(path) = script {
+        let _ = std::fs::remove_file(path);
+    }
+    let out = out?;
     let mut load = Load {
         requests: 0,
         rps: 0.0,
