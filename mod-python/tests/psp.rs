@@ -283,7 +283,8 @@ fn syntax_errors_name_the_page() {
         let r = get(&httpd, "/psp/session.psp");
         assert_eq!(r.status, 200, "{mpm:?}: {}", r.text());
         assert!(
-            r.header("Set-Cookie").is_some_and(|c| c.starts_with("pysid=")),
+            r.header("Set-Cookie")
+                .is_some_and(|c| c.starts_with("pysid=")),
             "{mpm:?}: {:?}",
             r.headers
         );

@@ -30,11 +30,10 @@ _req_get = _apache.req_get
 _req_set = _apache.req_set
 _req_write = _apache.req_write
 _req_options = _apache.req_options
-_tab_items = _apache.tab_items
+_req_cgi_env = _apache.req_cgi_env
 _tab_put = _apache.tab_put
 _log = _apache.log_error
 _monotonic = time.monotonic
-_SUBPROCESS_ENV = 4  # the request's table, as mod_python._apache numbers them
 _APLOG_ERR = apache.APLOG_ERR
 _OK = apache.OK
 
@@ -255,12 +254,15 @@ _CONSTANT = {
 }
 
 
-def _to_native(env):
-    """PEP 3333's native strings: each byte httpd has as one code point (latin-1). The table
-    gives UTF-8 text, with bytes that are not UTF-8 as surrogates, so encoding back is exact."""
-    for key, value in env.items():
-        if not value.isascii():
-            env[key] = value.encode("utf-8", "surrogateescape").decode("latin-1")
+def _native(text):
+    """PEP 3333's native string of `text` (UTF-8, with bytes that are not as surrogates): each
+    byte one code point (latin-1)."""
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def _text(native):
+    """The text of a native string: its bytes as UTF-8, those that are not as surrogates."""
+    return native.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
 def _uri(h, env):
@@ -304,11 +306,14 @@ def handler(req):
     if app is None or _monotonic() >= _recheck_at:
         app = _application(req, spec)
 
-    _req_call(h, "add_common_vars")
-    _req_call(h, "add_cgi_vars")
-    env = dict(_tab_items(h, _SUBPROCESS_ENV))
+    env = _req_cgi_env(h)
     # Without a path_info beyond a file, add_cgi_vars made SCRIPT_NAME the whole URI.
-    uri = env.get("SCRIPT_NAME") if "PATH_INFO" not in env else _uri(h, env)
+    if "PATH_INFO" not in env:
+        uri = env.get("SCRIPT_NAME")
+        if not uri.isascii():
+            uri = _text(uri)
+    else:
+        uri = _uri(h, env)
     base = options.get(BASE_URI_OPTION)
     if base is None:
         base, under = _mounts.get(_req_call(h, "hlist_context")) or _mount(h)
@@ -319,10 +324,13 @@ def handler(req):
         base, under = _mounts.get(base) or _mount(h, base)
         if uri != base and not uri.startswith(under):
             return _outside_base(req, options[BASE_URI_OPTION])
-    env["SCRIPT_NAME"] = base
-    env["PATH_INFO"] = uri[len(base):]
-    if not "".join(env.values()).isascii():
-        _to_native(env)
+    path = uri[len(base):]
+    if base.isascii() and path.isascii():
+        env["SCRIPT_NAME"] = base
+        env["PATH_INFO"] = path
+    else:
+        env["SCRIPT_NAME"] = _native(base)
+        env["PATH_INFO"] = _native(path)
     env.update(_CONSTANT)
     env["wsgi.url_scheme"] = env["REQUEST_SCHEME"]
     stream = Input()
