@@ -36,6 +36,10 @@ struct Figures {
     rss_growth_kb: u64,
     /// Big transfers only: the client's CPU time over the round's, in percent.
     client_cpu_pct: f64,
+    /// CPU per request over the baseline's, the median of the rounds' ratios: each round
+    /// measures the two a few seconds apart, so what the shared machine does over minutes
+    /// cancels out of each ratio.
+    cpu_ratio: f64,
 }
 
 fn workspace() -> PathBuf {
@@ -191,6 +195,21 @@ fn median(mut rounds: Vec<Figures>) -> Figures {
     m
 }
 
+/// The median over rounds of `flavor`'s CPU per request over `baseline`'s in the same round.
+fn paired_ratio(flavor: &[Figures], baseline: &[Figures]) -> f64 {
+    let mut ratios: Vec<f64> = flavor
+        .iter()
+        .zip(baseline)
+        .map(|(x, b)| x.cpu_us_per_req / b.cpu_us_per_req)
+        .filter(|r| r.is_finite())
+        .collect();
+    if ratios.is_empty() {
+        return f64::NAN;
+    }
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -281,15 +300,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     drop(started);
+    let ratios: Vec<f64> = flavors
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let base = f
+                .baseline
+                .and_then(|b| flavors.iter().position(|g| g.name == b));
+            base.map_or(f64::NAN, |j| paired_ratio(&rounds[i], &rounds[j]))
+        })
+        .collect();
     let results: Vec<(&Flavor, Result<Figures, String>)> = flavors
         .iter()
-        .zip(rounds.into_iter().zip(failed))
-        .map(|(f, (r, err))| match err {
+        .zip(rounds.into_iter().zip(failed).zip(ratios))
+        .map(|(f, ((r, err), ratio))| match err {
             Some(e) => {
                 eprintln!("bench: {}: {e}", f.name);
                 (f, Err(e))
             }
-            None => (f, Ok(median(r))),
+            None => {
+                let mut m = median(r);
+                m.cpu_ratio = ratio;
+                (f, Ok(m))
+            }
         })
         .collect();
     let _ = std::fs::remove_dir_all(&cdir);

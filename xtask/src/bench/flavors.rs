@@ -196,15 +196,6 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
                 .config("<Location /hello>\n    SetHandler chello\n</Location>\n")
         },
     ));
-    v.push(Flavor {
-        name: "static file",
-        baseline: Some("C hello (apxs)"),
-        setup: Some(Box::new(|b| b.file("htdocs/hello.txt", BODY))),
-        path: "/hello.txt",
-        load: Load::Wrk,
-        form: None,
-        missing: None,
-    });
     v.push(with_module(
         "apache-rs hello",
         Some("C hello (apxs)"),
@@ -216,6 +207,15 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
                 .config("<Location /hello>\n    SetHandler hello\n</Location>\n")
         },
     ));
+    v.push(Flavor {
+        name: "static file",
+        baseline: Some("C hello (apxs)"),
+        setup: Some(Box::new(|b| b.file("htdocs/hello.txt", BODY))),
+        path: "/hello.txt",
+        load: Load::Wrk,
+        form: None,
+        missing: None,
+    });
     let c_python = system_module("mod_python.so", "libapache2-mod-python");
     let our_python = ours("libmod_python.so");
     v.push(python(C_PY, None, &c_python, Load::Wrk, PY_HELLO));

@@ -47,17 +47,19 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
         f.baseline
             .and_then(find)
             .map(|b| {
-                (
-                    x.cpu_us_per_req / b.cpu_us_per_req,
-                    x.mib_per_s / b.mib_per_s,
-                )
+                let cpu = if x.cpu_ratio.is_finite() {
+                    x.cpu_ratio
+                } else {
+                    x.cpu_us_per_req / b.cpu_us_per_req
+                };
+                (cpu, x.mib_per_s / b.mib_per_s)
             })
             .unwrap_or((f64::NAN, f64::NAN))
     };
     let mut small = String::new();
     let _ = writeln!(
         small,
-        "Machine: {}; event MPM; wrk -t1 -c{} -d{}s on 127.0.0.1, median of {} interleaved rounds; body {:?}\n",
+        "Machine: {}; event MPM; wrk -t1 -c{} -d{}s on 127.0.0.1, median of {} interleaved rounds (ratio: the median of the rounds' ratios); body {:?}\n",
         s.machine, s.conns, s.secs, s.rounds, BODY
     );
     let _ = writeln!(
