@@ -650,36 +650,13 @@ fn virtual_host_server_object_and_the_server_chain() {
 /// `is_https()` and `ssl_var_lookup()` answer as mod_ssl does. Skipped without those tools.
 #[test]
 fn is_https_and_ssl_variables_over_tls() {
-    if !harness::tls::have("curl") {
-        eprintln!("skipped: curl is needed");
-        return;
-    }
-    let Some((key, cert)) = harness::tls::self_signed_cert() else {
-        eprintln!("skipped: openssl is needed");
+    let Some((key, cert)) = harness::tls::cert_or_skip(true) else {
         return;
     };
     for mpm in [Mpm::Event, Mpm::Prefork] {
-        let tls = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let httpd = builder(mpm)
-            .system_module("ssl_module", "mod_ssl.so")
-            .file("tls/key.pem", key.clone())
-            .file("tls/cert.pem", cert.clone())
-            .config(&format!(
-                "Listen 127.0.0.1:{tls}\n<VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    \
-                 SSLCertificateFile @ROOT@/tls/cert.pem\n    SSLCertificateKeyFile @ROOT@/tls/key.pem\n\
-                 </VirtualHost>\n"
-            ))
-            .start();
-        let out = std::process::Command::new("curl")
-            .args(["-sk", "--max-time", "20"])
-            .arg(format!("https://127.0.0.1:{tls}/api/ssl?wsgi"))
-            .output()
-            .expect("curl");
-        let t = String::from_utf8_lossy(&out.stdout);
+        let (builder, tls) = harness::tls::vhost(builder(mpm), &key, &cert, "");
+        let httpd = builder.start();
+        let t = harness::tls::curl(tls, "/api/ssl?wsgi", &[]);
         assert!(
             t.starts_with("https=1 var='TLSv1.") && t.ends_with("' scheme=https"),
             "{mpm:?}: {t}\n{}",

@@ -675,36 +675,14 @@ fn a_changed_application_is_reloaded() {
 /// Over TLS, `wsgi.url_scheme` is `https`. Skipped without curl and openssl.
 #[test]
 fn url_scheme_is_https_over_tls() {
-    if !harness::tls::have("curl") {
-        eprintln!("skipped: curl is needed");
-        return;
-    }
-    let Some((key, cert)) = harness::tls::self_signed_cert() else {
-        eprintln!("skipped: openssl is needed");
+    let Some((key, cert)) = harness::tls::cert_or_skip(true) else {
         return;
     };
     for mpm in MPMS {
-        let tls = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let httpd = builder(harness::cdylib("mod_python"), mpm)
-            .system_module("ssl_module", "mod_ssl.so")
-            .file("tls/key.pem", key.clone())
-            .file("tls/cert.pem", cert.clone())
-            .config(&format!(
-                "Listen 127.0.0.1:{tls}\n<VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    \
-                 SSLCertificateFile @ROOT@/tls/cert.pem\n    SSLCertificateKeyFile @ROOT@/tls/key.pem\n\
-                 </VirtualHost>\n"
-            ))
-            .start();
-        let out = std::process::Command::new("curl")
-            .args(["-sk", "--max-time", "20"])
-            .arg(format!("https://127.0.0.1:{tls}/env"))
-            .output()
-            .expect("curl");
-        let t = String::from_utf8_lossy(&out.stdout);
+        let (builder, tls) =
+            harness::tls::vhost(builder(harness::cdylib("mod_python"), mpm), &key, &cert, "");
+        let httpd = builder.start();
+        let t = harness::tls::curl(tls, "/env", &[]);
         assert!(
             t.contains("wsgi.url_scheme='https'"),
             "{mpm:?}: {t}\n{}",

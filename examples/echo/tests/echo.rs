@@ -266,24 +266,19 @@ fn a_client_that_leaves_early_does_no_harm() {
 #[test]
 fn lines_come_back_over_tls() {
     use std::process::{Command, Stdio};
-    let Some((key, cert)) = harness::tls::self_signed_cert() else {
-        eprintln!("skipped: openssl is needed");
+    let Some((key, cert)) = harness::tls::cert_or_skip(false) else {
         return;
     };
     for mpm in Mpm::ALL {
-        let tls = free_port();
-        let httpd = Httpd::builder()
-            .mpm(mpm)
-            .module("rsecho_module", harness::cdylib("mod_rsecho"))
-            .system_module("ssl_module", "mod_ssl.so")
-            .file("tls/key.pem", &key)
-            .file("tls/cert.pem", &cert)
-            .config(&format!(
-                "Listen 127.0.0.1:{tls}\n<VirtualHost 127.0.0.1:{tls}>\n    RsEchoProtocol On\n    \
-                 SSLEngine on\n    SSLCertificateFile @ROOT@/tls/cert.pem\n    \
-                 SSLCertificateKeyFile @ROOT@/tls/key.pem\n</VirtualHost>\n"
-            ))
-            .start();
+        let (builder, tls) = harness::tls::vhost(
+            Httpd::builder()
+                .mpm(mpm)
+                .module("rsecho_module", harness::cdylib("mod_rsecho")),
+            &key,
+            &cert,
+            "    RsEchoProtocol On\n",
+        );
+        let httpd = builder.start();
         let mut client = Command::new("openssl")
             .args(["s_client", "-quiet", "-connect"])
             .arg(format!("127.0.0.1:{tls}"))

@@ -478,37 +478,19 @@ fn ssl_variables_with_mod_ssl_on_plain_http() {
 /// `curl -k`): HTTPS and the SSL variables are there. Skipped when either tool is missing.
 #[test]
 fn ssl_variables_over_tls() {
-    if !harness::tls::have("curl") {
-        eprintln!("skipped: curl is needed");
-        return;
-    }
-    let Some((key, cert)) = harness::tls::self_signed_cert() else {
-        eprintln!("skipped: openssl is needed");
+    let Some((key, cert)) = harness::tls::cert_or_skip(true) else {
         return;
     };
-    let tls = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let httpd = Httpd::builder()
-        .module("reqinfo_module", harness::cdylib("mod_reqinfo"))
-        .system_module("ssl_module", "mod_ssl.so")
-        .file("tls/key.pem", key)
-        .file("tls/cert.pem", cert)
-        .config(&format!(
-            "<Location /ri>\n    SetHandler reqinfo\n</Location>\n\
-             Listen 127.0.0.1:{tls}\n<VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    \
-             SSLCertificateFile @ROOT@/tls/cert.pem\n    SSLCertificateKeyFile @ROOT@/tls/key.pem\n\
-             </VirtualHost>\n"
-        ))
-        .start();
-    let out = std::process::Command::new("curl")
-        .args(["-sk", "--max-time", "20", "-H", "X-Test: hello"])
-        .arg(format!("https://127.0.0.1:{tls}/ri/ssl"))
-        .output()
-        .expect("curl");
-    let t = String::from_utf8_lossy(&out.stdout);
+    let (builder, tls) = harness::tls::vhost(
+        Httpd::builder()
+            .module("reqinfo_module", harness::cdylib("mod_reqinfo"))
+            .config("<Location /ri>\n    SetHandler reqinfo\n</Location>\n"),
+        &key,
+        &cert,
+        "",
+    );
+    let httpd = builder.start();
+    let t = harness::tls::curl(tls, "/ri/ssl", &["X-Test: hello"]);
     assert!(
         t.starts_with("https=true conn_https=true SSL_PROTOCOL=TLSv1."),
         "{t}\n{}",
