@@ -253,7 +253,13 @@ apache::hook!(post_config, |p: &Pool,
     );
     // The configuration is cleared between the two start-up passes and at every restart.
     // ap_log_error needs the server being torn down; stderr (the error_log by then) does not.
-    p.on_cleanup(move || eprintln!("hooks: configuration of pid {pid} cleaned up"));
+    // One write, so that the children writing to the same file cannot split the line
+    // (eprintln! writes each piece of its format on its own).
+    p.on_cleanup(move || {
+        use std::io::Write;
+        let line = format!("hooks: configuration of pid {pid} cleaned up\n");
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    });
     Ok(Status::Ok)
 });
 apache::hook!(child_init, |p: &Pool, _s: &Server| {
