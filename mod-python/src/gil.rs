@@ -17,6 +17,8 @@ extern "C" {
     // Exported by libpython (renamed PyThreadState_GetUnchecked in 3.13, the old name kept);
     // pyo3-ffi does not declare it.
     fn _PyThreadState_UncheckedGet() -> *mut ffi::PyThreadState;
+    // Exported by libpython since 3.9; pyo3-ffi skips it.
+    fn PyThreadState_GetInterpreter(ts: *mut ffi::PyThreadState) -> *mut ffi::PyInterpreterState;
 }
 
 /// A Python interpreter of this process: the main one or a sub-interpreter. Interpreters are
@@ -49,11 +51,39 @@ fn state_for(interp: InterpState) -> *mut ffi::PyThreadState {
             .map(|(_, ts)| *ts)
     });
     known.unwrap_or_else(|| {
-        // SAFETY: the interpreter lives until the process ends; PyThreadState_New needs no GIL.
-        let ts = unsafe { ffi::PyThreadState_New(interp.0) };
+        let ts = gilstate_state(interp).unwrap_or_else(|| {
+            // SAFETY: the interpreter lives until the process ends; PyThreadState_New needs
+            // no GIL.
+            unsafe { ffi::PyThreadState_New(interp.0) }
+        });
         remember(interp, ts);
         ts
     })
+}
+
+/// CPython's `PyGILState_*` API (used by tracemalloc and by C extensions that call back into
+/// Python) knows one thread state per thread: the first made on it, in whatever interpreter.
+/// Code using it in the main interpreter takes the GIL with that state, and waits forever for
+/// a GIL its thread already holds when the thread entered Python with another one. So the
+/// main interpreter's state of a thread is the one PyGILState knows: the state Python started
+/// with on the thread that initialized it (the only thread of a prefork child), or a state
+/// made for the main interpreter before any other on a new thread. (In a sub-interpreter the
+/// API cannot work: CPython does not support it there.)
+fn gilstate_state(interp: InterpState) -> Option<*mut ffi::PyThreadState> {
+    // SAFETY: reads thread-specific storage of the initialized runtime; no GIL needed.
+    let known = unsafe { ffi::PyGILState_GetThisThreadState() };
+    // SAFETY: the main interpreter exists while Python is initialized.
+    let main = unsafe { ffi::PyInterpreterState_Main() };
+    if known.is_null() {
+        if interp.0 != main {
+            // Make the main interpreter's state first, so that it is the one PyGILState knows.
+            state_for(InterpState(main));
+        }
+        return None;
+    }
+    // SAFETY: `known` is a live thread state of this thread (states are never destroyed).
+    let known_interp = unsafe { PyThreadState_GetInterpreter(known) };
+    (known_interp == interp.0 && interp.0 == main && !is_mine(known)).then_some(known)
 }
 
 /// Whether `ts` is one of this thread's own states.

@@ -80,6 +80,19 @@ def raw_header(req):
     req.write(value.encode('utf-8', 'surrogateescape') + b'|' + str(value == listed).encode())
     return apache.OK
 
+def gilstate(req):
+    # tracemalloc's hooks take the GIL with PyGILState_Ensure, which works in the main
+    # interpreter only.
+    import tracemalloc, tempfile
+    tracemalloc.start()
+    try:
+        with tempfile.TemporaryFile() as f:
+            f.write(b'x')
+    finally:
+        tracemalloc.stop()
+    req.write('ok in ' + req.interpreter)
+    return apache.OK
+
 def extensions(req):
     import _ssl, sqlite3, _decimal, _json, hashlib
     con = sqlite3.connect(':memory:')
@@ -171,6 +184,7 @@ fn conf(debug: bool) -> String {
     c += "<Location /options>\n    PythonOption a 1\n    PythonOption b 2\n    PythonOption gone x\n</Location>\n";
     c += "<Location /options/sub>\n    PythonOption a 3\n    PythonOption gone\n</Location>\n";
     c += "<Location /fixed>\n    SetHandler python-program\n    PythonHandler handlers\n    PythonFixupHandler handlers\n</Location>\n";
+    c += "<Location /gilstate>\n    SetHandler mod_python\n    PythonInterpreter main_interpreter\n    PythonHandler handlers::gilstate\n</Location>\n";
     c += "<Location /echo/small>\n    LimitRequestBody 10\n</Location>\n";
     c += "<Location /private>\n    SetHandler mod_python\n    AuthType Basic\n    AuthName private\n    Require valid-user\n    PythonAuthenHandler handlers\n    PythonHandler handlers::whoami\n</Location>\n";
     if debug {
@@ -409,6 +423,26 @@ fn header_values_that_are_not_utf8_are_read_as_their_bytes() {
         String::from_utf8_lossy(&raw),
         httpd.error_log()
     );
+}
+
+#[test]
+fn pygilstate_code_runs_in_the_main_interpreter() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = server(mpm, false);
+        // Threads that entered a sub-interpreter first (the virtual host's) too.
+        for _ in 0..20 {
+            assert_eq!(httpd.get("/hello").status, 200);
+        }
+        for _ in 0..5 {
+            let r = httpd.get("/gilstate");
+            assert_eq!(
+                (r.status, r.text().as_str()),
+                (200, "ok in main_interpreter"),
+                "{mpm:?}: {}",
+                httpd.error_log()
+            );
+        }
+    }
 }
 
 #[test]
