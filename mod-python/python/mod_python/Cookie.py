@@ -359,11 +359,9 @@ class MarshalCookie(SignedCookie):
 
     @classmethod
     def _checked(cls, name, value, secret, mismatch):
-        c = cls(name, value)
-        try:
-            c.unsign(secret)
-        except CookieError:
-            return _mismatched(mismatch, name, value)
+        c = super()._checked(name, value, secret, mismatch)
+        if not isinstance(c, cls):
+            return c  # the signature failed: as mismatch says
         try:
             c._load()
         except CookieError as e:
