@@ -1,7 +1,7 @@
 //! mod_python.psp on a real httpd, under event and prefork: pages with text, expressions,
 //! comments, code blocks whose indentation carries into the text after them, includes, the
-//! request object, the generated-code view of `page.psp_` with `PythonDebug On`, errors, and a
-//! page changed on disk. Where Debian's C mod_python 3.5 is installed, the same pages run on it
+//! request object, the generated-code view of `page.psp_` with `PythonDebug On`, errors, a page
+//! changed on disk, and the dbm file of compiled pages shared by all children. Where Debian's C mod_python 3.5 is installed, the same pages run on it
 //! too and the bytes sent must be the same.
 
 use harness::{Httpd, Mpm, Response};
@@ -325,5 +325,224 @@ fn a_changed_page_is_read_again() {
                 .text()
                 .contains("<footer>new</footer>"));
         }
+    }
+}
+
+// --- The dbm cache of compiled pages (PythonOption mod_python.psp.cache_database_filename) ---
+
+/// Lists the keys of a dbm file in the cache directory (the file named by the query string).
+const DBM_KEYS: &str = r#"
+import dbm, os
+from mod_python import apache
+
+def handler(req):
+    req.content_type = 'text/plain'
+    db = dbm.open(os.path.join(req.get_options()['cache_dir'], req.args), 'r')
+    try:
+        for key in sorted(db.keys()):
+            req.write(key.decode() + '\n')
+    finally:
+        db.close()
+    return apache.OK
+"#;
+
+const CANNOT_USE: &str = "cannot use the cache of compiled pages";
+
+fn dbm_server(mpm: Mpm) -> Httpd {
+    let psp_dir = |dir: &str, option: &str, file: &str| {
+        format!(
+            "<Directory @ROOT@/htdocs/{dir}>\n    AddHandler mod_python .psp\n    \
+             PythonHandler mod_python.psp\n    PythonOption {option} {file}\n</Directory>\n"
+        )
+    };
+    let page = "<%@ include file=\"part.inc\" %> pid=<%= os.getpid() %>\n";
+    let httpd = Httpd::builder()
+        .mpm(mpm)
+        .module("python_module", harness::cdylib("mod_python"))
+        .file("htdocs/cached/page.psp", format!("v1 {page}"))
+        .file("htdocs/cached/part.inc", "part1")
+        .file("htdocs/oldname/page.psp", "old <%= 1 %>\n")
+        .file("htdocs/nowhere/page.psp", "n pid=<%= os.getpid() %>\n")
+        .file("htdocs/damaged/page.psp", "d pid=<%= os.getpid() %>\n")
+        .file("cache/damaged.dbm", "this is not a dbm file\n")
+        .file("htdocs/keys/x", "")
+        .file("app/dbmkeys.py", DBM_KEYS)
+        .config(&format!(
+            "{}{}{}{}<Directory @ROOT@/htdocs/keys>\n    SetHandler mod_python\n    \
+             PythonPath \"sys.path+['@ROOT@/app']\"\n    PythonHandler dbmkeys\n    \
+             PythonOption cache_dir @ROOT@/cache\n</Directory>\n",
+            psp_dir(
+                "cached",
+                "mod_python.psp.cache_database_filename",
+                "@ROOT@/cache/psp.dbm"
+            ),
+            psp_dir("oldname", "PSPDbmCache", "@ROOT@/cache/old.dbm"),
+            psp_dir(
+                "nowhere",
+                "mod_python.psp.cache_database_filename",
+                "@ROOT@/no/such/dir/psp.dbm"
+            ),
+            psp_dir(
+                "damaged",
+                "mod_python.psp.cache_database_filename",
+                "@ROOT@/cache/damaged.dbm"
+            ),
+        ))
+        .start();
+    // The children (www-data when the tests run as root) make the dbm files there.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        httpd.root().join("cache"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    httpd
+}
+
+fn set_mtime(path: &std::path::Path, when: SystemTime) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(when).unwrap();
+}
+
+/// Writes new text into a file and gives it back the modification time it had.
+fn rewrite_keeping_mtime(path: &std::path::Path, text: &str) {
+    let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
+    std::fs::write(path, text).unwrap();
+    set_mtime(path, mtime);
+}
+
+/// The page's text before " pid=" and the pid that served it.
+fn page_and_pid(httpd: &Httpd, path: &str) -> (String, String) {
+    let r = get(httpd, path);
+    let text = r.text();
+    assert_eq!(r.status, 200, "{path}: {text}\n{}", httpd.error_log());
+    let (page, pid) = text
+        .trim_end()
+        .rsplit_once(" pid=")
+        .unwrap_or_else(|| panic!("{path}: {text}"));
+    (page.to_string(), pid.to_string())
+}
+
+fn dbm_files(httpd: &Httpd, prefix: &str) -> Vec<String> {
+    std::fs::read_dir(httpd.root().join("cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+#[test]
+fn dbm_cache_compiles_a_page_once_for_every_child() {
+    for mpm in MPMS {
+        let httpd = dbm_server(mpm);
+        let root = httpd.root().to_path_buf();
+        let page = root.join("htdocs/cached/page.psp");
+        let part = root.join("htdocs/cached/part.inc");
+        assert!(dbm_files(&httpd, "psp.dbm").is_empty());
+        assert_eq!(page_and_pid(&httpd, "/cached/page.psp").0, "v1 part1");
+
+        // The first request made the dbm file, keyed by the page's file name.
+        assert!(!dbm_files(&httpd, "psp.dbm").is_empty(), "{mpm:?}");
+        let keys = get(&httpd, "/keys/x?psp.dbm").text();
+        assert_eq!(keys, format!("{}\n", page.display()), "{mpm:?}");
+
+        // The page's text changes but not its modification time: what is served is the code in
+        // the dbm file, never the page parsed again. After a graceful restart, children that
+        // never ran the page (no copy in their memory) serve it from the dbm file too.
+        rewrite_keeping_mtime(
+            &page,
+            "v2 <%@ include file=\"part.inc\" %> pid=<%= os.getpid() %>\n",
+        );
+        let mut before = std::collections::HashSet::new();
+        for _ in 0..6 {
+            let (text, pid) = page_and_pid(&httpd, "/cached/page.psp");
+            assert_eq!(text, "v1 part1", "{mpm:?}");
+            before.insert(pid);
+        }
+        httpd.graceful_restart();
+        let mut new_children = 0;
+        for _ in 0..6 {
+            let (text, pid) = page_and_pid(&httpd, "/cached/page.psp");
+            assert_eq!(text, "v1 part1", "{mpm:?}: a child parsed the page");
+            if !before.contains(&pid) {
+                new_children += 1;
+            }
+        }
+        assert!(new_children > 0, "{mpm:?}: no new child served the page");
+
+        // A new modification time: compiled again, and the dbm file holds the new code.
+        let later = SystemTime::now() + Duration::from_secs(5);
+        set_mtime(&page, later);
+        for _ in 0..6 {
+            assert_eq!(
+                page_and_pid(&httpd, "/cached/page.psp").0,
+                "v2 part1",
+                "{mpm:?}"
+            );
+        }
+        rewrite_keeping_mtime(
+            &page,
+            "v3 <%@ include file=\"part.inc\" %> pid=<%= os.getpid() %>\n",
+        );
+        assert_eq!(page_and_pid(&httpd, "/cached/page.psp").0, "v2 part1");
+        // A changed include makes the page stale too.
+        std::fs::write(&part, "part2").unwrap();
+        set_mtime(&part, later);
+        for _ in 0..6 {
+            assert_eq!(
+                page_and_pid(&httpd, "/cached/page.psp").0,
+                "v3 part2",
+                "{mpm:?}"
+            );
+        }
+
+        // 3.3's name of the option.
+        assert_eq!(get(&httpd, "/oldname/page.psp").text(), "old 1\n");
+        assert!(!dbm_files(&httpd, "old.dbm").is_empty(), "{mpm:?}");
+        assert_eq!(
+            get(&httpd, "/keys/x?old.dbm").text(),
+            format!("{}\n", root.join("htdocs/oldname/page.psp").display())
+        );
+        let log = httpd.error_log();
+        assert!(!log.contains(CANNOT_USE), "{mpm:?}: {log}");
+    }
+}
+
+/// The pid of an error_log line (`[pid N:tid M]` or `[pid N]`).
+fn log_pid(line: &str) -> Option<String> {
+    let rest = &line[line.find("[pid ")? + 5..];
+    Some(rest.chars().take_while(|c| c.is_ascii_digit()).collect())
+}
+
+#[test]
+fn unusable_dbm_cache_still_serves_pages_and_says_so_once_per_process() {
+    for mpm in MPMS {
+        let httpd = dbm_server(mpm);
+        for (dir, file) in [("nowhere", "no/such/dir/psp.dbm"), ("damaged", "damaged.dbm")] {
+            let path = format!("/{dir}/page.psp");
+            let mut served = std::collections::HashSet::new();
+            for _ in 0..8 {
+                let (text, pid) = page_and_pid(&httpd, &path);
+                assert_eq!(text, &dir[..1], "{mpm:?}");
+                served.insert(pid);
+            }
+            let log = httpd.error_log();
+            let lines: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains(CANNOT_USE) && l.contains(file))
+                .collect();
+            assert!(!lines.is_empty(), "{mpm:?} {dir}: {log}");
+            let mut logged = std::collections::HashSet::new();
+            for line in &lines {
+                let pid = log_pid(line).unwrap_or_else(|| panic!("{line}"));
+                assert!(served.contains(&pid), "{mpm:?}: {line}");
+                assert!(logged.insert(pid), "{mpm:?}: logged twice: {log}");
+            }
+        }
+        // The damaged file is left as it was.
+        assert_eq!(
+            std::fs::read_to_string(httpd.root().join("cache/damaged.dbm")).unwrap(),
+            "this is not a dbm file\n"
+        );
     }
 }

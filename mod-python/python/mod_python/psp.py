@@ -12,21 +12,40 @@ Indentation follows 3.5's rule. The lines of a code block are Python as written,
 indentation. After a block that spans lines, text and expressions are placed at the
 indentation of the block's last line, one level deeper if that line ends with ':', and stay
 there until the next block that spans lines sets another.
+
+Compiled pages are kept as 3.5 kept them: in each interpreter's memory (at most 512 files and
+512 strings, the least used going first), or, for files, with ``PythonOption
+mod_python.psp.cache_database_filename`` (or 3.3's ``PSPDbmCache``), in one dbm file that
+every child reads and writes under a cross-process global lock, instead of in memory.
 """
 
 import builtins
+import dbm
+import importlib.util
+import marshal
 import os
 import re
+import stat
 import sys
+import threading
 
-from mod_python import apache
+from mod_python import apache, _apache
 
 __all__ = ["PSP", "PSPInterface", "parse", "parsestring", "handler"]
 
 # How deep includes may nest: a file that includes itself is an error, not a hang.
 _MAX_INCLUDE_DEPTH = 32
-# Compiled strings (PSP(req, string=...)) kept; the dict is emptied when it reaches this.
-_MAX_STRING_CACHE = 256
+# 3.5's limit for each memory cache (files, strings): past it, the least used quarter goes.
+_MEMORY_CACHE_SIZE = 512
+
+_DBM_OPTIONS = ("mod_python.psp.cache_database_filename", "PSPDbmCache")
+# The lock 3.5 and DbmSession take for a whole dbm file: index 0 is never picked by a key, so
+# a page that holds its session's lock cannot deadlock on it.
+_DBM_LOCK = 0
+# Stored before each entry. marshal's format and bytecode change between Python versions, and
+# the code a page becomes may change with this module (raise the 1 when it does): an entry
+# written by another one is stale, and is recognised before marshal ever reads it.
+_DBM_TAG = b"mod_python.psp 1 " + importlib.util.MAGIC_NUMBER + b"\n"
 
 _INCLUDE = re.compile(r"""\s*include\s+file\s*=\s*(?:"([^"]*)"|'([^']*)')\s*$""")
 _TEXT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\r": "\\r", "\0": "\\x00"})
@@ -261,8 +280,34 @@ class _Compiled(object):
         return True
 
 
-_file_cache = {}
-_string_cache = {}
+class _HitsCache(object):
+    """A bounded dict that counts uses; when full, the least used entries go."""
+
+    def __init__(self, size=_MEMORY_CACHE_SIZE):
+        self.size = size
+        self.items = {}
+        # Threads of one child may store at once; lookups need no lock.
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        item = self.items.get(key)
+        if item is None:
+            return None
+        item[0] += 1  # a count lost to a race only ages the entry a little
+        return item[1]
+
+    def store(self, key, value):
+        with self.lock:
+            self.items[key] = [1, value]
+            if len(self.items) > self.size:
+                keep = int(self.size * 0.75)
+                by_use = sorted(self.items.items(), key=lambda kv: kv[1][0])
+                for k, _ in by_use[:len(by_use) - keep]:
+                    del self.items[k]
+
+
+_file_cache = _HitsCache()
+_string_cache = _HitsCache()
 
 
 def _compile_file(filename, mtime):
@@ -271,27 +316,118 @@ def _compile_file(filename, mtime):
     return _Compiled(compile(source, filename, "exec"), mtime, tuple(includes))
 
 
-def _load(filename):
+def _dbm_filename(req):
+    if req is None:
+        return None
+    options = req.get_options()
+    for name in _DBM_OPTIONS:
+        if name in options:
+            return options[name] or None
+    return None
+
+
+def _with_dbm(req, dbmfile, work):
+    """work(db) on the dbm file opened (made if missing) under the global lock."""
+    _apache._global_lock(req.server, None, _DBM_LOCK)
     try:
-        mtime = os.stat(filename).st_mtime
+        db = dbm.open(dbmfile, "c")
+        try:
+            return work(db)
+        finally:
+            db.close()
+    finally:
+        _apache._global_unlock(req.server, None, _DBM_LOCK)
+
+
+def _dbm_encode(entry):
+    return _DBM_TAG + marshal.dumps((entry.mtime, entry.includes, entry.code))
+
+
+def _dbm_decode(raw, mtime):
+    """The entry raw holds when it is this Python's and this page version's, else None."""
+    if raw is None or not raw.startswith(_DBM_TAG):
+        return None
+    try:
+        stored_mtime, includes, code = marshal.loads(raw[len(_DBM_TAG):])
+        if stored_mtime != mtime:
+            return None
+        entry = _Compiled(code, stored_mtime, tuple(tuple(i) for i in includes))
+    except Exception:
+        # A damaged value costs a compile, which then overwrites it.
+        return None
+    return entry if entry.fresh() else None
+
+
+# The dbm files this interpreter could not use, so that the error_log says so once per
+# process and not once per request.
+_dbm_failed = set()
+
+
+def _dbm_trouble(dbmfile, error):
+    if dbmfile in _dbm_failed:
+        return
+    _dbm_failed.add(dbmfile)
+    apache.log_error("mod_python.psp: cannot use the cache of compiled pages %r (%s); "
+                     "this process compiles pages and keeps them in memory until it can"
+                     % (dbmfile, error), apache.APLOG_WARNING)
+
+
+def _load_dbm(req, dbmfile, filename, mtime):
+    """The page from the dbm file, compiled and stored there when missing or stale; None
+    when the file cannot be used."""
+    key = os.fsencode(filename)
+    try:
+        raw = _with_dbm(req, dbmfile, lambda db: db.get(key))
+    except Exception as e:
+        _dbm_trouble(dbmfile, e)
+        return None
+    entry = _dbm_decode(raw, mtime)
+    if entry is not None:
+        _dbm_failed.discard(dbmfile)
+        return entry
+    # Compiled outside the lock: a page's syntax error must not leave other children waiting.
+    entry = _compile_file(filename, mtime)
+    value = _dbm_encode(entry)
+
+    def store(db):
+        db[key] = value
+
+    try:
+        _with_dbm(req, dbmfile, store)
+        _dbm_failed.discard(dbmfile)
+    except Exception as e:
+        _dbm_trouble(dbmfile, e)
+    return entry
+
+
+def _load(filename, req=None):
+    try:
+        st = os.stat(filename)
     except OSError:
         raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
+    if not stat.S_ISREG(st.st_mode):
+        raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
+    mtime = st.st_mtime
+    dbmfile = _dbm_filename(req)
+    if dbmfile:
+        # As in 3.5, pages kept in the dbm file are not kept in memory too: saving each
+        # child's memory is what the option is for.
+        entry = _load_dbm(req, dbmfile, filename, mtime)
+        if entry is not None:
+            return entry
     entry = _file_cache.get(filename)
     if entry is None or entry.mtime != mtime or (entry.includes and not entry.fresh()):
-        if not os.path.isfile(filename):
-            raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
         entry = _compile_file(filename, mtime)
-        _file_cache[filename] = entry
+        _file_cache.store(filename, entry)
     return entry
 
 
 def _load_string(string):
+    # Strings are kept in memory only, as in 3.5.
     entry = _string_cache.get(string)
     if entry is None:
         entry = _Compiled(compile(parsestring(string), "<psp string>", "exec"))
-        if len(_string_cache) >= _MAX_STRING_CACHE:
-            _string_cache.clear()
-        _string_cache[string] = entry
+        _string_cache.store(string, entry)
     return entry
 
 
@@ -362,7 +498,7 @@ class PSP(object):
                 filename = os.path.join(os.path.dirname(req.filename), filename)
             self.filename = filename
             self.string = None
-            self._entry = _load(filename)
+            self._entry = _load(filename, req)
         self.code = self._entry.code
 
     def run(self, vars={}, flush=0):
@@ -445,5 +581,5 @@ def handler(req):
     if filename[-1:] == "_" and int(req.get_config().get("PythonDebug", 0) or 0):
         PSP(req, filename[:-1]).display_code()
     else:
-        _run(_load(filename), req, filename, None, None, 0)
+        _run(_load(filename, req), req, filename, None, None, 0)
     return apache.OK
