@@ -124,6 +124,7 @@ pub struct CacheBuilder {
     spec: String,
     id: String,
     mutex_type: Option<String>,
+    mutex_instance: Option<String>,
     max_value_len: usize,
     hints: Option<Hints>,
 }
@@ -133,6 +134,14 @@ impl CacheBuilder {
     /// be registered in `pre_config` with [`crate::mutex::register`].
     pub fn mutex_type(mut self, mutex_type: &str) -> Self {
         self.mutex_type = Some(mutex_type.to_string());
+        self
+    }
+
+    /// Tells this cache's mutex apart from others of the same type (it becomes part of a lock
+    /// file's name): needed when one mutex type serves several caches, whose lock files
+    /// would otherwise be the same.
+    pub fn mutex_instance(mut self, instance: &str) -> Self {
+        self.mutex_instance = Some(instance.to_string());
         self
     }
 
@@ -240,6 +249,7 @@ impl Cache {
             spec: spec.to_string(),
             id: id.to_string(),
             mutex_type: None,
+            mutex_instance: None,
             max_value_len: DEFAULT_MAX_VALUE_LEN,
             hints: None,
         }
@@ -284,7 +294,12 @@ impl Cache {
             None
         } else {
             let ty = b.mutex_type.as_deref().unwrap_or(&b.id);
-            Some(GlobalMutex::create(pconf, server, ty, None)?)
+            Some(GlobalMutex::create(
+                pconf,
+                server,
+                ty,
+                b.mutex_instance.as_deref(),
+            )?)
         };
         let hints = b.hints.map(|h| {
             ptr::from_ref(pconf.alloc(ffi::ap_socache_hints {

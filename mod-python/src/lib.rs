@@ -15,6 +15,7 @@ mod native_filter;
 mod rawbytes;
 mod reqapi;
 mod reqobj;
+mod session_cache;
 
 use apache::{HookResult, Pool, Request, Server, Status};
 use config::{DirConf, Phase, SrvConf};

@@ -613,6 +613,7 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_options, &m)?)?;
     m.add_function(wrap_pyfunction!(req_config, &m)?)?;
     crate::locks::register(&m)?;
+    crate::session_cache::register(&m)?;
     crate::native_filter::add(&m)?;
     crate::reqapi::add_functions(&m)?;
     Ok(m)

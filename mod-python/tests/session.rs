@@ -11,7 +11,7 @@ use std::time::Duration;
 const MPMS: [Mpm; 2] = [Mpm::Event, Mpm::Prefork];
 
 const APP: &str = r#"
-from mod_python import apache, Session
+from mod_python import apache, Session, _apache
 import dbm, os, time
 
 
@@ -68,6 +68,8 @@ def invalidate(req):
 
 
 def _stored(s, sid):
+    if isinstance(s, Session.SocacheSession):
+        return _apache.socache_retrieve(s._cache, Session._socache_key(sid)) is not None
     if isinstance(s, Session.FileSession):
         return os.path.exists(os.path.join(s._sessdir, sid[:2], sid))
     if isinstance(s, Session.DbmSession):
@@ -97,6 +99,25 @@ def corrupt(req):
     with open(path, 'wb') as f:
         f.write(b'\x80\x04not a pickle')
     req.write(s.id())
+
+
+def slowpid(req):
+    slow(req)
+    req.write(' pid=%d' % os.getpid())
+
+
+def big(req):
+    # A counter saved, then a value too large for the store: the save raises and the
+    # counter stays as it was.
+    s = _open(req)
+    s['n'] = s.get('n', 0) + 1
+    s.save()
+    s['blob'] = os.urandom(int(req.args))
+    try:
+        s.save()
+        req.write('saved')
+    except Exception as e:
+        req.write('%s: %s' % (type(e).__name__, e))
 
 
 def handler(req):
@@ -472,4 +493,253 @@ fn a_psp_page_uses_session() {
             assert_eq!(r.text(), format!("n={n} new=False\n"), "{mpm:?}");
         }
     }
+}
+
+// --- SocacheSession --------------------------------------------------------------------
+
+const SOCACHE: &str = "mod_python.session.socache";
+
+fn shmcb() -> harness::Builder {
+    Httpd::builder().system_module("socache_shmcb_module", "mod_socache_shmcb.so")
+}
+
+/// A server whose sessions may live in the socache `spec` (set at server level).
+fn socache_server(mpm: Mpm, spec: &str) -> Httpd {
+    let mut conf =
+        format!("PythonPath \"sys.path+['@ROOT@/app']\"\nPythonOption {SOCACHE} \"{spec}\"\n");
+    conf += &location(
+        "/sc",
+        &[("mod_python.session.session_type", "SocacheSession")],
+    );
+    // No session_type: the option naming a cache makes the factory choose it.
+    conf += &location("/scdefault", &[]);
+    // A type given explicitly wins over the cache.
+    conf += &location(
+        "/file",
+        &[
+            ("mod_python.session.session_type", "FileSession"),
+            ("mod_python.file_session.database_directory", "@ROOT@/sess"),
+        ],
+    );
+    // The cache option emptied here, and one naming a cache no server level made.
+    conf += &location(
+        "/scnone",
+        &[
+            ("mod_python.session.session_type", "SocacheSession"),
+            (SOCACHE, ""),
+        ],
+    );
+    conf += &location(
+        "/scother",
+        &[
+            ("mod_python.session.session_type", "SocacheSession"),
+            (SOCACHE, "shmcb:@ROOT@/run/other(100000)"),
+        ],
+    );
+    let httpd = shmcb()
+        .mpm(mpm)
+        .module("python_module", harness::cdylib("mod_python"))
+        .file("app/app.py", APP)
+        .file("sess/README", "session stores\n")
+        .config(&conf)
+        .start();
+    open_up(&httpd.root().join("sess"));
+    httpd
+}
+
+#[test]
+fn a_counter_is_kept_in_a_socache_session_and_the_factory_chooses_it() {
+    for mpm in MPMS {
+        let httpd = socache_server(mpm, "shmcb");
+        check_counter(&httpd, "/sc", "SocacheSession", &format!("{mpm:?} socache"));
+        check_counter(
+            &httpd,
+            "/scdefault",
+            "SocacheSession",
+            &format!("{mpm:?} socache by default"),
+        );
+        check_counter(&httpd, "/file", "FileSession", &format!("{mpm:?} file"));
+        let r = get(&httpd, "/sc/peek", None);
+        assert!(
+            r.text().ends_with(" timeout=1800 times=True"),
+            "{}",
+            r.text()
+        );
+        // Without a cache at server level: a Python exception that says where to set it.
+        for (base, message) in [
+            (
+                "/scnone",
+                "SocacheSession needs PythonOption mod_python.session.socache",
+            ),
+            ("/scother", "must be set at server level"),
+        ] {
+            let r = httpd.request("GET", &format!("{base}/count"), &[], b"");
+            assert_eq!(r.status, 500, "{mpm:?} {base}");
+            let log = httpd.error_log();
+            assert!(log.contains(message), "{mpm:?} {base}: {log}");
+        }
+    }
+}
+
+#[test]
+fn a_socache_session_is_shared_by_the_children() {
+    for mpm in MPMS {
+        let httpd = socache_server(mpm, "shmcb:@ROOT@/run/sessions(1024000)");
+        let r = get(&httpd, "/sc/count", None);
+        let cookie = set_cookie(&r).unwrap();
+        // Two requests at once: a prefork child serves one connection at a time, so the
+        // second is served by another child, which waits for the session lock and then
+        // finds what the first saved.
+        let answers: Vec<(u32, String)> = std::thread::scope(|s| {
+            let one = || {
+                let text = get(&httpd, "/sc/slowpid", Some(&cookie)).text();
+                let pid = text.rsplit_once(" pid=").unwrap().1.to_string();
+                let n: u32 = text.split(' ').nth(1).unwrap().parse().unwrap();
+                (n, pid)
+            };
+            let a = s.spawn(one);
+            std::thread::sleep(Duration::from_millis(100));
+            let b = s.spawn(one);
+            vec![a.join().unwrap(), b.join().unwrap()]
+        });
+        let mut counts: Vec<u32> = answers.iter().map(|(n, _)| *n).collect();
+        counts.sort_unstable();
+        assert_eq!(counts, [2, 3], "{mpm:?}");
+        if mpm == Mpm::Prefork {
+            assert_ne!(answers[0].1, answers[1].1, "{mpm:?}: one child served both");
+        }
+        // Then one request after another, each on a new connection, whichever child.
+        for n in 4..10 {
+            let (_, got, _, new) = fields(&get(&httpd, "/sc/count", Some(&cookie)));
+            assert_eq!((got, new), (n, false), "{mpm:?}");
+        }
+        // A restart makes the cache anew (shmcb's sessions go with the old one).
+        httpd.graceful_restart();
+        check_counter(
+            &httpd,
+            "/sc",
+            "SocacheSession",
+            &format!("{mpm:?} restarted"),
+        );
+        let log = httpd.error_log();
+        assert!(!log.contains("Traceback"), "{mpm:?}: {log}");
+    }
+}
+
+#[test]
+fn a_socache_session_expires_and_is_invalidated() {
+    for mpm in MPMS {
+        let httpd = socache_server(mpm, "shmcb");
+        let r = get(&httpd, "/sc/short", None);
+        let (_, _, sid, _) = fields(&r);
+        let cookie = set_cookie(&r).unwrap();
+        let (_, n, same, new) = fields(&get(&httpd, "/sc/peek", Some(&cookie)));
+        assert_eq!((n, same.as_str(), new), (1, sid.as_str(), false));
+        assert_eq!(
+            get(&httpd, &format!("/sc/stored?{sid}"), None).text(),
+            "stored=True"
+        );
+        std::thread::sleep(Duration::from_millis(2200));
+        // The cache itself dropped the entry at its expiry.
+        assert_eq!(
+            get(&httpd, &format!("/sc/stored?{sid}"), None).text(),
+            "stored=False"
+        );
+        let (_, n, other, new) = fields(&get(&httpd, "/sc/peek", Some(&cookie)));
+        assert_eq!((n, new), (0, true), "{mpm:?}");
+        assert_ne!(other, sid);
+
+        let r = get(&httpd, "/sc/count", None);
+        let (_, _, sid, _) = fields(&r);
+        let cookie = set_cookie(&r).unwrap();
+        let r = get(&httpd, "/sc/invalidate", Some(&cookie));
+        assert_eq!(r.text(), "gone");
+        let header = r.header("Set-Cookie").unwrap();
+        assert!(
+            header.contains("expires=Thu, 01-Jan-1970 00:00:00 GMT"),
+            "{header}"
+        );
+        assert_eq!(
+            get(&httpd, &format!("/sc/stored?{sid}"), None).text(),
+            "stored=False"
+        );
+        let (_, n, other, new) = fields(&get(&httpd, "/sc/peek", Some(&cookie)));
+        assert_eq!((n, new), (0, true), "{mpm:?}");
+        assert_ne!(other, sid);
+    }
+}
+
+#[test]
+fn a_session_too_large_for_the_socache_raises() {
+    for mpm in MPMS {
+        // A small shmcb: its subcaches hold less than the 64 KiB limit.
+        let httpd = socache_server(mpm, "shmcb:@ROOT@/run/small(65536)");
+        let r = get(&httpd, "/sc/big?100000", None);
+        let cookie = set_cookie(&r).unwrap();
+        let text = r.text();
+        assert!(
+            text.starts_with("ValueError: ") && text.contains("more than the 65536 bytes"),
+            "{mpm:?}: {text}"
+        );
+        assert!(text.contains(SOCACHE), "{text}");
+        let r = get(&httpd, "/sc/big?30000", Some(&cookie));
+        let text = r.text();
+        assert!(text.starts_with("OSError: "), "{mpm:?}: {text}");
+        assert!(text.contains("shmcb"), "{mpm:?}: {text}");
+        // Neither failed save lost or damaged what was stored before it.
+        let (_, n, _, new) = fields(&get(&httpd, "/sc/count", Some(&cookie)));
+        assert_eq!((n, new), (3, false), "{mpm:?}");
+        let r = get(&httpd, "/sc/big?1000", Some(&cookie));
+        assert_eq!(r.text(), "saved", "{mpm:?}");
+        let log = httpd.error_log();
+        assert!(!log.contains("Segmentation fault"), "{mpm:?}: {log}");
+    }
+}
+
+#[test]
+fn a_bad_socache_option_fails_start_up_with_its_name() {
+    for mpm in MPMS {
+        let attempt = |builder: harness::Builder, spec: &str| {
+            let builder = builder
+                .mpm(mpm)
+                .module("python_module", harness::cdylib("mod_python"))
+                .config(&format!("PythonOption {SOCACHE} \"{spec}\"\n"));
+            match builder.try_start() {
+                Ok(_) => panic!("{mpm:?}: httpd started with {spec:?}"),
+                Err(e) => e,
+            }
+        };
+        let e = attempt(shmcb(), "nosuch");
+        assert!(
+            e.contains(&format!("PythonOption {SOCACHE} \"nosuch\""))
+                && e.contains("unknown socache provider \"nosuch\""),
+            "{mpm:?}: {e}"
+        );
+        // The provider's module not loaded: the message names it.
+        let e = attempt(Httpd::builder(), "shmcb");
+        assert!(
+            e.contains(&format!("PythonOption {SOCACHE} \"shmcb\""))
+                && e.contains("LoadModule socache_shmcb_module"),
+            "{mpm:?}: {e}"
+        );
+        // A bad argument, found by the provider when the cache is made.
+        let e = attempt(shmcb(), "shmcb:@ROOT@/run/x(12)");
+        assert!(
+            e.contains(&format!("PythonOption {SOCACHE} \"")),
+            "{mpm:?}: {e}"
+        );
+        assert!(e.contains("8192"), "{mpm:?}: {e}");
+    }
+    // A configuration test (httpd -t) finds an unknown provider too.
+    let e = shmcb()
+        .module("python_module", harness::cdylib("mod_python"))
+        .config(&format!("<VirtualHost *:80>\nPythonOption {SOCACHE} \"memcache:localhost:11211\"\n</VirtualHost>\n"))
+        .config_test()
+        .expect_err("httpd -t accepted an unloaded provider");
+    assert!(
+        e.contains(&format!(
+            "PythonOption {SOCACHE} \"memcache:localhost:11211\" (in the VirtualHost at"
+        )) && e.contains("LoadModule socache_memcache_module"),
+        "{e}"
+    );
 }

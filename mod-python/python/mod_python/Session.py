@@ -1,7 +1,8 @@
 """Sessions kept across requests, as in mod_python 3.5: a session is a dict whose content
 survives between requests of one client, found again by a cookie (``pysid``) holding its
 id. ``Session(req)`` picks the store from ``PythonOption mod_python.session.session_type``;
-``FileSession``, ``DbmSession`` and ``MemorySession`` can be used directly.
+``FileSession``, ``DbmSession``, ``MemorySession`` and ``SocacheSession`` can be used
+directly.
 
 A session locks its id (a global lock shared by every child and thread) from the moment it
 is made until the request ends, so two requests of one session run one after the other
@@ -656,18 +657,94 @@ class MemorySession(BaseSession):
                 MemorySession.sdict.pop(sid, None)
 
 
+# --- SocacheSession ---------------------------------------------------------------------
+
+SOCACHE_OPTION = "mod_python.session.socache"
+# Keeps sessions apart from other users of a shared memcache or redis.
+_SOCACHE_PREFIX = b"mod_python.session:"
+
+
+def _socache_key(sid):
+    return _SOCACHE_PREFIX + sid.encode("ascii")
+
+
+def _socache_ttl(record):
+    # A cache refuses an expiry of 0 or less; memcache counts whole seconds.
+    try:
+        return max(float(record["_timeout"]), 1.0)
+    except Exception:
+        return float(DFT_TIMEOUT)
+
+
+class SocacheSession(BaseSession):
+    """Sessions in one of httpd's shared object caches, shared by every child without
+    files: the cache ``PythonOption mod_python.session.socache`` names at server level
+    ("shmcb", "shmcb:/path(2048000)", "memcache:host:11211", "redis:host:6379"), made
+    when httpd starts. The session timeout is the entry's expiry, so the provider drops
+    expired sessions itself. A session larger than the cache takes raises on ``save()``:
+    ``ValueError`` over the 64 KiB limit, ``OSError`` when the provider refuses it."""
+
+    def __init__(self, req, sid=0, secret=None, timeout=0, lock=1):
+        spec = req.get_options().get(SOCACHE_OPTION, "").strip()
+        if not spec:
+            raise ValueError("SocacheSession needs PythonOption %s at server level "
+                             "(main server or VirtualHost), e.g. \"shmcb\"" % SOCACHE_OPTION)
+        self._cache = spec
+        # What the cache holds for this session as far as this request knows: (pickle, ttl).
+        self._held = None
+        BaseSession.__init__(self, req, sid=sid, secret=secret, timeout=timeout, lock=lock)
+
+    def do_load(self):
+        blob = _apache.socache_retrieve(self._cache, _socache_key(self._sid))
+        if blob is None:
+            return None
+        record = pickle.loads(blob)
+        self._held = (blob, _socache_ttl(record))
+        return record
+
+    def do_save(self, record):
+        blob = pickle.dumps(record)
+        ttl = _socache_ttl(record)
+        key = _socache_key(self._sid)
+        try:
+            _apache.socache_store(self._cache, key, blob, ttl)
+        except OSError:
+            # shmcb drops the entry it is to replace before it finds the new value too
+            # large for it: put the session back as it was, so that only this save fails.
+            if self._held is not None:
+                try:
+                    _apache.socache_store(self._cache, key, *self._held)
+                except Exception:
+                    pass
+            raise
+        self._held = (blob, ttl)
+
+    def do_delete(self):
+        self._held = None
+        _apache.socache_remove(self._cache, _socache_key(self._sid))
+
+    def do_cleanup(self):
+        # The provider drops entries past their expiry; some (memcache) cannot list theirs.
+        pass
+
+
 # --- the factory ------------------------------------------------------------------------
 
-_TYPES = {"FileSession": FileSession, "DbmSession": DbmSession, "MemorySession": MemorySession}
+_TYPES = {"FileSession": FileSession, "DbmSession": DbmSession,
+          "MemorySession": MemorySession, "SocacheSession": SocacheSession}
 
 
 def Session(req, sid=0, secret=None, timeout=0, lock=1):
     """The session of this request, in the store ``PythonOption
-    mod_python.session.session_type`` names (FileSession, DbmSession, MemorySession).
-    Unset, as in 3.5: MemorySession when httpd runs a single multi-threaded process,
-    DbmSession otherwise."""
+    mod_python.session.session_type`` names (FileSession, DbmSession, MemorySession,
+    SocacheSession). Unset: SocacheSession when ``mod_python.session.socache`` names a
+    cache, else as in 3.5, MemorySession when httpd runs a single multi-threaded process
+    and DbmSession otherwise."""
     options = req.get_options()
     kind = _option(options, "mod_python.session.session_type", "session")
+    if not kind and options.get(SOCACHE_OPTION, "").strip():
+        # An administrator who named a cache for sessions means them to be kept there.
+        kind = "SocacheSession"
     if not kind:
         threaded = apache.mpm_query(apache.AP_MPMQ_IS_THREADED)
         forked = apache.mpm_query(apache.AP_MPMQ_IS_FORKED)

@@ -1,0 +1,239 @@
+//! The shared object caches behind `mod_python.Session.SocacheSession`: httpd socache
+//! providers (`shmcb`, `dbm`, `memcache`, `redis`) named by
+//! `PythonOption mod_python.session.socache "<provider>[:<argument>]"` at server level (main
+//! server or `<VirtualHost>`).
+//!
+//! The caches are made in the parent at `post_config`, because shmcb's shared memory must
+//! exist before the fork to be shared by the children, and attached in each child at
+//! `child_init`. Servers naming the same cache share one instance: two shmcb instances on one
+//! file, or two views of one memcache, would only fight over the same entries. Python finds a
+//! cache by the option's value, which every request sees through `req.get_options()`.
+//!
+//! An unknown provider fails `httpd -t` already (`check_config`); a bad argument fails
+//! start-up (`post_config`, where the provider parses it).
+
+use crate::config::DirConf;
+use apache::mutex;
+use apache::slot::ConfigSlot;
+use apache::socache::{Cache, Hints, Provider};
+use apache::{Error, HookResult, Order, Pool, Server, Status};
+use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The `PythonOption` naming the cache.
+pub const OPTION: &str = "mod_python.session.socache";
+/// The mutex type of providers that need one (shmcb, dbm); `Mutex <mechanism>
+/// mod_python-session` configures it.
+const MUTEX_TYPE: &str = "mod_python-session";
+
+/// The caches of the current configuration, by the option's value (trimmed).
+static CACHES: ConfigSlot<HashMap<String, Cache>> = ConfigSlot::new();
+
+apache::hook!(pre_config, |pconf: &Pool, _plog: &Pool| -> HookResult {
+    mutex::register(pconf, MUTEX_TYPE)?;
+    Ok(Status::Ok)
+});
+apache::hook!(check_config, check);
+apache::hook!(post_config, create);
+// Before anything in the child (a PythonImport) could reach a cache.
+apache::hook!(child_init, attach, Order::FIRST);
+
+/// The option's value as the server sees it (a virtual host inherits the main server's).
+fn spec_of(s: &Server) -> Option<String> {
+    s.dir_config::<DirConf>().and_then(|c| {
+        c.effective_options()
+            .into_iter()
+            .find(|(k, _)| k == OPTION)
+            .map(|(_, v)| v.trim().to_string())
+    })
+}
+
+/// Where the option was read, so an error in one of many virtual hosts can be found.
+fn place(s: &Server) -> String {
+    match (s.is_virtual(), s.defn_name()) {
+        (true, Some(file)) => format!("in the VirtualHost at {file}:{}", s.defn_line_number()),
+        (true, None) => "in a VirtualHost".to_string(),
+        (false, _) => "in the main server".to_string(),
+    }
+}
+
+fn option_error(spec: &str, s: &Server, what: impl std::fmt::Display) -> Error {
+    Error::internal(format!(
+        "PythonOption {OPTION} \"{spec}\" ({}): {what}",
+        place(s)
+    ))
+}
+
+/// The servers naming a cache, each with its spec.
+fn configured(s: &Server) -> Vec<(&Server, String)> {
+    s.iter()
+        .filter_map(|server| spec_of(server).map(|spec| (server, spec)))
+        .collect()
+}
+
+/// The provider a spec names; empty names none.
+fn provider(spec: &str, s: &Server) -> Result<Provider, Error> {
+    let name = spec.split_once(':').map_or(spec, |(name, _)| name).trim();
+    if name.is_empty() {
+        return Err(option_error(
+            spec,
+            s,
+            "names no socache provider (e.g. \"shmcb\", \"shmcb:/path(512000)\", \
+             \"memcache:host:11211\")",
+        ));
+    }
+    Provider::lookup(name).map_err(|e| option_error(spec, s, e.message))
+}
+
+/// Runs for `httpd -t` too, where `post_config` does not: a misspelt or unloaded provider is
+/// reported by a configuration test, not only by a failed start.
+fn check(_pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
+    for (server, spec) in configured(s) {
+        provider(&spec, server)?;
+    }
+    Ok(Status::Ok)
+}
+
+/// Sessions are bigger than the SSL sessions shmcb sizes itself for by default (150 bytes):
+/// these hints give it fewer, larger subcaches, so that a pickled session of several KiB fits
+/// in one (shmcb refuses a value larger than a subcache's data area).
+const HINTS: Hints = Hints {
+    avg_id_len: 51,
+    avg_obj_size: 1024,
+    expiry_interval: Duration::from_secs(30),
+};
+
+fn create(pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
+    let mut caches: HashMap<String, Cache> = HashMap::new();
+    for (server, spec) in configured(s) {
+        if caches.contains_key(&spec) {
+            continue;
+        }
+        provider(&spec, server)?;
+        // Unique per cache: shmcb may name a file after it, and it tells the mutexes of
+        // several caches apart.
+        let id = format!("mp_session_{}", caches.len());
+        let cache = Cache::builder(&spec, &id)
+            .mutex_type(MUTEX_TYPE)
+            .mutex_instance(&id)
+            .hints(HINTS)
+            .create(pconf, server)
+            .map_err(|e| option_error(&spec, server, e.message))?;
+        caches.insert(spec, cache);
+    }
+    if !caches.is_empty() {
+        CACHES.set(pconf, caches);
+    }
+    Ok(Status::Ok)
+}
+
+fn attach(pchild: &Pool, _s: &Server) {
+    let results = CACHES.with(|caches| {
+        caches
+            .iter()
+            .map(|(spec, c)| (spec.clone(), c.child_init(pchild)))
+            .collect::<Vec<_>>()
+    });
+    for (spec, result) in results.unwrap_or_default() {
+        if let Err(e) = result {
+            apache::log::error!(
+                "mod_python: session cache \"{spec}\" unavailable in this child: {e}"
+            );
+        }
+    }
+}
+
+/// The cache `spec` names.
+fn cache(spec: &str) -> PyResult<Cache> {
+    let spec = spec.trim();
+    CACHES
+        .with(|caches| caches.get(spec).cloned())
+        .flatten()
+        .ok_or_else(|| {
+            PyRuntimeError::new_err(format!(
+                "no session cache \"{spec}\": PythonOption {OPTION} must be set at server level \
+                 (main server or VirtualHost), where the cache is made at start-up, not in \
+                 <Directory>, <Location> or .htaccess"
+            ))
+        })
+}
+
+fn io_error(e: Error) -> PyErr {
+    PyIOError::new_err(e.message)
+}
+
+/// `socache_store(spec, key, value, expiry_seconds)`: stores `value` under `key` for that long,
+/// without the GIL. A value over the cache's limit raises `ValueError`.
+#[pyfunction]
+fn socache_store(
+    py: Python<'_>,
+    spec: &str,
+    key: &[u8],
+    value: &[u8],
+    expiry_seconds: f64,
+) -> PyResult<()> {
+    let cache = cache(spec)?;
+    let ttl = Duration::try_from_secs_f64(expiry_seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "expiry of {expiry_seconds} seconds: it must be more than 0"
+            ))
+        })?;
+    let limit = cache.max_value_len();
+    if value.len() > limit {
+        return Err(PyValueError::new_err(format!(
+            "{} bytes is more than the {limit} bytes session cache \"{}\" takes \
+             (PythonOption {OPTION})",
+            value.len(),
+            spec.trim()
+        )));
+    }
+    py.detach(|| cache.store(key, value, ttl)).map_err(|e| {
+        let hint = if cache.provider_name() == "shmcb" {
+            " (shmcb also refuses a value larger than one of the subcaches it splits its \
+             memory into: give it more, e.g. shmcb:/path(2048000))"
+        } else {
+            ""
+        };
+        PyIOError::new_err(format!("{}{hint}", e.message))
+    })
+}
+
+/// `socache_retrieve(spec, key)`: the value, or None when missing or expired; without the GIL.
+#[pyfunction]
+fn socache_retrieve<'py>(
+    py: Python<'py>,
+    spec: &str,
+    key: &[u8],
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let cache = cache(spec)?;
+    let found = py.detach(|| cache.retrieve(key)).map_err(io_error)?;
+    Ok(found.map(|v| PyBytes::new(py, &v)))
+}
+
+/// `socache_remove(spec, key)`: False when there was nothing to remove; without the GIL.
+#[pyfunction]
+fn socache_remove(py: Python<'_>, spec: &str, key: &[u8]) -> PyResult<bool> {
+    let cache = cache(spec)?;
+    py.detach(|| cache.remove(key)).map_err(io_error)
+}
+
+/// `socache_limit(spec)`: the largest value the cache takes, in bytes.
+#[pyfunction]
+fn socache_limit(spec: &str) -> PyResult<usize> {
+    Ok(cache(spec)?.max_value_len())
+}
+
+/// Adds the cache functions to an interpreter's `_apache` module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(socache_store, m)?)?;
+    m.add_function(wrap_pyfunction!(socache_retrieve, m)?)?;
+    m.add_function(wrap_pyfunction!(socache_remove, m)?)?;
+    m.add_function(wrap_pyfunction!(socache_limit, m)?)?;
+    Ok(())
+}
