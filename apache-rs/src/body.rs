@@ -73,6 +73,9 @@ impl Request {
     /// runtime allocated, which would otherwise have to be zeroed first): the first `n` bytes
     /// of `buf` are written, for the `n` returned.
     pub fn read_body_part_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+        if self.response_ended() {
+            return Err(io::Error::other(crate::request::ENDED));
+        }
         if self.raw().read_body == ffi::REQUEST_NO_BODY as c_int {
             match self.body() {
                 Ok(Body { done: true, .. }) => return Ok(0),

@@ -49,6 +49,9 @@ macro_rules! str_fields {
     )*};
 }
 
+/// The error of a write or read in an [`Request::on_pool_cleanup`] callback.
+pub(crate) const ENDED: &str = "the response has ended: nothing more can be sent or read";
+
 impl Request {
     /// Borrows a request_rec httpd handed over.
     ///
@@ -300,6 +303,9 @@ impl Request {
 
     /// Writes response body bytes (`ap_rwrite`); headers go out with the first write.
     pub fn write_bytes(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.response_ended() {
+            return Err(io::Error::other(ENDED));
+        }
         if buf.is_empty() {
             return Ok(());
         }
@@ -318,6 +324,9 @@ impl Request {
 
     /// Sends what was written so far to the client (`ap_rflush`).
     pub fn flush_output(&mut self) -> io::Result<()> {
+        if self.response_ended() {
+            return Err(io::Error::other(ENDED));
+        }
         // SAFETY: valid request.
         if unsafe { ffi::ap_rflush(self.as_ptr()) } < 0 {
             Err(io::Error::new(

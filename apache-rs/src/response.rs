@@ -333,6 +333,9 @@ impl Request {
     /// the kernel's sendfile is used only where `EnableSendfile On` applies (otherwise the file
     /// is memory-mapped or read, per `EnableMMAP`).
     pub fn sendfile(&mut self, path: &str, offset: u64, len: Option<u64>) -> Result<u64, Error> {
+        if self.response_ended() {
+            return Err(Error::internal(crate::request::ENDED));
+        }
         let pool = self.pool();
         let name = pool.c_str(path);
         let mut fd = std::ptr::null_mut();
@@ -381,6 +384,10 @@ impl Request {
     /// Serves `uri` instead, as a new request through every phase (`ap_internal_redirect`).
     /// The handler should return [`Status::Ok`] afterwards.
     pub fn internal_redirect(&mut self, uri: &str) {
+        if self.response_ended() {
+            crate::logging::request_error(self.as_ptr(), crate::request::ENDED);
+            return;
+        }
         let u = self.pool().c_str(uri);
         // SAFETY: valid request; the URI lives in its pool.
         unsafe { ffi::ap_internal_redirect(u, self.as_ptr()) }
@@ -388,6 +395,10 @@ impl Request {
 
     /// Like [`Request::internal_redirect`], keeping this request's handler and content type.
     pub fn internal_redirect_handler(&mut self, uri: &str) {
+        if self.response_ended() {
+            crate::logging::request_error(self.as_ptr(), crate::request::ENDED);
+            return;
+        }
         let u = self.pool().c_str(uri);
         // SAFETY: as above.
         unsafe { ffi::ap_internal_redirect_handler(u, self.as_ptr()) }
@@ -504,6 +515,9 @@ impl SubRequest<'_> {
     /// Runs the subrequest's handler, sending its output with the main response
     /// (`ap_run_sub_req`).
     pub fn run(&mut self) -> Status {
+        if self.response_ended() {
+            return Status::Http(500);
+        }
         // SAFETY: a looked-up subrequest not yet destroyed.
         Status::from_raw(unsafe { ffi::ap_run_sub_req(self.raw.as_ptr()) })
     }

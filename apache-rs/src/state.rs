@@ -11,7 +11,27 @@ use std::os::raw::c_void;
 /// The value stored in a module's slot, with its type so a second type is refused.
 struct Slot<T> {
     type_id: TypeId,
+    /// The vector pointing at this slot, emptied when the slot is dropped.
+    vector: *mut ffi::ap_conf_vector_t,
     value: T,
+}
+
+/// The pool cleanup that drops a slot. It empties the vector's entry first: a cleanup of the
+/// same pool that runs later ([`Request::on_pool_cleanup`] registered before the state was
+/// made) and asks for the state must not find the freed slot.
+unsafe extern "C" fn drop_slot<T: 'static>(data: *mut c_void) -> ffi::apr_status_t {
+    // SAFETY: registered by `slot` with a Box::into_raw::<Slot<T>>, run once by the pool. The
+    // vector is allocated in the same pool (or its parent), whose memory outlives its cleanups.
+    let s = Box::from_raw(data as *mut Slot<T>);
+    let module = crate::module::this_module();
+    if ffi::get_module_config(s.vector, module) == data {
+        ffi::set_module_config(s.vector, module, std::ptr::null_mut());
+    }
+    crate::panic::guard(
+        || drop(s),
+        |msg| crate::logging::server_error(std::ptr::null_mut(), &msg),
+    );
+    0
 }
 
 /// The `T` in `vector`'s slot for this module, created with `Default` in `pool` on first use.
@@ -30,10 +50,17 @@ unsafe fn slot<'a, T: Default + 'static>(
     );
     let mut s = ffi::get_module_config(vector, module) as *mut Slot<T>;
     if s.is_null() {
-        s = pool.alloc_raw(Slot {
+        s = Box::into_raw(Box::new(Slot {
             type_id: TypeId::of::<T>(),
+            vector,
             value: T::default(),
-        });
+        }));
+        ffi::apr_pool_cleanup_register(
+            pool.as_ptr(),
+            s as *const c_void,
+            Some(drop_slot::<T>),
+            Some(ffi::apr_pool_cleanup_null),
+        );
         ffi::set_module_config(vector, module, s as *mut c_void);
     }
     assert!(

@@ -159,10 +159,7 @@ def _register_exit_cleanup(callable, data=None):
 
     def run():
         try:
-            if data is None:
-                callable()
-            else:
-                callable(data)
+            callable(data)  # as 3.5: None when no data was given
         except Exception:
             import traceback
             log_error("mod_python: cleanup at child exit failed: " + traceback.format_exc(), 3)
@@ -482,18 +479,32 @@ class mp_request(object):
 
     # Called by mod_python.so.
     def _finish(self):
-        """The request has ended: detach, then run the registered cleanups."""
-        self._h = 0
-        cleanups, self._cleanups = self._cleanups, ()
-        for callable, data in cleanups:
-            try:
-                if data is None:
-                    callable()
-                else:
-                    callable(data)
-            except Exception:
-                import traceback
-                log_error("mod_python: request cleanup failed: " + traceback.format_exc(), 3)
+        """The request has ended (its pool is being destroyed, the request lent to this
+        thread): run the registered cleanups with the object still attached, last registered
+        first as 3.5's pool cleanups run, then detach it. The response is over: the methods
+        that would send or read anything refuse, with the error a failed write gives."""
+        def ended(*args, **kwargs):
+            raise IOError("the response has ended: a request cleanup cannot send or read")
+        refused = ("write", "flush", "sendfile", "read", "readline", "readlines",
+                   "discard_request_body", "internal_redirect")
+        for name in refused:
+            self.__dict__[name] = ended
+        try:
+            # One registered by a cleanup runs next, as on a pool running its cleanups.
+            while self._cleanups:
+                callable, data = self._cleanups.pop()
+                try:
+                    callable(data)  # as 3.5: None when no data was given
+                except BaseException:
+                    import traceback
+                    log_error("mod_python: request cleanup failed: " + traceback.format_exc(),
+                              3)
+        finally:
+            self._h = 0
+            self._cleanups = ()
+            # Detached, the methods raise as any call on an ended request does.
+            for name in refused:
+                self.__dict__.pop(name, None)
 
 
 for _name in ("method", "unparsed_uri", "hostname", "protocol", "the_request",

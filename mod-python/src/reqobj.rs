@@ -6,7 +6,8 @@
 //! attributes a handler sets (`req.user_data = ...`) are there for later phases, as in
 //! mod_python 3.5. An object is detached from its request (its handle set to 0, after which
 //! every call raises) at the end of the request's last Python phase when nothing else needs
-//! it, in the same hold of the GIL; otherwise when the request's pool is destroyed.
+//! it, in the same hold of the GIL; otherwise when the request's pool is destroyed, after the
+//! callables of `req.register_cleanup` ran with the request still reachable, as in 3.5.
 
 use crate::config::{HandlerSpec, Phase};
 use crate::gil;
@@ -24,6 +25,8 @@ pub struct ReqState {
     /// request ends, so the filter's later calls (the end of the response comes after the
     /// handler returns) see the object the handler set attributes on.
     pub filtered: bool,
+    /// `finish` is registered on the request's pool.
+    finish_registered: bool,
 }
 
 impl ReqState {
@@ -45,8 +48,8 @@ impl ReqState {
     }
 }
 
-/// The request has ended (its pool is being destroyed): each object still attached is
-/// detached and runs the callables registered with `req.register_cleanup`.
+/// Objects `finish` did not reach (it always does: it is registered after the state was made,
+/// so it runs first) are detached here, without their request.
 impl Drop for ReqState {
     fn drop(&mut self) {
         for (interp, obj) in self.objects.drain(..) {
@@ -87,10 +90,38 @@ pub fn object_for<'py>(py: Python<'py>, interp: &'static Interp) -> PyResult<Bou
     let obj = interp.new_request(py, found.0)?;
     let kept = obj.clone().unbind();
     crate::native::with_lent(|r| {
-        r.state::<ReqState>().objects.push((interp, kept));
+        let state = r.state::<ReqState>();
+        state.objects.push((interp, kept));
+        if !std::mem::replace(&mut state.finish_registered, true) {
+            r.on_pool_cleanup(finish);
+        }
         Ok(())
     })?;
     Ok(obj)
+}
+
+/// The request has ended (its pool is being destroyed): each object still attached runs the
+/// callables registered with `req.register_cleanup`, with the request lent so that they can
+/// still read and change it, and is then detached. Objects `retire` took are not here, so a
+/// request without cleanups does not take the GIL again.
+fn finish(r: &mut Request) {
+    if !r.has_state() {
+        return;
+    }
+    let objects = std::mem::take(&mut r.state::<ReqState>().objects);
+    if objects.is_empty() {
+        return;
+    }
+    r.lend(|| {
+        for (interp, obj) in objects {
+            gil::with_interp(interp.state, |py| {
+                let obj = obj.into_bound(py);
+                if let Err(e) = obj.call_method0("_finish") {
+                    crate::interp::log_python_error(py, "at the end of a request", &e);
+                }
+            });
+        }
+    });
 }
 
 /// The request's last Python phase in `interp` is over: detaches its object now, unless

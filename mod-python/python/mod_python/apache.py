@@ -279,7 +279,7 @@ def config_tree():
 
 
 def register_cleanup(callable, data=None):
-    """Runs callable(data) (callable() without data) when the child process exits."""
+    """Runs callable(data) when the child process exits (data is None when not given)."""
     _apache._register_exit_cleanup(callable, data)
 
 
