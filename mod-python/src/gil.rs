@@ -1,17 +1,29 @@
-//! Entering Python from httpd's threads, in one of several interpreters.
+//! Entering Python from httpd's threads, in one of several interpreters, and ending Python
+//! when the child exits.
 //!
 //! `Python::attach` creates a Python thread state when a thread has none and destroys it when
 //! the call ends, so every request would pay for both, under a lock all threads share. Instead
 //! each thread keeps one thread state per interpreter it has entered, for its lifetime, and only
 //! takes and releases the GIL with it. (Worker threads live as long as their child process; the
-//! thread states go with the process.)
+//! thread states go with the process, or with the interpreter when it is ended at child exit.)
+//!
+//! Every entry into Python goes through [`with_interp`], which counts the threads inside it
+//! (holding the GIL, waiting for it, or in a call that released it). At child exit
+//! [`begin_close`] stops new entries and waits, a bounded time, for that count to fall to
+//! zero: only then may Python be finalized ([`Closing::finalize`]). Afterwards every entry is
+//! refused without touching Python.
 //!
 //! This file and rawbytes.rs hold all of mod-python's `unsafe`: here, CPython's thread-state
 //! and interpreter API, which pyo3 does not wrap.
 
+use apache::logging::{log, Level};
 use pyo3::ffi;
 use pyo3::Python;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::os::raw::c_int;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 extern "C" {
     // Exported by libpython (renamed PyThreadState_GetUnchecked in 3.13, the old name kept);
@@ -22,7 +34,7 @@ extern "C" {
 }
 
 /// A Python interpreter of this process: the main one or a sub-interpreter. Interpreters are
-/// never destroyed while the process lives, so the pointer stays valid.
+/// only destroyed by [`Closing::finalize`], after which nothing uses the pointer.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct InterpState(*mut ffi::PyInterpreterState);
 
@@ -40,6 +52,9 @@ thread_local! {
 
 fn remember(interp: InterpState, ts: *mut ffi::PyThreadState) {
     STATES.with(|s| s.borrow_mut().push((interp, ts)));
+    OURS.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((interp, ts as usize));
 }
 
 /// This thread's state for `interp`, made on first use.
@@ -52,8 +67,8 @@ fn state_for(interp: InterpState) -> *mut ffi::PyThreadState {
     });
     known.unwrap_or_else(|| {
         let ts = gilstate_state(interp).unwrap_or_else(|| {
-            // SAFETY: the interpreter lives until the process ends; PyThreadState_New needs
-            // no GIL.
+            // SAFETY: the interpreter lives until Python is finalized, and nothing gets here
+            // after that (entries are refused); PyThreadState_New needs no GIL.
             unsafe { ffi::PyThreadState_New(interp.0) }
         });
         remember(interp, ts);
@@ -81,7 +96,8 @@ fn gilstate_state(interp: InterpState) -> Option<*mut ffi::PyThreadState> {
         }
         return None;
     }
-    // SAFETY: `known` is a live thread state of this thread (states are never destroyed).
+    // SAFETY: `known` is a live thread state of this thread (states are only destroyed when
+    // Python is finalized, after which nothing gets here).
     let known_interp = unsafe { PyThreadState_GetInterpreter(known) };
     (known_interp == interp.0 && interp.0 == main && !is_mine(known)).then_some(known)
 }
@@ -97,7 +113,9 @@ pub fn current_interpreter(_py: Python<'_>) -> InterpState {
     InterpState(unsafe { ffi::PyInterpreterState_Get() })
 }
 
-/// Runs `f` holding the GIL in `interp`, with this thread's own state for it.
+/// Runs `f` holding the GIL in `interp`, with this thread's own state for it; once Python has
+/// been finalized at child exit, `f` is not run and the call returns [`Refused::refused`]
+/// (see [`try_with_interp`]).
 ///
 /// pyo3 does not count a GIL taken this way (`assume_attached`): a `Py<T>` dropped inside `f`
 /// is queued in pyo3's deferred-decref pool instead of released, and that pool is only emptied
@@ -106,7 +124,48 @@ pub fn current_interpreter(_py: Python<'_>) -> InterpState {
 /// `#[pyfunction]` is counted, and may drop `Py`.) Entering through `Python::attach` after
 /// restoring the thread state would deadlock on 3.11: PyGILState does not know states made
 /// with PyThreadState_New and takes the GIL again.
-pub fn with_interp<R>(interp: InterpState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+pub fn with_interp<R: Refused>(
+    interp: InterpState,
+    f: impl for<'py> FnOnce(Python<'py>) -> R,
+) -> R {
+    try_with_interp(interp, f).unwrap_or_else(R::refused)
+}
+
+/// [`with_interp`], or `None` without running `f` when Python has been finalized (a request
+/// or connection pool cleaned up after the child's own cleanup) or is being finalized.
+pub fn try_with_interp<R>(
+    interp: InterpState,
+    f: impl for<'py> FnOnce(Python<'py>) -> R,
+) -> Option<R> {
+    let _inside = Inside::enter()?;
+    Some(enter(interp, f))
+}
+
+/// What a call into Python returns when Python is gone and the call is skipped.
+pub trait Refused {
+    fn refused() -> Self;
+}
+
+impl Refused for () {
+    fn refused() {}
+}
+
+impl<T> Refused for Option<T> {
+    fn refused() -> Self {
+        None
+    }
+}
+
+/// A status for httpd: 500, the handler could not run.
+impl Refused for c_int {
+    fn refused() -> Self {
+        500
+    }
+}
+
+/// Takes the GIL in `interp` with this thread's state and runs `f`; the caller is counted in
+/// `INSIDE` (or is the closing thread).
+fn enter<R>(interp: InterpState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
     let ts = state_for(interp);
     // SAFETY: only reads which thread state holds the GIL.
     let current = unsafe { _PyThreadState_UncheckedGet() };
@@ -203,4 +262,342 @@ pub fn released<R>(f: impl FnOnce() -> R) -> R {
     // are while pyo3's `detach` runs.
     let _retake = Retake(unsafe { ffi::PyEval_SaveThread() });
     f()
+}
+
+// ---- The end of Python at child exit ----
+
+/// Python runs; entries are allowed.
+const OPEN: u8 = 0;
+/// A thread is deciding whether Python can be finalized: new entries wait for the decision.
+const CLOSING: u8 = 1;
+/// Python has been (or is being) finalized: entries are refused.
+const FINALIZED: u8 = 2;
+
+static PHASE: AtomicU8 = AtomicU8::new(OPEN);
+/// Threads inside [`try_with_interp`] (each counted once however deeply it nests).
+static INSIDE: AtomicUsize = AtomicUsize::new(0);
+/// Signalled when `PHASE` leaves `CLOSING`.
+static DECIDED: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+/// Every thread state mod_python made or adopted, of every thread, by interpreter: those of
+/// threads that have exited stay in their interpreter until it ends, and must be deleted
+/// before it can. (Addresses as `usize`, only compared and handed back to CPython.)
+static OURS: Mutex<Vec<(InterpState, usize)>> = Mutex::new(Vec::new());
+static REFUSAL_LOGGED: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// How deeply this thread is inside `try_with_interp`.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// This thread is the one ending Python: its own entries are refused.
+    static CLOSER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Longest a thread entering Python waits for a closing thread's decision (the closing
+/// thread's own waits are shorter).
+const DECISION_WAIT: Duration = Duration::from_secs(10);
+
+/// This thread's count in `INSIDE`, given back on drop.
+struct Inside;
+
+impl Inside {
+    fn enter() -> Option<Inside> {
+        let depth = DEPTH.with(Cell::get);
+        if depth > 0 {
+            // Already counted: Python cannot be finalized while this thread is inside it.
+            DEPTH.with(|d| d.set(depth + 1));
+            return Some(Inside);
+        }
+        if CLOSER.with(Cell::get) {
+            return refuse();
+        }
+        // Read only when Python is closing: entering is on every request's path.
+        let mut give_up = None;
+        loop {
+            // Counted first, then the phase read (both SeqCst): either the closing thread sees
+            // this count, or this thread sees the phase it set.
+            INSIDE.fetch_add(1, SeqCst);
+            match PHASE.load(SeqCst) {
+                OPEN => {
+                    DEPTH.with(|d| d.set(1));
+                    return Some(Inside);
+                }
+                FINALIZED => {
+                    INSIDE.fetch_sub(1, SeqCst);
+                    return refuse();
+                }
+                _ => {
+                    INSIDE.fetch_sub(1, SeqCst);
+                    let until = *give_up.get_or_insert_with(|| Instant::now() + DECISION_WAIT);
+                    if !wait_for_decision(until) {
+                        return refuse();
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        let depth = DEPTH.with(Cell::get) - 1;
+        DEPTH.with(|d| d.set(depth));
+        if depth == 0 {
+            INSIDE.fetch_sub(1, SeqCst);
+        }
+    }
+}
+
+fn refuse<T>() -> Option<T> {
+    if !REFUSAL_LOGGED.swap(true, SeqCst) {
+        log(
+            Level::Info,
+            "mod_python: Python has been finalized (the child is exiting): a late call into it is skipped",
+        );
+    }
+    None
+}
+
+/// Waits until `PHASE` is no longer `CLOSING`, at most until `give_up`; whether it left it.
+fn wait_for_decision(give_up: Instant) -> bool {
+    let (lock, cond) = &DECIDED;
+    let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+    while PHASE.load(SeqCst) == CLOSING {
+        let now = Instant::now();
+        if now >= give_up {
+            return false;
+        }
+        guard = cond
+            .wait_timeout(guard, give_up - now)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
+    true
+}
+
+fn set_phase(phase: u8) {
+    let (lock, cond) = &DECIDED;
+    let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+    PHASE.store(phase, SeqCst);
+    cond.notify_all();
+}
+
+/// Why Python cannot be finalized now.
+#[derive(Debug)]
+pub enum Busy {
+    /// The exiting thread is itself inside Python (prefork runs the child's cleanups from its
+    /// SIGTERM handler, which can interrupt a handler).
+    ThisThread,
+    /// Threads still inside Python after the wait.
+    Threads(usize),
+    /// Python is already finalized or being closed.
+    Closed,
+}
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Busy::ThisThread => write!(
+                f,
+                "the child exits from a signal that interrupted Python (a request in progress)"
+            ),
+            Busy::Threads(n) => write!(f, "{n} worker thread(s) still inside Python"),
+            Busy::Closed => write!(f, "Python is already finalized"),
+        }
+    }
+}
+
+/// Starts ending Python: new entries wait, and this waits up to `wait` for every thread inside
+/// Python to leave it. `Err` (entries allowed again) when some are still inside.
+pub fn begin_close(wait: Duration) -> Result<Closing, Busy> {
+    if DEPTH.with(Cell::get) > 0 {
+        return Err(Busy::ThisThread);
+    }
+    // SAFETY: only reads which thread state holds the GIL (NULL when none does).
+    let current = unsafe { _PyThreadState_UncheckedGet() };
+    // SAFETY: reads thread-specific storage of the initialized runtime; no GIL needed.
+    if !current.is_null()
+        && (is_mine(current) || current == unsafe { ffi::PyGILState_GetThisThreadState() })
+    {
+        // This thread holds the GIL outside `with_interp` (Python starting in child_init).
+        return Err(Busy::ThisThread);
+    }
+    if PHASE
+        .compare_exchange(OPEN, CLOSING, SeqCst, SeqCst)
+        .is_err()
+    {
+        return Err(Busy::Closed);
+    }
+    let deadline = Instant::now() + wait;
+    loop {
+        let inside = INSIDE.load(SeqCst);
+        if inside == 0 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            set_phase(OPEN);
+            return Err(Busy::Threads(inside));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    CLOSER.with(|c| c.set(true));
+    Ok(Closing { open: true })
+}
+
+/// No other mod_python thread is inside Python, and none can enter: Python can be looked at
+/// and then finalized. Dropped without [`Closing::finalize`], entries are allowed again.
+pub struct Closing {
+    open: bool,
+}
+
+impl Closing {
+    /// Runs `f` holding the GIL in `interp` (entries of other threads stay held back).
+    pub fn run<R>(&self, interp: InterpState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+        enter(interp, f)
+    }
+
+    /// Thread states in `interp` that are not mod_python's: Python threads still there
+    /// (daemon threads, or threads started without `threading`), which would make
+    /// `Py_EndInterpreter` abort the process. Call inside [`Closing::run`] for `interp`.
+    pub fn foreign_threads(&self, _py: Python<'_>, interp: InterpState) -> usize {
+        let ours = OURS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut count = 0;
+        // SAFETY: the GIL is held (the token proves it): the interpreter's list of thread
+        // states does not change while it is walked.
+        let mut ts = unsafe { ffi::PyInterpreterState_ThreadHead(interp.0) };
+        while !ts.is_null() {
+            if !ours.iter().any(|(i, t)| *i == interp && *t == ts as usize) {
+                count += 1;
+            }
+            // SAFETY: as above; `ts` is a live member of the list.
+            ts = unsafe { ffi::PyThreadState_Next(ts) };
+        }
+        count
+    }
+
+    /// Ends every sub-interpreter of `subs` (in that order) with `Py_EndInterpreter`, then the
+    /// main interpreter with `Py_FinalizeEx`. In each, `last_words` runs first (atexit
+    /// functions, flushing output). From the start of this call every entry into Python is
+    /// refused, for good. `Err` says why finalization stopped part-way (Python then stays as
+    /// it is, unused).
+    pub fn finalize(
+        mut self,
+        subs: &[InterpState],
+        main: InterpState,
+        mut last_words: impl for<'py> FnMut(Python<'py>, InterpState),
+    ) -> Result<c_int, String> {
+        self.open = false;
+        set_phase(FINALIZED);
+        let main_ts = state_for(main);
+        // SAFETY: `main_ts` is this thread's state, not current: no other mod_python thread is
+        // inside Python and this one is not (checked by begin_close).
+        unsafe { ffi::PyEval_RestoreThread(main_ts) };
+        for &sub in subs {
+            let ts = state_for(sub);
+            // SAFETY: the GIL is held; `ts` is this thread's state for `sub` (3.11's
+            // interpreters share one GIL, so switching keeps it).
+            unsafe { ffi::PyThreadState_Swap(ts) };
+            delete_other_states(sub, ts);
+            // SAFETY: the GIL is held with this thread's state for `sub`.
+            last_words(unsafe { Python::assume_attached() }, sub);
+            // SAFETY: as above.
+            let py = unsafe { Python::assume_attached() };
+            delete_other_states(sub, ts);
+            if self.foreign_threads(py, sub) > 0 {
+                // SAFETY: puts back this thread's main state and releases the GIL, as taken.
+                unsafe {
+                    ffi::PyThreadState_Swap(main_ts);
+                    ffi::PyEval_SaveThread();
+                }
+                return Err("a thread was started in a sub-interpreter at exit".into());
+            }
+            // SAFETY: `ts` is current, holds the GIL, has no frame running (this thread is
+            // not inside Python) and is now the interpreter's only thread state. Afterwards
+            // no thread state is current and this thread still holds the GIL.
+            unsafe { ffi::Py_EndInterpreter(ts) };
+            forget(sub);
+        }
+        // SAFETY: the GIL is held, with no current state after Py_EndInterpreter (or with
+        // `main_ts`): `main_ts` becomes current again.
+        unsafe { ffi::PyThreadState_Swap(main_ts) };
+        // SAFETY: the GIL is held with this thread's main-interpreter state.
+        last_words(unsafe { Python::assume_attached() }, main);
+        // SAFETY: called with the GIL held in the main interpreter, every sub-interpreter
+        // ended, no other mod_python thread inside Python or able to enter it; nothing calls
+        // into Python afterwards (PHASE is FINALIZED).
+        Ok(unsafe { ffi::Py_FinalizeEx() })
+    }
+}
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        CLOSER.with(|c| c.set(false));
+        if self.open {
+            set_phase(OPEN);
+        }
+    }
+}
+
+/// Deletes the thread states of `interp` mod_python made for other threads (exited workers,
+/// or threads that will never enter Python again), keeping `keep`. Call holding the GIL.
+fn delete_other_states(interp: InterpState, keep: *mut ffi::PyThreadState) {
+    let mut ours = OURS.lock().unwrap_or_else(|e| e.into_inner());
+    ours.retain(|&(i, t)| {
+        if i != interp || t == keep as usize {
+            return true;
+        }
+        let ts = t as *mut ffi::PyThreadState;
+        // SAFETY: the GIL is held; `ts` is a thread state of `interp` made by mod_python,
+        // not current, and its thread is not inside Python (no mod_python thread is) and
+        // will never use it again (entries are refused from now on).
+        unsafe {
+            ffi::PyThreadState_Clear(ts);
+            ffi::PyThreadState_Delete(ts);
+        }
+        false
+    });
+}
+
+/// Drops every record of `interp`'s thread states (it has been ended).
+fn forget(interp: InterpState) {
+    OURS.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|(i, _)| *i != interp);
+    STATES.with(|s| s.borrow_mut().retain(|(i, _)| *i != interp));
+}
+
+/// Ends the process with `_exit(0)` if it is still alive `limit` after this was made, unless
+/// dropped before: the last bound on a child's exit (an atexit function or a thread's join
+/// that never returns).
+pub struct Watchdog(Option<mpsc::Sender<()>>);
+
+impl Watchdog {
+    pub fn start(limit: Duration) -> Watchdog {
+        let (tx, rx) = mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("mod_python-exit".into())
+            .spawn(move || {
+                if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+                    log(
+                        Level::Warning,
+                        &format!(
+                            "mod_python: Python's exit did not end within {} s; the child exits now",
+                            limit.as_secs()
+                        ),
+                    );
+                    extern "C" {
+                        fn _exit(status: c_int) -> !;
+                    }
+                    // SAFETY: ends the process at once; nothing of it is used afterwards.
+                    unsafe { _exit(0) };
+                }
+            });
+        Watchdog(spawned.ok().map(|_| tx))
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
 }

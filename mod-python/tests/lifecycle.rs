@@ -392,3 +392,291 @@ fn the_demo_configuration_serves_its_examples() {
     let me = httpd.request("GET", "/py/private", &[("X-User", "demo")], b"");
     assert_eq!(me.text(), "you are demo\n");
 }
+
+/// A handler module whose end is seen from outside: each line it writes to `marker` names the
+/// event, the process and the interpreter. Imported, it registers an atexit function and keeps
+/// an object whose `__del__` runs when the module's globals are released (only when Python is
+/// finalized); `/fin/thread` starts a non-daemon thread that finishes 1.5 s later (joined only
+/// when Python is finalized); `/fin/slow` runs for 4 s.
+fn finalizing_module(marker: &std::path::Path) -> String {
+    format!(
+        r#"
+import atexit, os, threading, time
+from mod_python import apache
+
+MARKER = {marker:?}
+INTERP = apache.interpreter
+
+def note(what, marker=MARKER, interp=INTERP, open=open, getpid=os.getpid):
+    with open(marker, 'a') as f:
+        f.write('%s %d %s\n' % (what, getpid(), interp))
+
+class Witness:
+    def __del__(self, note=note):
+        note('del')
+
+witness = Witness()
+atexit.register(note, 'atexit')
+note('import')
+
+def handler(req):
+    if req.uri.endswith('/thread'):
+        def later():
+            time.sleep(1.5)
+            note('thread')
+        # Not a daemon, which a thread started from one of httpd's threads (a dummy thread
+        # to `threading`) would be by default.
+        threading.Thread(target=later, daemon=False).start()
+    elif req.uri.endswith('/slow'):
+        note('slow-start')
+        time.sleep(4)
+        note('slow-end')
+    req.write('%d %s' % (os.getpid(), apache.interpreter))
+    return apache.OK
+"#,
+        marker = marker.display().to_string()
+    )
+}
+
+/// `/fin/*` in the virtual host's interpreter, `/fin-other/*` in `PythonInterpreter other`,
+/// `/fin-main/*` in the main interpreter.
+fn finalizing(mpm: Mpm, dir: &std::path::Path) -> harness::Builder {
+    let mut c = String::from("PythonPath \"sys.path+['@ROOT@/py']\"\n");
+    for (loc, interp) in [
+        ("/fin", None),
+        ("/fin-other", Some("other")),
+        ("/fin-main", Some("main_interpreter")),
+    ] {
+        c += &format!("<Location {loc}>\n    SetHandler mod_python\n    PythonHandler fin\n");
+        if let Some(i) = interp {
+            c += &format!("    PythonInterpreter {i}\n");
+        }
+        c += "</Location>\n";
+    }
+    Httpd::builder()
+        .mpm(mpm)
+        .module("python_module", harness::cdylib("mod_python"))
+        .file("py/fin.py", finalizing_module(&dir.join("marker")))
+        .config(&c)
+}
+
+/// The marker's lines as (event, pid, interpreter).
+fn events(dir: &std::path::Path) -> Vec<(String, String, String)> {
+    std::fs::read_to_string(dir.join("marker"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.splitn(3, ' ');
+            Some((
+                w.next()?.to_string(),
+                w.next()?.to_string(),
+                w.next()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Every interpreter of `pids` that imported the module ran its atexit function once and
+/// released its globals once: Python was finalized there.
+fn assert_finalized(dir: &std::path::Path, pids: &[String], what: &str) {
+    let ev = events(dir);
+    let count = |event: &str, pid: &str, interp: &str| {
+        ev.iter()
+            .filter(|(e, p, i)| e == event && p == pid && i == interp)
+            .count()
+    };
+    let mut seen = 0;
+    for (e, p, i) in &ev {
+        if e != "import" || !pids.contains(p) {
+            continue;
+        }
+        seen += 1;
+        assert_eq!(
+            count("atexit", p, i),
+            1,
+            "{what}: atexit in {p} {i}: {ev:?}"
+        );
+        assert_eq!(count("del", p, i), 1, "{what}: __del__ in {p} {i}: {ev:?}");
+    }
+    assert!(seen > 0, "{what}: nothing imported: {ev:?}");
+}
+
+/// Polls `cond` for up to `secs` seconds.
+fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    cond()
+}
+
+fn no_crash(log: &str, what: &str) {
+    for bad in [
+        "exit signal",
+        "Segmentation fault",
+        "Fatal Python error",
+        "did not end within",
+    ] {
+        assert!(
+            !log.contains(bad),
+            "{what}: {bad:?} in the error_log:\n{log}"
+        );
+    }
+}
+
+/// Requests to every interpreter, and a thread started; returns the pids that served them.
+fn use_every_interpreter(httpd: &Httpd) -> Vec<String> {
+    let mut pids = Vec::new();
+    for path in ["/fin/a", "/fin-other/a", "/fin-main/a", "/fin-main/thread"] {
+        let r = httpd.get(path);
+        assert_eq!(r.status, 200, "{path}: {}", httpd.error_log());
+        let text = r.text();
+        let pid = text.split(' ').next().unwrap().to_string();
+        if !pids.contains(&pid) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[test]
+fn python_is_finalized_when_the_server_stops() {
+    for mpm in Mpm::ALL {
+        let dir = scratch_dir(&format!("fin-stop-{mpm:?}"));
+        // The error_log outlives the server's root, which stop() removes.
+        let log = dir.join("error_log");
+        let httpd = finalizing(mpm, &dir)
+            .config(&format!("ErrorLog {}\nLogLevel info", log.display()))
+            .start();
+        let pids = use_every_interpreter(&httpd);
+        let started = std::time::Instant::now();
+        httpd.stop();
+        let took = started.elapsed();
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(took.as_secs() < 8, "{mpm:?}: stop took {took:?}");
+        no_crash(&log, mpm.name());
+        assert!(!log.contains("Python not finalized"), "{mpm:?}: {log}");
+        assert_finalized(&dir, &pids, mpm.name());
+        // The non-daemon thread was joined before the child ended.
+        let ev = events(&dir);
+        assert!(
+            ev.iter()
+                .any(|(e, _, i)| e == "thread" && i == "main_interpreter"),
+            "{mpm:?}: {ev:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn python_is_finalized_in_old_children_at_graceful_restart() {
+    for mpm in Mpm::ALL {
+        let dir = scratch_dir(&format!("fin-graceful-{mpm:?}"));
+        let httpd = finalizing(mpm, &dir).start();
+        let pids = use_every_interpreter(&httpd);
+        httpd.graceful_restart();
+        // The old children end once idle; the new ones answer meanwhile.
+        assert_eq!(httpd.get("/fin/again").status, 200);
+        let done = eventually(15, || {
+            let ev = events(&dir);
+            pids.iter().all(|p| {
+                ev.iter().filter(|(e, q, _)| e == "del" && q == p).count()
+                    >= ev
+                        .iter()
+                        .filter(|(e, q, _)| e == "import" && q == p)
+                        .count()
+            })
+        });
+        assert!(done, "{mpm:?}: {:?}\n{}", events(&dir), httpd.error_log());
+        assert_finalized(&dir, &pids, mpm.name());
+        no_crash(&httpd.error_log(), mpm.name());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn python_is_finalized_when_a_child_reaches_max_connections() {
+    for mpm in Mpm::ALL {
+        let dir = scratch_dir(&format!("fin-maxconn-{mpm:?}"));
+        let httpd = finalizing(mpm, &dir)
+            .config("MaxConnectionsPerChild 1")
+            .start();
+        let r = httpd.get("/fin/a");
+        assert_eq!(r.status, 200, "{}", httpd.error_log());
+        let pid = r.text().split(' ').next().unwrap().to_string();
+        // A worker child notices its limit only when its listener wakes for another
+        // connection (httpd's behaviour, with or without mod_python): requests for a static
+        // page keep that coming.
+        let done = eventually(15, || {
+            let seen = events(&dir).iter().any(|(e, p, _)| e == "del" && *p == pid);
+            if !seen {
+                let _ = httpd.get("/");
+            }
+            seen
+        });
+        assert!(done, "{mpm:?}: {:?}\n{}", events(&dir), httpd.error_log());
+        assert_finalized(&dir, &[pid], mpm.name());
+        no_crash(&httpd.error_log(), mpm.name());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_stop_during_a_slow_handler_is_bounded_and_does_not_crash() {
+    for mpm in Mpm::ALL {
+        let dir = scratch_dir(&format!("fin-slow-{mpm:?}"));
+        let log = dir.join("error_log");
+        let httpd = finalizing(mpm, &dir)
+            .config(&format!("ErrorLog {}\nLogLevel info", log.display()))
+            .start();
+        let port = httpd.port();
+        // Another interpreter in use too, so that finalizing has sub-interpreters to end.
+        assert_eq!(httpd.get("/fin-other/a").status, 200);
+        let client = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+                .unwrap();
+            let _ = s.write_all(b"GET /fin/slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).to_string()
+        });
+        assert!(
+            eventually(10, || events(&dir)
+                .iter()
+                .any(|(e, _, _)| e == "slow-start")),
+            "{mpm:?}: the slow handler did not start"
+        );
+        let started = std::time::Instant::now();
+        httpd.stop();
+        let took = started.elapsed();
+        let _ = client.join();
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        // httpd itself kills children still there 9 s into a stop.
+        assert!(took.as_secs() < 12, "{mpm:?}: stop took {took:?}\n{log}");
+        no_crash(&log, mpm.name());
+        let ev = events(&dir);
+        match mpm {
+            // prefork ends a child from its SIGTERM handler, here in the middle of the
+            // handler: Python is left as it is, its atexit functions run.
+            Mpm::Prefork => {
+                assert!(log.contains("Python not finalized at child exit"), "{log}");
+                assert!(ev.iter().any(|(e, _, _)| e == "atexit"), "{ev:?}");
+            }
+            // Threaded MPMs join their workers first: the handler ends, then Python.
+            _ => {
+                assert!(
+                    ev.iter().any(|(e, _, _)| e == "slow-end"),
+                    "{mpm:?}: {ev:?}"
+                );
+                let pid = &ev.iter().find(|(e, _, _)| e == "slow-start").unwrap().1;
+                assert_finalized(&dir, std::slice::from_ref(pid), mpm.name());
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
