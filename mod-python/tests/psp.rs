@@ -518,7 +518,10 @@ fn log_pid(line: &str) -> Option<String> {
 fn unusable_dbm_cache_still_serves_pages_and_says_so_once_per_process() {
     for mpm in MPMS {
         let httpd = dbm_server(mpm);
-        for (dir, file) in [("nowhere", "no/such/dir/psp.dbm"), ("damaged", "damaged.dbm")] {
+        for (dir, file) in [
+            ("nowhere", "no/such/dir/psp.dbm"),
+            ("damaged", "damaged.dbm"),
+        ] {
             let path = format!("/{dir}/page.psp");
             let mut served = std::collections::HashSet::new();
             for _ in 0..8 {
