@@ -2,6 +2,8 @@
 //! across sections as mod_python 3.5 does.
 
 use apache::directives::ModuleConfig;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
 /// The request phases a Python handler can run in.
@@ -23,7 +25,7 @@ pub enum Phase {
 
 impl Phase {
     /// Where the phase's handlers are in [`PhaseHandlers`].
-    const fn index(self) -> usize {
+    pub const fn index(self) -> usize {
         self as usize
     }
 
@@ -178,6 +180,16 @@ pub fn find_filter<'a>(
         .map(|(_, _, h)| h)
 }
 
+/// The phases some directive (in the configuration or a `.htaccess` file read so far) gave
+/// handlers to: each request asks for every phase, and most have none anywhere.
+static CONFIGURED: AtomicU16 = AtomicU16::new(0);
+
+/// Whether any section configures handlers for `phase`. (Bits are only ever added: a phase
+/// configured before a graceful restart is merely looked up.)
+pub fn configured(phase: Phase) -> bool {
+    CONFIGURED.load(Ordering::Relaxed) & (1 << phase.index()) != 0
+}
+
 /// The handlers each phase's directives configured in a section. Lists are shared between
 /// the configurations httpd merges on every request, so a merge copies no handler.
 #[derive(Debug, Clone, Default)]
@@ -190,6 +202,7 @@ impl PhaseHandlers {
 
     /// Several directives of one phase in one section stack up, in order.
     pub fn extend(&mut self, phase: Phase, specs: Vec<HandlerSpec>) {
+        CONFIGURED.fetch_or(1 << phase.index(), Ordering::Relaxed);
         let list = self.0[phase.index()].get_or_insert_with(Default::default);
         Arc::make_mut(list).extend(specs);
     }
@@ -348,19 +361,19 @@ impl DirConf {
     /// `PythonInterpPerDirective On`, the directory of the section that configured the phase's
     /// first handler; else `PythonInterpreter`; else the virtual host's server name. Where that
     /// gives nothing, the main interpreter.
-    pub fn interpreter_name(
-        &self,
+    pub fn interpreter_name<'a>(
+        &'a self,
         first: &HandlerSpec,
         filename: Option<&str>,
         is_dir: bool,
-        server_name: Option<&str>,
-    ) -> String {
-        let main = || crate::interp::MAIN_INTERPRETER.to_string();
+        server_name: Option<&'a str>,
+    ) -> Cow<'a, str> {
+        let main = || Cow::Borrowed(crate::interp::MAIN_INTERPRETER);
         if self.interp_per_directory == Some(true) {
             return match filename {
-                Some(f) if is_dir => format!("{}/", f.trim_end_matches('/')),
+                Some(f) if is_dir => format!("{}/", f.trim_end_matches('/')).into(),
                 Some(f) => match f.rfind('/') {
-                    Some(i) => f[..=i].to_string(),
+                    Some(i) => f[..=i].to_string().into(),
                     None => main(),
                 },
                 None => main(),
@@ -370,13 +383,13 @@ impl DirConf {
             return first
                 .directory
                 .as_ref()
-                .map(|d| format!("{}/", d.trim_end_matches('/')))
+                .map(|d| format!("{}/", d.trim_end_matches('/')).into())
                 .unwrap_or_else(main);
         }
         if let Some(name) = &self.interpreter {
-            return name.to_string();
+            return Cow::Borrowed(name);
         }
-        server_name.map(str::to_string).unwrap_or_else(main)
+        server_name.map(Cow::Borrowed).unwrap_or_else(main)
     }
 }
 

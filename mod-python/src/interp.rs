@@ -31,8 +31,8 @@ const SOURCES: &[(&str, &str, bool)] = include!(concat!(env!("OUT_DIR"), "/packa
 pub struct Interp {
     pub name: String,
     pub state: InterpState,
-    /// `mod_python.apache._dispatch`.
-    dispatch: Py<PyAny>,
+    /// Runs the handlers of a phase.
+    dispatcher: crate::dispatch::Dispatcher,
     /// `mod_python.apache._run_imports`.
     run_imports: Py<PyAny>,
     /// `_apache.mp_request`.
@@ -179,7 +179,7 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     Ok(Interp {
         name: name.to_string(),
         state,
-        dispatch: apache.getattr("_dispatch")?.unbind(),
+        dispatcher: crate::dispatch::Dispatcher::new(py, &apache)?,
         run_imports: apache.getattr("_run_imports")?.unbind(),
         request_class: request_class.unbind(),
     })
@@ -252,29 +252,11 @@ pub fn dispatch(
     gil::with_interp(interp.state, |py| {
         let run = || -> PyResult<c_int> {
             let req = crate::reqobj::object_for(py, interp)?;
-            let list: Vec<(&str, &str, Option<&str>)> = handlers
-                .iter()
-                .map(|h| {
-                    (
-                        h.module.as_str(),
-                        h.callable.as_str(),
-                        h.directory.as_deref(),
-                    )
-                })
-                .collect();
-            let result = interp.dispatch.bind(py).call1((
-                &req,
-                phase.directive(),
-                list,
-                conf.debug.unwrap_or(false),
-                conf.autoreload.unwrap_or(true),
-                conf.python_path.as_deref(),
-                conf.pdb,
-            ))?;
+            let result = interp.dispatcher.run(py, &req, phase, handlers, conf)?;
             if last {
                 crate::reqobj::retire(py, &req, interp);
             }
-            result.extract()
+            Ok(result)
         };
         run().unwrap_or_else(|e| {
             log_python_error(py, phase.directive(), &e);

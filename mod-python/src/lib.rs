@@ -6,6 +6,7 @@
 mod config;
 mod connection;
 mod directives;
+mod dispatch;
 mod filters;
 mod gil;
 mod interp;
@@ -165,6 +166,10 @@ fn run_phase_filtered(
     phase: Phase,
     keep: impl Fn(&config::HandlerSpec) -> bool,
 ) -> HookResult {
+    // Most phases of most requests: no handler anywhere, none added; nothing to look up.
+    if !config::configured(phase) && !r.has_state() {
+        return Ok(Status::Declined);
+    }
     let added = reqobj::take_added(r, phase);
     let Some(conf) = r.dir_config::<DirConf>() else {
         return Ok(Status::Declined);
@@ -175,7 +180,13 @@ fn run_phase_filtered(
         None if added.is_empty() => return Ok(Status::Declined),
         None => Default::default(),
     };
-    let filename = r.filename();
+    // The file name is only needed for `| .ext` and PythonInterpPerDirectory.
+    let wants_filename = conf.interp_per_directory == Some(true)
+        || configured
+            .iter()
+            .chain(&added)
+            .any(|h| !h.extensions.is_empty());
+    let filename = if wants_filename { r.filename() } else { None };
     // Usually every configured handler applies and none was added: the configuration's own
     // list is used, shared rather than copied.
     let handlers =

@@ -7,6 +7,7 @@
 //! parent and its children (from /proc) divided by the requests served; ratios compare flavors
 //! measured in the same run, since the machine is shared and noisy.
 
+mod cpus;
 mod flavors;
 mod procfs;
 mod report;
@@ -69,8 +70,13 @@ struct Running {
     client: Option<transfer::Client>,
 }
 
-/// Starts the flavor's httpd, checks its answer and warms it up.
-fn start(flavor: &Flavor, conns: u32, big_file: &Path) -> Result<Running, String> {
+/// Starts the flavor's httpd (on `server_cpus` when given), checks its answer and warms it up.
+fn start(
+    flavor: &Flavor,
+    conns: u32,
+    big_file: &Path,
+    server_cpus: Option<&cpus::Cpus>,
+) -> Result<Running, String> {
     let setup = flavor
         .setup
         .as_ref()
@@ -84,6 +90,9 @@ fn start(flavor: &Flavor, conns: u32, big_file: &Path) -> Result<Running, String
         builder = builder.config("KeepAliveTimeout 600\n");
     }
     let httpd = setup(builder).try_start()?;
+    if let Some(set) = server_cpus {
+        set.pin_tree(httpd.pid())?;
+    }
     let url = format!("{}{}", httpd.base_url(), flavor.path);
     let client = match flavor.load {
         Load::Wrk => {
@@ -227,7 +236,7 @@ fn machine() -> String {
 }
 
 /// Entry point of `cargo xtask bench [--seconds N] [--rounds N] [--connections N]
-/// [--transfers N]`.
+/// [--transfers N] [--no-pin] [--only NAME,...]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut secs = 5;
     let mut conns = 8;
@@ -235,6 +244,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // A bound, not the usual count: at loopback speed a round of a few seconds holds dozens of
     // transfers, which the CPU figure needs, since /proc counts it in 10 ms ticks.
     let mut transfers = 200;
+    let mut pin = true;
+    let mut only: Vec<String> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| -> Result<u32, String> {
@@ -248,6 +259,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--rounds" => rounds_count = value("--rounds")?,
             "--connections" => conns = value("--connections")?,
             "--transfers" => transfers = value("--transfers")?,
+            "--no-pin" => pin = false,
+            "--only" => only.extend(
+                it.next()
+                    .ok_or("--only NAME[,NAME...] (part of a flavor's name)")?
+                    .split(',')
+                    .map(|w| w.to_lowercase()),
+            ),
             other => return Err(format!("bench: unknown argument {other}")),
         }
     }
@@ -262,8 +280,30 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !status.success() {
         return Err("release build failed".into());
     }
+    // The client (wrk, which inherits this process's CPUs, and the transfer client's threads)
+    // on one half of the CPUs, every httpd on the other.
+    let machine = machine(); // before this process is pinned to part of the machine
+    let pinning = if pin { cpus::split() } else { None };
+    if let Some((_, client)) = &pinning {
+        client.pin_process(std::process::id())?;
+    }
+    let server_cpus = pinning.as_ref().map(|(server, _)| server);
     let cdir = std::env::temp_dir().join(format!("apache-rs-bench-{}", std::process::id()));
-    let flavors = flavors::flavors(&cdir);
+    let mut flavors = flavors::flavors(&cdir);
+    if !only.is_empty() {
+        // The flavors named, and the baselines their ratios need.
+        let named = |f: &Flavor| only.iter().any(|w| f.name.to_lowercase().contains(w));
+        let wanted: Vec<&'static str> = flavors
+            .iter()
+            .filter(|f| named(f))
+            .flat_map(|f| [Some(f.name), f.baseline])
+            .flatten()
+            .collect();
+        flavors.retain(|f| wanted.contains(&f.name));
+        if flavors.is_empty() {
+            return Err(format!("bench: no flavor's name contains {only:?}"));
+        }
+    }
     let big_file = cdir.join("big.bin");
     let file_made = if flavors
         .iter()
@@ -281,7 +321,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         started.push(match (&f.missing, &file_made, f.load) {
             (Some(why), _, _) => Err(why.clone()),
             (None, Err(e), Load::Big(Direction::Download)) => Err(e.clone()),
-            (None, _, _) => start(f, conns, &big_file),
+            (None, _, _) => start(f, conns, &big_file, server_cpus),
         });
     }
     let mut rounds: Vec<Vec<Figures>> = vec![Vec::new(); flavors.len()];
@@ -330,11 +370,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let (table, json) = report::render(
         &results,
         &report::Settings {
-            machine: machine(),
+            machine,
             secs,
             conns,
             rounds: rounds_count,
             transfers,
+            cpus: pinning.as_ref().map(|(server, client)| {
+                format!(
+                    "httpd on CPU {}, client on CPU {}",
+                    server.describe(),
+                    client.describe()
+                )
+            }),
         },
     );
     println!("{table}");

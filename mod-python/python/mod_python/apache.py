@@ -449,10 +449,12 @@ def _set_python_path(expression):
         _last_python_path = expression
 
 
-def _report(req, phase, debug):
-    """Logs the exception being handled; with PythonDebug On also sends it to the client."""
-    etype, value, tb = sys.exc_info()
-    text = "".join(traceback.format_exception(etype, value, tb))
+def _report(req, phase, debug, exc=None):
+    """Logs `exc` (by default the exception being handled); with PythonDebug On also sends
+    it to the client."""
+    if exc is None:
+        exc = sys.exc_info()[1]
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     for line in ("mod_python: exception in %s:\n%s" % (phase, text)).rstrip().split("\n"):
         _apache.log_error(line, APLOG_ERR)
     if debug and not req.eos_sent:  # a response that has ended gets nothing more
@@ -490,13 +492,16 @@ def _find_handler(module_name, callable_name, autoreload, directory, what):
     return obj
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False):
-    """Runs the handlers of a phase in order while they return OK; returns the last result.
+def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False,
+              result=DECLINED):
+    """Runs the handlers of a phase in order while they return OK; returns the last result
+    (`result` when none runs).
 
     `handlers` holds (module, callable, directory) for each handler configured for the phase.
+    mod_python.so runs this loop itself (dispatch.rs); it calls this one for the handlers
+    `req.add_handler` added and under PythonEnablePdb.
     """
     req.phase = phase
-    result = DECLINED
     try:
         if python_path and python_path != _last_python_path:
             _set_python_path(python_path)

@@ -46,7 +46,7 @@ fn processes() -> Vec<(u32, String)> {
     v
 }
 
-fn children(parent: u32) -> Vec<u32> {
+pub fn children(parent: u32) -> Vec<u32> {
     processes()
         .into_iter()
         .filter(|(_, stat)| stat_fields(stat).get(1).and_then(|p| p.parse().ok()) == Some(parent))

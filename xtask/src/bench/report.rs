@@ -12,6 +12,8 @@ pub struct Settings {
     pub conns: u32,
     pub rounds: u32,
     pub transfers: u32,
+    /// Where httpd and the client ran, when they were kept apart.
+    pub cpus: Option<String>,
 }
 
 fn json_str(s: &str) -> String {
@@ -56,11 +58,15 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
             })
             .unwrap_or((f64::NAN, f64::NAN))
     };
+    let machine = match &s.cpus {
+        Some(cpus) => format!("{} ({cpus})", s.machine),
+        None => s.machine.clone(),
+    };
     let mut small = String::new();
     let _ = writeln!(
         small,
-        "Machine: {}; event MPM; wrk -t1 -c{} -d{}s on 127.0.0.1, median of {} interleaved rounds (ratio: the median of the rounds' ratios); body {:?}\n",
-        s.machine, s.conns, s.secs, s.rounds, BODY
+        "Machine: {machine}; event MPM; wrk -t1 -c{} -d{}s on 127.0.0.1, median of {} interleaved rounds (ratio: the median of the rounds' ratios); body {:?}\n",
+        s.conns, s.secs, s.rounds, BODY
     );
     let _ = writeln!(
         small,
@@ -80,6 +86,12 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
     let _ = writeln!(big, "|---|---:|---:|---:|---:|---:|---|---:|---:|");
     let mut json = String::from("{\n  \"machine\": ");
     json += &json_str(&s.machine);
+    json += ",\n  \"cpus\": ";
+    json += &s
+        .cpus
+        .as_deref()
+        .map(json_str)
+        .unwrap_or_else(|| "null".into());
     json += ",\n  \"flavors\": [\n";
     for (i, (f, r)) in results.iter().enumerate() {
         let baseline = f.baseline.unwrap_or("-");
