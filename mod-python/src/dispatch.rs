@@ -220,6 +220,16 @@ impl Dispatcher {
             .extract()
     }
 
+    /// Lets go of the handlers found: before the interpreter ends, so that their modules'
+    /// globals (which a function keeps alive) are released with the rest.
+    pub fn forget(&self, py: Python<'_>) {
+        let all: Vec<Resolved> = {
+            let mut map = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+            map.drain().flat_map(|(_, list)| list).collect()
+        };
+        release(py, all);
+    }
+
     /// Whether sys.path was last set from this `PythonPath` expression.
     fn python_path_is(&self, py: Python<'_>, expression: &str) -> bool {
         let globals = self.apache_globals.bind(py);
@@ -295,12 +305,7 @@ impl Dispatcher {
             list.push(entry);
             out
         };
-        // Released after the lock, as Bound (see gil::with_interp): dropping a callable may
-        // run Python code.
-        for r in replaced {
-            drop(r.object.into_bound(py));
-            drop(r.spec.into_bound(py));
-        }
+        release(py, replaced);
         Ok((object, spec))
     }
 
@@ -314,6 +319,15 @@ impl Dispatcher {
             Ok(Some(path)) => path.contains(directory).unwrap_or(false),
             _ => false,
         }
+    }
+}
+
+/// Drops handlers found, after the lock (dropping a callable may run Python code, which may
+/// let in another thread that takes it) and as `Bound` (see gil::with_interp).
+fn release(py: Python<'_>, entries: Vec<Resolved>) {
+    for r in entries {
+        drop(r.object.into_bound(py));
+        drop(r.spec.into_bound(py));
     }
 }
 

@@ -316,6 +316,7 @@ fn finalize_all(closing: gil::Closing, all: &[&'static Interp]) {
     let mut obstacles = Vec::new();
     for interp in all {
         let found = closing.run(interp.state, |py| {
+            interp.dispatcher.forget(py);
             let mut found = match wind_down_threads(py, deadline) {
                 Ok(alive) => alive
                     .into_iter()
