@@ -538,3 +538,57 @@ fn graceful_restart_keeps_serving() {
         assert_eq!(httpd.get("/hello").text(), "hello world\n", "{mpm:?}");
     }
 }
+
+/// A `<Directory>` handler's directory is on sys.path whenever the handler runs, even after
+/// another section's PythonPath replaced sys.path on the same child: mod_python.so reuses a
+/// handler's callable between requests, and must put the directory back as the lookup would.
+#[test]
+fn a_directory_handler_finds_its_modules_after_another_section_resets_sys_path() {
+    const DIR_HANDLER: &str = r#"
+import sys
+from mod_python import apache
+
+def handler(req):
+    sys.modules.pop('sibling', None)  # found again on sys.path each time
+    import sibling
+    req.content_type = 'text/plain'
+    req.write('%s %s %s|' % (sibling.NAME, req.phase, req.hlist.handler))
+    return apache.OK
+"#;
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let httpd = Httpd::builder()
+            .mpm(mpm)
+            .module("python_module", harness::cdylib("mod_python"))
+            .file("htdocs/app/dirhandler.py", DIR_HANDLER)
+            .file("htdocs/app/sibling.py", "NAME = 'sibling'\n")
+            .file("py/other.py", "from mod_python import apache\n\ndef handler(req):\n    req.write('other|')\n    return apache.OK\n")
+            .config(
+                "<Directory \"@ROOT@/htdocs/app\">\n    SetHandler mod_python\n    PythonHandler dirhandler\n</Directory>\n\
+                 <Location /other>\n    SetHandler mod_python\n    PythonPath \"[p for p in sys.path if '/htdocs' not in p] + ['@ROOT@/py']\"\n    PythonHandler other\n</Location>\n",
+            )
+            .start();
+        // One keep-alive connection, so one child serves them all, in this order.
+        let get = |path: &str, last: bool| {
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: localhost\r\n{}\r\n",
+                if last { "Connection: close\r\n" } else { "" }
+            )
+        };
+        let requests = [
+            get("/app/x", false),
+            get("/other", false),
+            get("/app/x", false),
+            get("/other", false),
+            get("/app/x", true),
+        ]
+        .concat();
+        let answer = String::from_utf8_lossy(&httpd.raw(requests.as_bytes())).into_owned();
+        assert_eq!(
+            answer.matches("sibling PythonHandler dirhandler|").count(),
+            3,
+            "{mpm:?}: {answer}\n{}",
+            httpd.error_log()
+        );
+        assert_eq!(answer.matches("other|").count(), 2, "{mpm:?}: {answer}");
+    }
+}
