@@ -124,9 +124,22 @@ pub struct Builder {
     files: Vec<(String, Vec<u8>)>,
     env: Vec<(String, String)>,
     port: Option<u16>,
+    /// A command httpd runs under, and arguments added to httpd's own (see `wrapped`).
+    prefix: Vec<String>,
+    args: Vec<String>,
 }
 
 impl Builder {
+    /// Runs httpd under `prefix` (a profiler such as `valgrind --tool=callgrind`, after
+    /// `setpriv` to start it as another user), with `args` added to its command line (`-X`).
+    /// A prefixed httpd may not be root, so `logs/` and `run/` are made writable by everyone,
+    /// and it gets two minutes, not twenty seconds, to answer.
+    pub fn wrapped(mut self, prefix: &[&str], args: &[&str]) -> Self {
+        self.prefix = prefix.iter().map(|s| s.to_string()).collect();
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
     /// Listens on this port if it is free (the demo's fixed address), else on a free one.
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
@@ -315,12 +328,27 @@ impl Builder {
         let conf = self.write_root(root, port)?;
         let out = std::fs::File::create(root.join("logs/stdout")).map_err(|e| e.to_string())?;
         let err = std::fs::File::create(root.join("logs/stderr")).map_err(|e| e.to_string())?;
-        let mut cmd = Command::new(httpd_binary());
+        let mut cmd = match self.prefix.split_first() {
+            Some((first, rest)) => {
+                use std::os::unix::fs::PermissionsExt;
+                for dir in ["logs", "run"] {
+                    let _ = std::fs::set_permissions(
+                        root.join(dir),
+                        std::fs::Permissions::from_mode(0o777),
+                    );
+                }
+                let mut c = Command::new(first);
+                c.args(rest).arg(httpd_binary());
+                c
+            }
+            None => Command::new(httpd_binary()),
+        };
         cmd.arg("-d")
             .arg(root)
             .arg("-f")
             .arg(&conf)
-            .arg("-DFOREGROUND");
+            .arg("-DFOREGROUND")
+            .args(&self.args);
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
         // prefork signals its whole process group at shutdown: keep the test runner out of it.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
@@ -335,7 +363,8 @@ impl Builder {
             root: root.to_path_buf(),
             port,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let wait = if self.prefix.is_empty() { 20 } else { 120 };
+        let deadline = Instant::now() + Duration::from_secs(wait);
         loop {
             if let Some(status) = h.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 h.child = None;
@@ -349,7 +378,7 @@ impl Builder {
             }
             if Instant::now() > deadline {
                 let out = h.output();
-                return Err(format!("httpd did not answer within 20 s:\n{out}"));
+                return Err(format!("httpd did not answer within {wait} s:\n{out}"));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -410,6 +439,8 @@ impl Httpd {
             files: Vec::new(),
             env: Vec::new(),
             port: None,
+            prefix: Vec::new(),
+            args: Vec::new(),
         }
     }
 

@@ -9,6 +9,7 @@
 
 mod cpus;
 mod flavors;
+mod instructions;
 mod procfs;
 mod report;
 mod transfer;
@@ -113,7 +114,12 @@ fn start(
                     check.text()
                 ));
             }
-            wrk::wrk(&url, 2, conns, flavor.form)?; // warm-up: children started, code paged in, caches filled
+            // Warm-up: children started, code paged in, caches filled. Errors here do not count
+            // (C mod_python's publisher answers some of the first concurrent requests of a
+            // new child with errors while it imports); the rounds' do.
+            if let Err(e) = wrk::wrk(&url, 2, conns, flavor.form) {
+                eprintln!("bench: {}: during the warm-up: {e}", flavor.name);
+            }
             None
         }
         Load::Big(dir) => {
@@ -236,7 +242,7 @@ fn machine() -> String {
 }
 
 /// Entry point of `cargo xtask bench [--seconds N] [--rounds N] [--connections N]
-/// [--transfers N] [--no-pin] [--only NAME,...]`.
+/// [--transfers N] [--no-pin] [--only NAME,...] [--instructions]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut secs = 5;
     let mut conns = 8;
@@ -246,6 +252,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut transfers = 200;
     let mut pin = true;
     let mut only: Vec<String> = Vec::new();
+    let mut instructions = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| -> Result<u32, String> {
@@ -260,6 +267,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--connections" => conns = value("--connections")?,
             "--transfers" => transfers = value("--transfers")?,
             "--no-pin" => pin = false,
+            "--instructions" => instructions = true,
             "--only" => only.extend(
                 it.next()
                     .ok_or("--only NAME[,NAME...] (part of a flavor's name)")?
@@ -303,6 +311,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if flavors.is_empty() {
             return Err(format!("bench: no flavor's name contains {only:?}"));
         }
+    }
+    if instructions {
+        let table = instructions::run(&flavors, 2000, &cdir);
+        let _ = std::fs::remove_dir_all(&cdir);
+        println!("Machine: {machine}\n\n{table}");
+        return Ok(());
     }
     let big_file = cdir.join("big.bin");
     let file_made = if flavors

@@ -12,8 +12,10 @@ const USAGE: &str = "usage: cargo xtask <command>
   test [--quick] [-- ARGS]  fmt check, clippy -D warnings, build, every test (--quick: no fmt/clippy)
   install [--dry-run]    release build; copy the modules into httpd's module directory
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
-  bench [--seconds N] [--rounds N] [--connections N] [--transfers N]
-                         cost per request and per 100 MB transfer against C modules";
+  bench [--seconds N] [--rounds N] [--connections N] [--transfers N] [--only NAME,...]
+        [--no-pin] [--instructions]
+                         cost per request and per 100 MB transfer against C modules
+                         (--instructions: instructions per request under callgrind)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -11,7 +11,7 @@ pub enum Set {
     Build,
     /// Regenerate bindings: libclang as well.
     Bindings,
-    /// Benchmark: wrk and the C modules compared against.
+    /// Benchmark: wrk, valgrind and the C modules compared against.
     Bench,
 }
 
@@ -79,6 +79,9 @@ fn missing(set: Set) -> Vec<&'static str> {
     if set == Set::Bench {
         if !has_cmd("wrk", "--version") {
             m.push("wrk");
+        }
+        if !has_cmd("valgrind", "--version") {
+            m.push("valgrind"); // --instructions
         }
         let dir = harness::system_modules_dir();
         if !dir.join("mod_python.so").exists() {

@@ -213,7 +213,7 @@ fn download(conn: &mut BufReader<TcpStream>, path: &str) -> Result<bool, String>
     Ok(keep_alive)
 }
 
-fn connect(port: u16) -> std::io::Result<BufReader<TcpStream>> {
+pub fn connect(port: u16) -> std::io::Result<BufReader<TcpStream>> {
     let s = TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), IO_TIMEOUT)?;
     s.set_read_timeout(Some(IO_TIMEOUT))?;
     s.set_write_timeout(Some(IO_TIMEOUT))?;
@@ -275,7 +275,7 @@ fn copy_exact(
 
 /// Reads a 200 response, handing its (de-chunked) body to `sink`; tells whether the
 /// connection stays open.
-fn read_response(
+pub fn read_response(
     r: &mut BufReader<TcpStream>,
     sink: &mut dyn FnMut(&[u8]) -> Result<(), String>,
 ) -> Result<bool, String> {
