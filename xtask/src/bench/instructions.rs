@@ -64,7 +64,10 @@ fn total(flavor: &Flavor, n: u32, out: &Path) -> Result<u64, String> {
     httpd.stop();
     let text = std::fs::read_to_string(out).map_err(|e| format!("{}: {e}", out.display()))?;
     text.lines()
-        .find_map(|l| l.strip_prefix("summary:").or_else(|| l.strip_prefix("totals:")))
+        .find_map(|l| {
+            l.strip_prefix("summary:")
+                .or_else(|| l.strip_prefix("totals:"))
+        })
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .ok_or_else(|| format!("{}: no totals", out.display()))
 }
