@@ -244,10 +244,14 @@ fn machine() -> String {
 /// Entry point of `cargo xtask bench [--seconds N] [--rounds N] [--connections N]
 /// [--transfers N] [--no-pin] [--only NAME,...] [--instructions]`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let mut secs = 5;
+    // Many short rounds rather than a few long ones: the machine's speed drifts over seconds,
+    // and each round's ratio compares two flavors measured about a second apart. (With 3
+    // rounds of 5 s the same ratio moved by up to 10 % from run to run; with 15 of 1 s, by
+    // 2 %.) A pinned CPU busy for a second gives /proc about 100 ticks to count.
+    let mut secs = 1;
     let mut conns = 8;
-    let mut rounds_count = 3;
-    // A bound, not the usual count: at loopback speed a round of a few seconds holds dozens of
+    let mut rounds_count = 15;
+    // A bound, not the usual count: at loopback speed a round of a second holds dozens of
     // transfers, which the CPU figure needs, since /proc counts it in 10 ms ticks.
     let mut transfers = 200;
     let mut pin = true;
