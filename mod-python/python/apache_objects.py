@@ -222,13 +222,17 @@ class mp_hlist(object):
             self.handler, self.directory, self.is_location, self.silent)
 
 
+# The request's fields are properties over native functions (bound to the field's name with
+# functools.partial): reading or setting one runs no Python frame.
+from functools import partial as _partial
+
+
 def _reader(name):
-    return property(lambda self: req_get(self._h, name), doc="request_rec's %s" % name)
+    return property(_partial(req_attr, name), doc="request_rec's %s" % name)
 
 
 def _field(name):
-    return property(lambda self: req_get(self._h, name),
-                    lambda self, value: req_set(self._h, name, value),
+    return property(_partial(req_attr, name), _partial(req_attr_set, name),
                     doc="request_rec's %s (writable)" % name)
 
 

@@ -348,6 +348,23 @@ pub(crate) fn as_bytes<'a>(
 
 /// Sends body bytes (`str` as UTF-8), flushing them to the client when `flush`; without the
 /// GIL while httpd writes.
+/// The handle of a request object (`mp_request._h`).
+fn handle_of(req: &Bound<'_, PyAny>) -> PyResult<usize> {
+    req.getattr(pyo3::intern!(req.py(), "_h"))?.extract()
+}
+
+/// `req.<name>`, for the properties of `mp_request` (`partial(req_attr, name)`).
+#[pyfunction]
+fn req_attr(py: Python<'_>, name: &str, req: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    req_get(py, handle_of(req)?, name)
+}
+
+/// `req.<name> = value`, for the writable properties of `mp_request`.
+#[pyfunction]
+fn req_attr_set(name: &str, req: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    req_set(handle_of(req)?, name, value)
+}
+
 #[pyfunction]
 fn req_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>, flush: bool) -> PyResult<()> {
     let mut owned = Vec::new();
@@ -601,6 +618,8 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(tab_clear, &m)?)?;
     m.add_function(wrap_pyfunction!(req_get, &m)?)?;
     m.add_function(wrap_pyfunction!(req_set, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_attr, &m)?)?;
+    m.add_function(wrap_pyfunction!(req_attr_set, &m)?)?;
     m.add_function(wrap_pyfunction!(req_write, &m)?)?;
     m.add_function(wrap_pyfunction!(req_flush, &m)?)?;
     m.add_function(wrap_pyfunction!(req_read, &m)?)?;
