@@ -401,7 +401,8 @@ impl Cache {
     }
 
     /// Stores `value` under `key` for `ttl`, replacing what was there. shmcb needs keys of at
-    /// least 4 bytes.
+    /// least 4 bytes. memcache and redis keep entries for whole seconds: for them `ttl` is
+    /// rounded up to the next whole second (at least one).
     pub fn store(&self, key: &[u8], value: &[u8], ttl: Duration) -> Result<(), Error> {
         let klen = self.key_len(key)?;
         if value.len() > self.inner.max_value_len {
@@ -419,7 +420,7 @@ impl Cache {
         }
         // SAFETY: reads the clock.
         let now = unsafe { ffi::apr_time_now() };
-        let expiry = now.saturating_add(i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX));
+        let expiry = now.saturating_add(expiry_micros(&self.inner.provider_name, ttl));
         // The provider takes a mutable pointer though it only reads: give it its own copy.
         let mut data = value.to_vec();
         self.call(|live, pool| {
@@ -604,4 +605,20 @@ unsafe fn bytes<'a>(p: *const c_uchar, len: c_uint) -> &'a [u8] {
     } else {
         std::slice::from_raw_parts(p, len as usize)
     }
+}
+
+/// The `ttl` as the expiry offset to give `provider`, in microseconds. memcache and redis send
+/// the whole seconds between the expiry and their own, later, reading of the clock: an offset
+/// of exactly N seconds would reach the server as N-1, and one second as 0, which they refuse
+/// (APR_EINVAL). So they get the ttl rounded up to whole seconds, plus just under a second
+/// that their own rounding down takes away again.
+fn expiry_micros(provider: &str, ttl: Duration) -> i64 {
+    let whole_seconds = matches!(provider, "memcache" | "redis");
+    let micros = if whole_seconds {
+        let secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+        u128::from(secs.max(1)) * 1_000_000 + 999_000
+    } else {
+        ttl.as_micros()
+    };
+    i64::try_from(micros).unwrap_or(i64::MAX)
 }

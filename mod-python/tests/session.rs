@@ -743,3 +743,348 @@ fn a_bad_socache_option_fails_start_up_with_its_name() {
         "{e}"
     );
 }
+
+// --- SocacheSession over memcache and redis ----------------------------------------------
+
+/// What a stand-in cache server holds (key to value and the expiry it was sent, in seconds)
+/// and the commands it received, as `("set" | "delete", key, expiry)`.
+#[derive(Default)]
+struct Seen {
+    held: std::collections::HashMap<String, (Vec<u8>, i64)>,
+    commands: Vec<(String, String, i64)>,
+}
+
+type Shared = std::sync::Arc<std::sync::Mutex<Seen>>;
+
+/// A stand-in server's handling of one connection.
+type Serve = fn(std::net::TcpStream, Shared) -> std::io::Result<()>;
+
+/// Serves every connection to a free port of 127.0.0.1 with `serve` on a thread of its own,
+/// for as long as the test process runs; returns the port and what the connections share.
+fn stand_in(serve: Serve) -> (u16, Shared) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Shared::default();
+    let shared = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            // A connection left idle that long is one the test no longer uses.
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(120)));
+            let seen = shared.clone();
+            std::thread::spawn(move || serve(conn, seen));
+        }
+    });
+    (port, seen)
+}
+
+fn read_line(r: &mut impl std::io::BufRead) -> std::io::Result<Option<String>> {
+    let mut line = String::new();
+    if r.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(line.trim_end().to_string()))
+}
+
+fn read_exact_crlf(r: &mut impl std::io::BufRead, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut data = vec![0; n + 2];
+    r.read_exact(&mut data)?;
+    data.truncate(n);
+    Ok(data)
+}
+
+/// memcached's text protocol, as much as apr_memcache speaks for a socache: set, get, delete.
+fn memcached(conn: std::net::TcpStream, seen: Shared) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = conn.try_clone()?;
+    let mut input = std::io::BufReader::new(conn);
+    while let Some(line) = read_line(&mut input)? {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["set", key, _flags, exptime, len, ..] => {
+                let data = read_exact_crlf(&mut input, len.parse().unwrap_or(0))?;
+                let exptime = exptime.parse().unwrap_or(-1);
+                let mut seen = seen.lock().unwrap();
+                seen.commands.push(("set".into(), key.to_string(), exptime));
+                seen.held.insert(key.to_string(), (data, exptime));
+                drop(seen);
+                out.write_all(b"STORED\r\n")?;
+            }
+            ["get", keys @ ..] => {
+                let mut answer = Vec::new();
+                for key in keys {
+                    if let Some((v, _)) = seen.lock().unwrap().held.get(*key) {
+                        answer.extend(format!("VALUE {key} 0 {}\r\n", v.len()).bytes());
+                        answer.extend(v);
+                        answer.extend(b"\r\n");
+                    }
+                }
+                answer.extend(b"END\r\n");
+                out.write_all(&answer)?;
+            }
+            ["delete", key, ..] => {
+                let mut seen = seen.lock().unwrap();
+                seen.commands.push(("delete".into(), key.to_string(), 0));
+                let gone = seen.held.remove(*key).is_some();
+                drop(seen);
+                out.write_all(if gone {
+                    b"DELETED\r\n"
+                } else {
+                    b"NOT_FOUND\r\n"
+                })?;
+            }
+            ["version"] => out.write_all(b"VERSION 1.6.0\r\n")?,
+            _ => out.write_all(b"ERROR\r\n")?,
+        }
+    }
+    Ok(())
+}
+
+/// Redis's protocol (RESP), as much as apr_redis speaks for a socache: SET, SETEX, GET, DEL.
+fn redis(conn: std::net::TcpStream, seen: Shared) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = conn.try_clone()?;
+    let mut input = std::io::BufReader::new(conn);
+    while let Some(line) = read_line(&mut input)? {
+        let Some(n) = line.strip_prefix('*').and_then(|n| n.parse::<usize>().ok()) else {
+            out.write_all(b"-ERR protocol\r\n")?;
+            continue;
+        };
+        let mut args = Vec::new();
+        for _ in 0..n {
+            let len = read_line(&mut input)?
+                .and_then(|l| l.strip_prefix('$').and_then(|n| n.parse().ok()))
+                .unwrap_or(0);
+            args.push(read_exact_crlf(&mut input, len)?);
+        }
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let command = text(&args[0]).to_ascii_uppercase();
+        let mut seen = seen.lock().unwrap();
+        match (command.as_str(), args.as_slice()) {
+            ("SETEX", [_, key, secs, value]) => {
+                let secs = text(secs).parse().unwrap_or(-1);
+                seen.commands.push(("set".into(), text(key), secs));
+                seen.held.insert(text(key), (value.clone(), secs));
+                out.write_all(b"+OK\r\n")?;
+            }
+            ("SET", [_, key, value, ..]) => {
+                // No expiry: recorded as 0, which no session is stored with.
+                seen.commands.push(("set".into(), text(key), 0));
+                seen.held.insert(text(key), (value.clone(), 0));
+                out.write_all(b"+OK\r\n")?;
+            }
+            ("GET", [_, key]) => match seen.held.get(&text(key)) {
+                Some((v, _)) => {
+                    let mut answer = format!("${}\r\n", v.len()).into_bytes();
+                    answer.extend(v);
+                    answer.extend(b"\r\n");
+                    out.write_all(&answer)?;
+                }
+                None => out.write_all(b"$-1\r\n")?,
+            },
+            ("DEL", [_, keys @ ..]) => {
+                let mut gone = 0;
+                for key in keys {
+                    seen.commands.push(("delete".into(), text(key), 0));
+                    gone += usize::from(seen.held.remove(&text(key)).is_some());
+                }
+                out.write_all(format!(":{gone}\r\n").as_bytes())?;
+            }
+            ("PING", _) => out.write_all(b"+PONG\r\n")?,
+            _ => out.write_all(b"-ERR unknown command\r\n")?,
+        }
+    }
+    Ok(())
+}
+
+/// A handler for the network caches: every request counts (with `?<seconds>`, the session's
+/// timeout is set to that first) and answers as `count` does, plus the serving process.
+const NETAPP: &str = r#"
+from mod_python import apache, Session
+import os
+
+
+def handler(req):
+    req.content_type = 'text/plain'
+    s = Session.Session(req)
+    if req.uri.endswith('/invalidate'):
+        s.invalidate()
+        req.write('gone')
+        return apache.OK
+    if req.args:
+        s.set_timeout(int(req.args))
+    s['n'] = s.get('n', 0) + 1
+    s.save()
+    req.write('%s %d %s %s pid=%d' % (type(s).__name__, s['n'], s.id(), s.is_new(), os.getpid()))
+    return apache.OK
+"#;
+
+/// A server whose sessions live in the `provider` cache at 127.0.0.1:`port`, with several
+/// children that each serve only a few connections.
+fn network_cache_server(mpm: Mpm, provider: &str, port: u16) -> Httpd {
+    let sizing = match mpm {
+        Mpm::Prefork => {
+            "StartServers 4\nMinSpareServers 4\nMaxSpareServers 8\nMaxConnectionsPerChild 3\n"
+        }
+        _ => "StartServers 3\nMaxConnectionsPerChild 3\n",
+    };
+    let mut conf = format!(
+        "PythonPath \"sys.path+['@ROOT@/app']\"\n\
+         PythonOption {SOCACHE} \"{provider}:127.0.0.1:{port}\"\n{sizing}"
+    );
+    conf += "<Location /net>\n    SetHandler mod_python\n    PythonHandler netapp\n    \
+             PythonDebug On\n</Location>\n";
+    Httpd::builder()
+        .system_module(
+            &format!("socache_{provider}_module"),
+            &format!("mod_socache_{provider}.so"),
+        )
+        .mpm(mpm)
+        .module("python_module", harness::cdylib("mod_python"))
+        .file("app/netapp.py", NETAPP)
+        .config(&conf)
+        .start()
+}
+
+/// Whether `key` is the stand-in's key of session `sid`: the providers send the socache
+/// key (`mod_python.session:<sid>`) hex-encoded after a tag of their own.
+fn is_key_of(key: &str, sid: &str) -> bool {
+    let hex: String = format!("mod_python.session:{sid}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    key.ends_with(&format!(":{hex}"))
+}
+
+/// The keys the stand-in holds for session `sid`.
+fn keys_of(seen: &Shared, sid: &str) -> Vec<String> {
+    let seen = seen.lock().unwrap();
+    seen.held
+        .keys()
+        .filter(|k| is_key_of(k, sid))
+        .cloned()
+        .collect()
+}
+
+/// The commands the stand-in received for session `sid`, in order: set (with the expiry
+/// it was sent, in seconds) or delete.
+fn commands_of(seen: &Shared, sid: &str) -> Vec<(String, i64)> {
+    let seen = seen.lock().unwrap();
+    let of_sid = seen.commands.iter().filter(|(_, k, _)| is_key_of(k, sid));
+    of_sid.map(|(c, _, e)| (c.clone(), *e)).collect()
+}
+
+/// The expiries sent with the sets of session `sid`, in order.
+fn expiries_of(seen: &Shared, sid: &str) -> Vec<i64> {
+    let sets = commands_of(seen, sid)
+        .into_iter()
+        .filter(|(c, _)| c == "set");
+    sets.map(|(_, e)| e).collect()
+}
+
+/// The providers of the network caches this system has, with their stand-in servers.
+fn network_providers() -> Vec<(&'static str, Serve)> {
+    let mut providers: Vec<(&str, Serve)> = vec![("memcache", memcached)];
+    if harness::system_modules_dir()
+        .join("mod_socache_redis.so")
+        .exists()
+    {
+        providers.push(("redis", redis));
+    } else {
+        eprintln!("no mod_socache_redis.so in the system modules: redis not tested");
+    }
+    providers
+}
+
+/// Over memcache and redis (stand-ins on 127.0.0.1), under event and prefork: the counter
+/// is kept across requests, on new connections served by several children; each save sends
+/// the session's timeout as the entry's expiry; `invalidate()` deletes the entry.
+#[test]
+fn a_socache_session_over_memcache_and_redis() {
+    for (provider, serve) in network_providers() {
+        for mpm in MPMS {
+            let what = format!("{provider} {mpm:?}");
+            let (port, seen) = stand_in(serve);
+            let httpd = network_cache_server(mpm, provider, port);
+            check_counter(&httpd, "/net", "SocacheSession", &what);
+
+            // One session over many connections, served by several children (each serves
+            // at most 3 connections).
+            let r = get(&httpd, "/net/count", None);
+            let (_, _, sid, _) = fields(&r);
+            let cookie = set_cookie(&r).unwrap();
+            assert_eq!(
+                keys_of(&seen, &sid).len(),
+                1,
+                "{what}: {:?}",
+                seen.lock().unwrap().held.keys()
+            );
+            let mut pids = std::collections::BTreeSet::new();
+            for n in 2..=12 {
+                let r = get(&httpd, "/net/count", Some(&cookie));
+                assert_eq!(
+                    fields(&r),
+                    ("SocacheSession".to_string(), n, sid.clone(), false),
+                    "{what}"
+                );
+                pids.insert(r.text().rsplit_once(" pid=").unwrap().1.to_string());
+            }
+            assert!(pids.len() >= 3, "{what}: served by {pids:?}");
+            // Every save went to the stand-in with the default timeout (1800 s) as its
+            // expiry, in seconds from now (memcache would read over 30 days as a date). The
+            // providers truncate to whole seconds what is left when they send it: 1799.
+            let expiries = expiries_of(&seen, &sid);
+            assert_eq!(expiries.len(), 12, "{what}: {expiries:?}");
+            assert!(
+                expiries.iter().all(|e| (1799..=1801).contains(e)),
+                "{what}: {expiries:?}"
+            );
+            // A timeout set by the handler is the expiry sent with the next save.
+            for timeout in [60, 2] {
+                let r = get(&httpd, &format!("/net/count?{timeout}"), Some(&cookie));
+                assert!(r.text().starts_with("SocacheSession "), "{what}");
+                let last = *expiries_of(&seen, &sid).last().unwrap();
+                assert!(
+                    (timeout - 1..=timeout + 1).contains(&last),
+                    "{what}: timeout {timeout}, expiry {last}"
+                );
+            }
+
+            // invalidate() deletes the entry: the stand-in no longer holds it, and the cookie
+            // now gives a new session.
+            let r = get(&httpd, "/net/invalidate", Some(&cookie));
+            assert_eq!(r.text(), "gone", "{what}");
+            let commands = commands_of(&seen, &sid);
+            assert_eq!(commands.last().unwrap().0, "delete", "{what}: {commands:?}");
+            assert_eq!(keys_of(&seen, &sid), Vec::<String>::new(), "{what}");
+            let (_, n, other, new) = fields(&get(&httpd, "/net/count", Some(&cookie)));
+            assert_eq!((n, new), (1, true), "{what}");
+            assert_ne!(other, sid, "{what}");
+
+            let log = httpd.error_log();
+            assert!(!log.contains("Traceback"), "{what}: {log}");
+        }
+    }
+}
+
+/// The shortest timeout SocacheSession takes (1 s, which `_socache_ttl` makes of any less)
+/// reaches memcache and redis as 1 s, and 1800 as 1800. They send the whole seconds left when
+/// they send (`apr_time_sec(expiry - apr_time_now())`): before apache-rs's `Cache::store`
+/// allowed for that, a 1-second expiry went as 0, which they refuse (APR_EINVAL: `save()`
+/// raised OSError), and every other arrived one second short.
+#[test]
+fn a_one_second_socache_timeout_is_saved_over_memcache_and_redis() {
+    for (provider, serve) in network_providers() {
+        let (port, seen) = stand_in(serve);
+        let httpd = network_cache_server(Mpm::Event, provider, port);
+        let r = httpd.request("GET", "/net/count?1", &[], b"");
+        assert_eq!(r.status, 200, "{provider}: {}", httpd.error_log());
+        let (_, _, sid, _) = fields(&r);
+        // What is sent is at least the timeout (a second more would do no harm: the loaded
+        // record is checked against its own timeout).
+        let sent = expiries_of(&seen, &sid);
+        assert!(matches!(sent[..], [1 | 2]), "{provider}: {sent:?}");
+        let (_, _, sid, _) = fields(&get(&httpd, "/net/count", None));
+        let sent = expiries_of(&seen, &sid);
+        assert!(matches!(sent[..], [1800 | 1801]), "{provider}: {sent:?}");
+    }
+}
