@@ -42,6 +42,8 @@ struct Figures {
     /// measures the two a few seconds apart, so what the shared machine does over minutes
     /// cancels out of each ratio.
     cpu_ratio: f64,
+    /// Big transfers only: MiB/s over the baseline's, the median of the rounds' ratios.
+    mib_ratio: f64,
 }
 
 fn workspace() -> PathBuf {
@@ -210,12 +212,12 @@ fn median(mut rounds: Vec<Figures>) -> Figures {
     m
 }
 
-/// The median over rounds of `flavor`'s CPU per request over `baseline`'s in the same round.
-fn paired_ratio(flavor: &[Figures], baseline: &[Figures]) -> f64 {
+/// The median over rounds of `flavor`'s `figure` over `baseline`'s in the same round.
+fn paired_ratio(flavor: &[Figures], baseline: &[Figures], figure: fn(&Figures) -> f64) -> f64 {
     let mut ratios: Vec<f64> = flavor
         .iter()
         .zip(baseline)
-        .map(|(x, b)| x.cpu_us_per_req / b.cpu_us_per_req)
+        .map(|(x, b)| figure(x) / figure(b))
         .filter(|r| r.is_finite())
         .collect();
     if ratios.is_empty() {
@@ -358,27 +360,33 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     drop(started);
-    let ratios: Vec<f64> = flavors
+    let ratios: Vec<(f64, f64)> = flavors
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let base = f
                 .baseline
                 .and_then(|b| flavors.iter().position(|g| g.name == b));
-            base.map_or(f64::NAN, |j| paired_ratio(&rounds[i], &rounds[j]))
+            base.map_or((f64::NAN, f64::NAN), |j| {
+                (
+                    paired_ratio(&rounds[i], &rounds[j], |x| x.cpu_us_per_req),
+                    paired_ratio(&rounds[i], &rounds[j], |x| x.mib_per_s),
+                )
+            })
         })
         .collect();
     let results: Vec<(&Flavor, Result<Figures, String>)> = flavors
         .iter()
         .zip(rounds.into_iter().zip(failed).zip(ratios))
-        .map(|(f, ((r, err), ratio))| match err {
+        .map(|(f, ((r, err), (cpu_ratio, mib_ratio)))| match err {
             Some(e) => {
                 eprintln!("bench: {}: {e}", f.name);
                 (f, Err(e))
             }
             None => {
                 let mut m = median(r);
-                m.cpu_ratio = ratio;
+                m.cpu_ratio = cpu_ratio;
+                m.mib_ratio = mib_ratio;
                 (f, Ok(m))
             }
         })

@@ -54,7 +54,12 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
                 } else {
                     x.cpu_us_per_req / b.cpu_us_per_req
                 };
-                (cpu, x.mib_per_s / b.mib_per_s)
+                let mib = if x.mib_ratio.is_finite() {
+                    x.mib_ratio
+                } else {
+                    x.mib_per_s / b.mib_per_s
+                };
+                (cpu, mib)
             })
             .unwrap_or((f64::NAN, f64::NAN))
     };
