@@ -11,6 +11,7 @@
 //! block on the client.
 
 use crate::config::{parse_handlers, Phase};
+use crate::rawbytes::latin1_str;
 use apache::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::PyValueError;
@@ -204,20 +205,10 @@ fn req_cgi_env<'py>(py: Python<'py>, h: usize) -> PyResult<Bound<'py, pyo3::type
         r.add_cgi_vars();
         let env = pyo3::types::PyDict::new(py);
         for (k, v) in r.subprocess_env_ref().iter_bytes() {
-            env.set_item(latin1(py, k), latin1(py, v))?;
+            env.set_item(latin1_str(py, k)?, latin1_str(py, v)?)?;
         }
         Ok(env)
     })
-}
-
-fn latin1<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyString> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) if s.is_ascii() => PyString::new(py, s),
-        _ => PyString::new(
-            py,
-            &bytes.iter().map(|&b| char::from(b)).collect::<String>(),
-        ),
-    }
 }
 
 /// A table's key or value as `str`: UTF-8, with bytes that are not (a client's Latin-1 cookie,

@@ -1,11 +1,13 @@
-//! Python `bytes` filled in place, without zeroing them first: a body read of 64 KiB would
-//! otherwise clear 64 KiB only to overwrite it. pyo3's `PyBytes::new_with` always zeroes.
+//! Python objects made straight from bytes, where pyo3's safe constructors would take an
+//! extra pass: `bytes` filled in place without zeroing them first (a body read of 64 KiB
+//! would otherwise clear 64 KiB only to overwrite it; pyo3's `PyBytes::new_with` always
+//! zeroes), and `str` decoded from Latin-1 in one pass.
 //!
 //! With gil.rs, this file holds mod-python's `unsafe`.
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 use std::mem::MaybeUninit;
 
 /// A `bytes` of at most `len` bytes: `fill` writes the first `n` bytes of the buffer and
@@ -46,4 +48,19 @@ pub fn bytes_filled_with<'py>(
     }
     // SAFETY: a new reference to a bytes object (still one) after a successful resize.
     Ok(unsafe { Bound::from_owned_ptr(py, raw).cast_into_unchecked() })
+}
+
+/// `bytes` as a `str` of one code point per byte (Latin-1), as PEP 3333's native strings
+/// are: CPython's Latin-1 decoder in one pass, where going through a Rust `str` would check
+/// the bytes as UTF-8 and CPython decode them again.
+pub fn latin1_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    let size = ffi::Py_ssize_t::try_from(bytes.len())
+        .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("string too long"))?;
+    // SAFETY: the GIL is held (`py`); the pointer and size describe `bytes`, which outlives
+    // the call; Latin-1 maps every byte, so only a failed allocation gives NULL (with an
+    // exception set). The result is a new reference.
+    let obj = unsafe { ffi::PyUnicode_DecodeLatin1(bytes.as_ptr().cast(), size, std::ptr::null()) };
+    // SAFETY: a new reference or NULL, taken over by a Bound that releases it; the decoder
+    // makes a str.
+    Ok(unsafe { Bound::from_owned_ptr_or_err(py, obj)?.cast_into_unchecked() })
 }
