@@ -3,6 +3,7 @@
 //! `LoadModule python_module .../mod_python.so` and the mod_python directives work as with the
 //! C module; the `mod_python` Python package is compiled into this library.
 
+mod child_exit;
 mod config;
 mod connection;
 mod directives;
@@ -91,7 +92,7 @@ fn start_python(p: &Pool, s: &Server) {
         std::env::set_var("PYTHONOPTIMIZE", "1");
     }
     interp::start(&imports);
-    p.on_cleanup(interp::child_exit);
+    p.on_cleanup(child_exit::run);
 }
 
 /// Whether Python alone serves this URL: `SetHandler mod_python` (or `python-program`) with
