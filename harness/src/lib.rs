@@ -212,7 +212,10 @@ impl Builder {
             match self.start_at(&root, port) {
                 Ok(h) => return Ok(h),
                 Err(e) => {
-                    let busy = e.contains("Address already in use");
+                    // Taken meanwhile, or the same as a port the test's own configuration
+                    // listens on: another free port for the server's.
+                    let busy = e.contains("Address already in use")
+                        || e.contains("Cannot define multiple Listeners");
                     if std::env::var_os("KEEP_HTTPD_ROOT").is_none() {
                         let _ = std::fs::remove_dir_all(&root);
                     }

@@ -6,9 +6,14 @@ use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 /// A port nobody listens on right now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("local_addr").port()
+/// Two free ports, different: both are held while the second is chosen (ports chosen one
+/// after the other, each released at once, can come back the same, and httpd then refuses
+/// two `Listen`s of one port).
+fn free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let b = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = |l: &std::net::TcpListener| l.local_addr().expect("local_addr").port();
+    (port(&a), port(&b))
 }
 
 /// An httpd serving HTTP on its main port, echo on `echo`, and HTTP again on `off` where the
@@ -20,7 +25,7 @@ struct Setup {
 }
 
 fn server(mpm: Mpm) -> Setup {
-    let (echo, off) = (free_port(), free_port());
+    let (echo, off) = free_ports();
     let httpd = Httpd::builder()
         .mpm(mpm)
         .module("rsecho_module", harness::cdylib("mod_rsecho"))
