@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod standin;
 pub mod tls;
 
 pub use client::Response;

@@ -4,6 +4,7 @@
 //! `invalidate()`, signed cookies, bad cookies and unreadable session files, the session
 //! lock serializing two requests of one session, the cookie options, and PSP's `session`.
 
+use harness::standin::{self, Protocol, Shared};
 use harness::{Httpd, Mpm, Response};
 use std::path::Path;
 use std::time::Duration;
@@ -746,156 +747,6 @@ fn a_bad_socache_option_fails_start_up_with_its_name() {
 
 // --- SocacheSession over memcache and redis ----------------------------------------------
 
-/// What a stand-in cache server holds (key to value and the expiry it was sent, in seconds)
-/// and the commands it received, as `("set" | "delete", key, expiry)`.
-#[derive(Default)]
-struct Seen {
-    held: std::collections::HashMap<String, (Vec<u8>, i64)>,
-    commands: Vec<(String, String, i64)>,
-}
-
-type Shared = std::sync::Arc<std::sync::Mutex<Seen>>;
-
-/// A stand-in server's handling of one connection.
-type Serve = fn(std::net::TcpStream, Shared) -> std::io::Result<()>;
-
-/// Serves every connection to a free port of 127.0.0.1 with `serve` on a thread of its own,
-/// for as long as the test process runs; returns the port and what the connections share.
-fn stand_in(serve: Serve) -> (u16, Shared) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Shared::default();
-    let shared = seen.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            // A connection left idle that long is one the test no longer uses.
-            let _ = conn.set_read_timeout(Some(Duration::from_secs(120)));
-            let seen = shared.clone();
-            std::thread::spawn(move || serve(conn, seen));
-        }
-    });
-    (port, seen)
-}
-
-fn read_line(r: &mut impl std::io::BufRead) -> std::io::Result<Option<String>> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    Ok(Some(line.trim_end().to_string()))
-}
-
-fn read_exact_crlf(r: &mut impl std::io::BufRead, n: usize) -> std::io::Result<Vec<u8>> {
-    let mut data = vec![0; n + 2];
-    r.read_exact(&mut data)?;
-    data.truncate(n);
-    Ok(data)
-}
-
-/// memcached's text protocol, as much as apr_memcache speaks for a socache: set, get, delete.
-fn memcached(conn: std::net::TcpStream, seen: Shared) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = conn.try_clone()?;
-    let mut input = std::io::BufReader::new(conn);
-    while let Some(line) = read_line(&mut input)? {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            ["set", key, _flags, exptime, len, ..] => {
-                let data = read_exact_crlf(&mut input, len.parse().unwrap_or(0))?;
-                let exptime = exptime.parse().unwrap_or(-1);
-                let mut seen = seen.lock().unwrap();
-                seen.commands.push(("set".into(), key.to_string(), exptime));
-                seen.held.insert(key.to_string(), (data, exptime));
-                drop(seen);
-                out.write_all(b"STORED\r\n")?;
-            }
-            ["get", keys @ ..] => {
-                let mut answer = Vec::new();
-                for key in keys {
-                    if let Some((v, _)) = seen.lock().unwrap().held.get(*key) {
-                        answer.extend(format!("VALUE {key} 0 {}\r\n", v.len()).bytes());
-                        answer.extend(v);
-                        answer.extend(b"\r\n");
-                    }
-                }
-                answer.extend(b"END\r\n");
-                out.write_all(&answer)?;
-            }
-            ["delete", key, ..] => {
-                let mut seen = seen.lock().unwrap();
-                seen.commands.push(("delete".into(), key.to_string(), 0));
-                let gone = seen.held.remove(*key).is_some();
-                drop(seen);
-                out.write_all(if gone {
-                    b"DELETED\r\n"
-                } else {
-                    b"NOT_FOUND\r\n"
-                })?;
-            }
-            ["version"] => out.write_all(b"VERSION 1.6.0\r\n")?,
-            _ => out.write_all(b"ERROR\r\n")?,
-        }
-    }
-    Ok(())
-}
-
-/// Redis's protocol (RESP), as much as apr_redis speaks for a socache: SET, SETEX, GET, DEL.
-fn redis(conn: std::net::TcpStream, seen: Shared) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = conn.try_clone()?;
-    let mut input = std::io::BufReader::new(conn);
-    while let Some(line) = read_line(&mut input)? {
-        let Some(n) = line.strip_prefix('*').and_then(|n| n.parse::<usize>().ok()) else {
-            out.write_all(b"-ERR protocol\r\n")?;
-            continue;
-        };
-        let mut args = Vec::new();
-        for _ in 0..n {
-            let len = read_line(&mut input)?
-                .and_then(|l| l.strip_prefix('$').and_then(|n| n.parse().ok()))
-                .unwrap_or(0);
-            args.push(read_exact_crlf(&mut input, len)?);
-        }
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let command = text(&args[0]).to_ascii_uppercase();
-        let mut seen = seen.lock().unwrap();
-        match (command.as_str(), args.as_slice()) {
-            ("SETEX", [_, key, secs, value]) => {
-                let secs = text(secs).parse().unwrap_or(-1);
-                seen.commands.push(("set".into(), text(key), secs));
-                seen.held.insert(text(key), (value.clone(), secs));
-                out.write_all(b"+OK\r\n")?;
-            }
-            ("SET", [_, key, value, ..]) => {
-                // No expiry: recorded as 0, which no session is stored with.
-                seen.commands.push(("set".into(), text(key), 0));
-                seen.held.insert(text(key), (value.clone(), 0));
-                out.write_all(b"+OK\r\n")?;
-            }
-            ("GET", [_, key]) => match seen.held.get(&text(key)) {
-                Some((v, _)) => {
-                    let mut answer = format!("${}\r\n", v.len()).into_bytes();
-                    answer.extend(v);
-                    answer.extend(b"\r\n");
-                    out.write_all(&answer)?;
-                }
-                None => out.write_all(b"$-1\r\n")?,
-            },
-            ("DEL", [_, keys @ ..]) => {
-                let mut gone = 0;
-                for key in keys {
-                    seen.commands.push(("delete".into(), text(key), 0));
-                    gone += usize::from(seen.held.remove(&text(key)).is_some());
-                }
-                out.write_all(format!(":{gone}\r\n").as_bytes())?;
-            }
-            ("PING", _) => out.write_all(b"+PONG\r\n")?,
-            _ => out.write_all(b"-ERR unknown command\r\n")?,
-        }
-    }
-    Ok(())
-}
-
 /// A handler for the network caches: every request counts (with `?<seconds>`, the session's
 /// timeout is set to that first) and answers as `count` does, plus the serving process.
 const NETAPP: &str = r#"
@@ -920,7 +771,9 @@ def handler(req):
 
 /// A server whose sessions live in the `provider` cache at 127.0.0.1:`port`, with several
 /// children that each serve only a few connections.
-fn network_cache_server(mpm: Mpm, provider: &str, port: u16) -> Httpd {
+fn network_cache_server(mpm: Mpm, protocol: Protocol, port: u16) -> Httpd {
+    let provider = protocol.provider();
+    let (module, file) = protocol.module();
     let sizing = match mpm {
         Mpm::Prefork => {
             "StartServers 4\nMinSpareServers 4\nMaxSpareServers 8\nMaxConnectionsPerChild 3\n"
@@ -934,10 +787,7 @@ fn network_cache_server(mpm: Mpm, provider: &str, port: u16) -> Httpd {
     conf += "<Location /net>\n    SetHandler mod_python\n    PythonHandler netapp\n    \
              PythonDebug On\n</Location>\n";
     Httpd::builder()
-        .system_module(
-            &format!("socache_{provider}_module"),
-            &format!("mod_socache_{provider}.so"),
-        )
+        .system_module(module, file)
         .mpm(mpm)
         .module("python_module", harness::cdylib("mod_python"))
         .file("app/netapp.py", NETAPP)
@@ -967,28 +817,28 @@ fn keys_of(seen: &Shared, sid: &str) -> Vec<String> {
 
 /// The commands the stand-in received for session `sid`, in order: set (with the expiry
 /// it was sent, in seconds) or delete.
-fn commands_of(seen: &Shared, sid: &str) -> Vec<(String, i64)> {
+fn commands_of(seen: &Shared, sid: &str) -> Vec<(&'static str, i64)> {
     let seen = seen.lock().unwrap();
-    let of_sid = seen.commands.iter().filter(|(_, k, _)| is_key_of(k, sid));
-    of_sid.map(|(c, _, e)| (c.clone(), *e)).collect()
+    let of_sid = seen.sent.iter().filter(|c| is_key_of(&c.key, sid));
+    of_sid.map(|c| (c.command, c.expiry)).collect()
 }
 
 /// The expiries sent with the sets of session `sid`, in order.
 fn expiries_of(seen: &Shared, sid: &str) -> Vec<i64> {
     let sets = commands_of(seen, sid)
         .into_iter()
-        .filter(|(c, _)| c == "set");
+        .filter(|(c, _)| *c == "set");
     sets.map(|(_, e)| e).collect()
 }
 
 /// The providers of the network caches this system has, with their stand-in servers.
-fn network_providers() -> Vec<(&'static str, Serve)> {
-    let mut providers: Vec<(&str, Serve)> = vec![("memcache", memcached)];
+fn network_providers() -> Vec<Protocol> {
+    let mut providers = vec![Protocol::Memcache];
     if harness::system_modules_dir()
-        .join("mod_socache_redis.so")
+        .join(Protocol::Redis.module().1)
         .exists()
     {
-        providers.push(("redis", redis));
+        providers.push(Protocol::Redis);
     } else {
         eprintln!("no mod_socache_redis.so in the system modules: redis not tested");
     }
@@ -1000,11 +850,12 @@ fn network_providers() -> Vec<(&'static str, Serve)> {
 /// the session's timeout as the entry's expiry; `invalidate()` deletes the entry.
 #[test]
 fn a_socache_session_over_memcache_and_redis() {
-    for (provider, serve) in network_providers() {
+    for protocol in network_providers() {
+        let provider = protocol.provider();
         for mpm in MPMS {
             let what = format!("{provider} {mpm:?}");
-            let (port, seen) = stand_in(serve);
-            let httpd = network_cache_server(mpm, provider, port);
+            let (port, seen) = standin::start(protocol);
+            let httpd = network_cache_server(mpm, protocol, port);
             check_counter(&httpd, "/net", "SocacheSession", &what);
 
             // One session over many connections, served by several children (each serves
@@ -1030,8 +881,7 @@ fn a_socache_session_over_memcache_and_redis() {
             }
             assert!(pids.len() >= 3, "{what}: served by {pids:?}");
             // Every save went to the stand-in with the default timeout (1800 s) as its
-            // expiry, in seconds from now (memcache would read over 30 days as a date). The
-            // providers truncate to whole seconds what is left when they send it: 1799.
+            // expiry, in seconds from now (memcache would read over 30 days as a date).
             let expiries = expiries_of(&seen, &sid);
             assert_eq!(expiries.len(), 12, "{what}: {expiries:?}");
             assert!(
@@ -1073,9 +923,10 @@ fn a_socache_session_over_memcache_and_redis() {
 /// raised OSError), and every other arrived one second short.
 #[test]
 fn a_one_second_socache_timeout_is_saved_over_memcache_and_redis() {
-    for (provider, serve) in network_providers() {
-        let (port, seen) = stand_in(serve);
-        let httpd = network_cache_server(Mpm::Event, provider, port);
+    for protocol in network_providers() {
+        let provider = protocol.provider();
+        let (port, seen) = standin::start(protocol);
+        let httpd = network_cache_server(Mpm::Event, protocol, port);
         let r = httpd.request("GET", "/net/count?1", &[], b"");
         assert_eq!(r.status, 200, "{provider}: {}", httpd.error_log());
         let (_, _, sid, _) = fields(&r);

@@ -1,5 +1,6 @@
 //! mod_shared on a real httpd: a socache and global mutexes shared by every child process.
 
+use harness::standin::{self, Protocol};
 use harness::{Builder, Httpd, Mpm};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -467,146 +468,19 @@ fn a_child_that_skips_child_init_gets_an_error() {
     }
 }
 
-/// What a stand-in cache server holds: key to (flags, value).
-type Store = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, (u32, Vec<u8>)>>>;
-
-/// A stand-in server's handling of one connection.
-type Serve = fn(std::net::TcpStream, Store) -> std::io::Result<()>;
-
-/// Serves every connection to a fresh port with `serve` on a thread of its own, for as long
-/// as the test process runs; returns the port and the store the connections share.
-fn stand_in(serve: Serve) -> (u16, Store) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let store = Store::default();
-    let shared = store.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let store = shared.clone();
-            std::thread::spawn(move || serve(conn, store));
-        }
-    });
-    (port, store)
-}
-
-fn read_line(r: &mut impl std::io::BufRead) -> std::io::Result<Option<String>> {
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    Ok(Some(line.trim_end().to_string()))
-}
-
-fn read_exact_crlf(r: &mut impl std::io::BufRead, n: usize) -> std::io::Result<Vec<u8>> {
-    let mut data = vec![0; n + 2];
-    r.read_exact(&mut data)?;
-    data.truncate(n);
-    Ok(data)
-}
-
-/// memcached's text protocol, as much as apr_memcache speaks for a socache: set, get, delete.
-fn memcached(conn: std::net::TcpStream, store: Store) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = conn.try_clone()?;
-    let mut input = std::io::BufReader::new(conn);
-    while let Some(line) = read_line(&mut input)? {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            ["set", key, flags, _exptime, len, ..] => {
-                let data = read_exact_crlf(&mut input, len.parse().unwrap_or(0))?;
-                let flags = flags.parse().unwrap_or(0);
-                store
-                    .lock()
-                    .unwrap()
-                    .insert(key.as_bytes().to_vec(), (flags, data));
-                out.write_all(b"STORED\r\n")?;
-            }
-            ["get", keys @ ..] => {
-                let mut answer = Vec::new();
-                for key in keys {
-                    if let Some((flags, v)) = store.lock().unwrap().get(key.as_bytes()) {
-                        answer.extend(format!("VALUE {key} {flags} {}\r\n", v.len()).bytes());
-                        answer.extend(v);
-                        answer.extend(b"\r\n");
-                    }
-                }
-                answer.extend(b"END\r\n");
-                out.write_all(&answer)?;
-            }
-            ["delete", key, ..] => {
-                let gone = store.lock().unwrap().remove(key.as_bytes()).is_some();
-                out.write_all(if gone {
-                    b"DELETED\r\n"
-                } else {
-                    b"NOT_FOUND\r\n"
-                })?;
-            }
-            ["version"] => out.write_all(b"VERSION 1.6.0\r\n")?,
-            _ => out.write_all(b"ERROR\r\n")?,
-        }
-    }
-    Ok(())
-}
-
-/// Redis's protocol (RESP), as much as apr_redis speaks for a socache: SET, SETEX, GET, DEL.
-fn redis(conn: std::net::TcpStream, store: Store) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = conn.try_clone()?;
-    let mut input = std::io::BufReader::new(conn);
-    while let Some(line) = read_line(&mut input)? {
-        let Some(n) = line.strip_prefix('*').and_then(|n| n.parse::<usize>().ok()) else {
-            out.write_all(b"-ERR protocol\r\n")?;
-            continue;
-        };
-        let mut args = Vec::new();
-        for _ in 0..n {
-            let len = read_line(&mut input)?
-                .and_then(|l| l.strip_prefix('$').and_then(|n| n.parse().ok()))
-                .unwrap_or(0);
-            args.push(read_exact_crlf(&mut input, len)?);
-        }
-        let command = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
-        let mut store = store.lock().unwrap();
-        match (command.as_str(), args.as_slice()) {
-            ("SET", [_, key, value, ..]) | ("SETEX" | "PSETEX", [_, key, _, value]) => {
-                store.insert(key.clone(), (0, value.clone()));
-                out.write_all(b"+OK\r\n")?;
-            }
-            ("GET", [_, key]) => match store.get(key) {
-                Some((_, v)) => {
-                    let mut answer = format!("${}\r\n", v.len()).into_bytes();
-                    answer.extend(v);
-                    answer.extend(b"\r\n");
-                    out.write_all(&answer)?;
-                }
-                None => out.write_all(b"$-1\r\n")?,
-            },
-            ("DEL", [_, keys @ ..]) => {
-                let gone = keys.iter().filter(|k| store.remove(*k).is_some()).count();
-                out.write_all(format!(":{gone}\r\n").as_bytes())?;
-            }
-            ("PING", _) => out.write_all(b"+PONG\r\n")?,
-            _ => out.write_all(b"-ERR unknown command\r\n")?,
-        }
-    }
-    Ok(())
-}
-
 /// The memcache and redis providers (each its own httpd module) are looked up by name and
 /// serve the cache through their servers, here stand-ins speaking their protocols: values
 /// stored by one child are read by others, and the counter stays exact under the global
 /// mutexes.
 #[test]
 fn memcache_and_redis_providers_are_looked_up_and_used() {
-    let servers: [(&str, &str, Serve); 2] = [
-        ("memcache", "socache_memcache_module", memcached),
-        ("redis", "socache_redis_module", redis),
-    ];
-    for (provider, module, serve) in servers {
+    for protocol in [Protocol::Memcache, Protocol::Redis] {
+        let provider = protocol.provider();
+        let (module, file) = protocol.module();
         for mpm in [Mpm::Event, Mpm::Prefork] {
-            let (port, store) = stand_in(serve);
+            let (port, seen) = standin::start(protocol);
             let httpd = builder(mpm)
-                .system_module(module, &format!("mod_socache_{provider}.so"))
+                .system_module(module, file)
                 .config(&format!("SharedCache {provider}:127.0.0.1:{port}\n"))
                 .config(many_children(mpm))
                 .start();
@@ -615,11 +489,11 @@ fn memcache_and_redis_providers_are_looked_up_and_used() {
             assert_eq!(put.status, 201, "{what}: {}", httpd.error_log());
             // The value went to the provider's server, not to shared memory.
             assert!(
-                store
-                    .lock()
+                seen.lock()
                     .unwrap()
+                    .held
                     .values()
-                    .any(|(_, v)| v == b"hello\0there"),
+                    .any(|e| e.value == b"hello\0there"),
                 "{what}"
             );
             for _ in 0..5 {
