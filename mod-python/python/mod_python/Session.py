@@ -28,10 +28,6 @@ tempdir = tempfile.gettempdir()
 
 _SID = re.compile(r"[0-9a-f]{32}\Z")
 
-# Index 0 of the global locks is never chosen by a key, so it can guard a whole store
-# without ever being held already by a session's own lock.
-_STORE_LOCK = 0
-
 
 def _new_sid(req=None):
     return secrets.token_hex(16)
@@ -322,15 +318,7 @@ class DbmSession(BaseSession):
         BaseSession.__init__(self, req, sid=sid, secret=secret, timeout=timeout, lock=lock)
 
     def _with_db(self, work):
-        _apache._global_lock(self._server, None, _STORE_LOCK)
-        try:
-            db = self._dbmtype.open(self._dbmfile, "c")
-            try:
-                return work(db)
-            finally:
-                db.close()
-        finally:
-            _apache._global_unlock(self._server, None, _STORE_LOCK)
+        return apache._with_locked_dbm(self._server, self._dbmtype, self._dbmfile, work)
 
     def do_load(self):
         key = self._sid.encode("ascii")

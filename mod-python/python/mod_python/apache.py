@@ -537,6 +537,26 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False,
         return _report(req, phase, debug)
 
 
+# Index 0 of the global locks is never chosen by a key, so it can guard a whole dbm file
+# (DbmSession's store, PSP's cache of compiled pages) without ever being held already by a
+# session's own lock.
+_DBM_FILE_LOCK = 0
+
+
+def _with_locked_dbm(server, dbm_module, filename, work):
+    """work(db) on the dbm file `filename`, opened (made if missing) with `dbm_module` under the
+    cross-process global lock that guards whole dbm files; work's answer."""
+    _apache._global_lock(server, None, _DBM_FILE_LOCK)
+    try:
+        db = dbm_module.open(filename, "c")
+        try:
+            return work(db)
+        finally:
+            db.close()
+    finally:
+        _apache._global_unlock(server, None, _DBM_FILE_LOCK)
+
+
 def _run_imports(spec, python_path=None):
     """PythonImport: imports the module (and calls module::function) in a starting child."""
     module_name, _, func = spec.partition("::")

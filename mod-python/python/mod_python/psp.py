@@ -29,7 +29,7 @@ import stat
 import sys
 import threading
 
-from mod_python import apache, _apache
+from mod_python import apache
 
 __all__ = ["PSP", "PSPInterface", "parse", "parsestring", "handler"]
 
@@ -39,9 +39,6 @@ _MAX_INCLUDE_DEPTH = 32
 _MEMORY_CACHE_SIZE = 512
 
 _DBM_OPTIONS = ("mod_python.psp.cache_database_filename", "PSPDbmCache")
-# The lock 3.5 and DbmSession take for a whole dbm file: index 0 is never picked by a key, so
-# a page that holds its session's lock cannot deadlock on it.
-_DBM_LOCK = 0
 # Stored before each entry. marshal's format and bytecode change between Python versions, and
 # the code a page becomes may change with this module (raise the 1 when it does): an entry
 # written by another one is stale, and is recognised before marshal ever reads it.
@@ -328,15 +325,7 @@ def _dbm_filename(req):
 
 def _with_dbm(req, dbmfile, work):
     """work(db) on the dbm file opened (made if missing) under the global lock."""
-    _apache._global_lock(req.server, None, _DBM_LOCK)
-    try:
-        db = dbm.open(dbmfile, "c")
-        try:
-            return work(db)
-        finally:
-            db.close()
-    finally:
-        _apache._global_unlock(req.server, None, _DBM_LOCK)
+    return apache._with_locked_dbm(req.server, dbm, dbmfile, work)
 
 
 def _dbm_encode(entry):
