@@ -135,6 +135,9 @@ fn generate(clang_args: &[String], out: &Path) -> Result<(), String> {
             .generate_comments(false)
             .prepend_enum_name(false)
             .size_t_is_usize(true)
+            // The crate's edition and minimum Rust: `unsafe extern` blocks.
+            .rust_target(bindgen::RustTarget::stable(85, 0).expect("a Rust version bindgen knows"))
+            .rust_edition(bindgen::RustEdition::Edition2024)
             .generate()
     });
     match result {

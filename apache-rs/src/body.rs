@@ -84,7 +84,7 @@ impl Request {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         BodyError::Refused(status_code(s)),
-                    ))
+                    ));
                 }
             }
         }

@@ -150,7 +150,9 @@ impl Brigade {
     /// # Safety
     /// `b` is a valid brigade used only by this thread for `'a`.
     pub unsafe fn from_raw<'a>(b: *mut ffi::apr_bucket_brigade) -> &'a mut Brigade {
-        &mut *(b as *mut Brigade)
+        // SAFETY: Brigade is a transparent wrapper of apr_bucket_brigade; validity, thread and
+        // lifetime are the caller's promise (see # Safety).
+        unsafe { &mut *(b as *mut Brigade) }
     }
 
     /// The `apr_bucket_brigade` pointer.

@@ -30,8 +30,8 @@
 //! the input is `Ok(0)` or an empty line; a failure, including the socket's timeout (the
 //! server's `Timeout` unless [`ConnIo::set_timeout`] changes it), is an `io::Error`.
 
-use crate::bucket::{AprError, OwnedBrigade};
 use crate::Connection;
+use crate::bucket::{AprError, OwnedBrigade};
 use apache_sys as ffi;
 use std::io;
 use std::time::Duration;

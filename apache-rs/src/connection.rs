@@ -20,7 +20,9 @@ impl Connection {
     /// # Safety
     /// `c` is a valid conn_rec, used by this thread only, for `'a`.
     pub unsafe fn from_raw<'a>(c: *mut ffi::conn_rec) -> &'a mut Connection {
-        &mut *(c as *mut Connection)
+        // SAFETY: Connection is a transparent wrapper of conn_rec; validity, thread and
+        // lifetime are the caller's promise (see # Safety).
+        unsafe { &mut *(c as *mut Connection) }
     }
 
     /// The `conn_rec` pointer.
@@ -54,10 +56,10 @@ impl Connection {
     /// The peer's port.
     pub fn client_port(&self) -> u16 {
         let a = self.raw().client_addr;
-        // SAFETY: client_addr is set for accepted connections.
         if a.is_null() {
             0
         } else {
+            // SAFETY: client_addr, when set, lives in the connection's pool.
             unsafe { (*a).port }
         }
     }
@@ -71,10 +73,10 @@ impl Connection {
     /// Our own port for this connection.
     pub fn local_port(&self) -> u16 {
         let a = self.raw().local_addr;
-        // SAFETY: local_addr is set for accepted connections.
         if a.is_null() {
             0
         } else {
+            // SAFETY: local_addr, when set, lives in the connection's pool.
             unsafe { (*a).port }
         }
     }

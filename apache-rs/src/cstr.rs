@@ -11,7 +11,8 @@ pub(crate) unsafe fn to_str<'a>(p: *const c_char) -> Option<&'a str> {
     if p.is_null() {
         None
     } else {
-        CStr::from_ptr(p).to_str().ok()
+        // SAFETY: a NUL-terminated string living for 'a (see # Safety).
+        unsafe { CStr::from_ptr(p) }.to_str().ok()
     }
 }
 
@@ -23,6 +24,7 @@ pub(crate) unsafe fn to_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     if p.is_null() {
         None
     } else {
-        Some(CStr::from_ptr(p).to_bytes())
+        // SAFETY: a NUL-terminated string living for 'a (see # Safety).
+        Some(unsafe { CStr::from_ptr(p) }.to_bytes())
     }
 }

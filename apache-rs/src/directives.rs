@@ -70,7 +70,7 @@ pub fn publish() {
 // ---------------------------------------------------------------------------------------------
 // Typed configuration structs.
 
-use crate::{cstr, panic, Pool, Request, Server};
+use crate::{Pool, Request, Server, cstr, panic};
 use std::any::TypeId;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
@@ -126,6 +126,8 @@ pub unsafe extern "C" fn create_server_trampoline<T: ModuleConfig>(
     alloc_config(p, || T::create(None))
 }
 
+/// # Safety
+/// `base` and `add` are NULL or configurations made by `alloc_config::<T>`, alive for the call.
 unsafe fn merge<T: ModuleConfig>(
     p: *mut ffi::apr_pool_t,
     base: *mut c_void,
@@ -149,7 +151,8 @@ pub unsafe extern "C" fn merge_dir_trampoline<T: ModuleConfig>(
     base: *mut c_void,
     add: *mut c_void,
 ) -> *mut c_void {
-    merge::<T>(p, base, add)
+    // SAFETY: httpd passes a configuration pool and two configurations this module made.
+    unsafe { merge::<T>(p, base, add) }
 }
 
 /// `merge_server_config` for `T`.
@@ -159,7 +162,8 @@ pub unsafe extern "C" fn merge_server_trampoline<T: ModuleConfig>(
     base: *mut c_void,
     add: *mut c_void,
 ) -> *mut c_void {
-    merge::<T>(p, base, add)
+    // SAFETY: httpd passes a configuration pool and two configurations this module made.
+    unsafe { merge::<T>(p, base, add) }
 }
 
 /// This module's entry of a configuration vector, if it is of type `T`.
@@ -388,48 +392,70 @@ impl Cmd {
 
 /// Finds the configuration a directive function changes: the section's per-directory
 /// configuration (httpd's `mconfig`) or the server's configuration.
+/// # Safety
+/// `cmd` and `mconfig` are what httpd passed to the directive function being run.
 unsafe fn target<'a, T: ModuleConfig, const SERVER: bool>(
     cmd: *mut ffi::cmd_parms,
     mconfig: *mut c_void,
 ) -> Result<&'a mut T, String> {
     let p = if SERVER {
-        module_config::<T>((*(*cmd).server).module_config, &SERVER_TYPE)
+        // SAFETY: httpd's cmd_parms for this call, with the server being configured.
+        module_config::<T>(unsafe { (*(*cmd).server).module_config }, &SERVER_TYPE)
     } else if DIR_TYPE.get() == Some(&TypeId::of::<T>()) {
         mconfig as *mut T
     } else {
         std::ptr::null_mut()
     };
-    p.as_mut()
+    // SAFETY: NULL or this module's configuration of type T (checked above), which only this
+    // directive call uses while the configuration is read.
+    unsafe { p.as_mut() }
         .ok_or_else(|| "the module has no configuration of this type (see module!)".to_string())
 }
 
+/// An argument word of a directive.
+///
+/// # Safety
+/// `p` is NULL or a string httpd passed to the directive function, alive for `'a`.
 unsafe fn arg<'a>(p: *const c_char) -> Result<&'a str, String> {
-    match cstr::to_bytes(p) {
+    // SAFETY: see # Safety.
+    match unsafe { cstr::to_bytes(p) } {
         None => Err("missing argument".into()),
         Some(b) => std::str::from_utf8(b).map_err(|_| "argument is not valid UTF-8".to_string()),
     }
 }
 
+/// An optional argument word of a directive.
+///
+/// # Safety
+/// As for [`arg`].
 unsafe fn opt_arg<'a>(p: *const c_char) -> Result<Option<&'a str>, String> {
     if p.is_null() {
         Ok(None)
     } else {
-        arg(p).map(Some)
+        // SAFETY: see # Safety.
+        unsafe { arg(p) }.map(Some)
     }
 }
 
 /// Runs a directive function: catches panics, and turns an error into the message httpd shows
 /// as "Syntax error on line N of FILE: ...".
+///
+/// # Safety
+/// `cmd` is the cmd_parms httpd passed to the directive function being run.
 unsafe fn run_directive(
     cmd: *mut ffi::cmd_parms,
     f: impl FnOnce(&mut Cmd) -> Result<(), String>,
 ) -> *const c_char {
-    let c = &mut *(cmd as *mut Cmd);
+    // SAFETY: Cmd is a transparent wrapper of the cmd_parms httpd lends for this call.
+    let c = unsafe { &mut *(cmd as *mut Cmd) };
     let name = c.name().to_string();
     let result = panic::guard(|| f(c), Err);
     match result {
         Ok(()) => std::ptr::null(),
-        Err(msg) => (*(cmd as *mut Cmd)).pool().c_str(&format!("{name}: {msg}")),
+        // SAFETY: as above; `c`'s borrow ended with the guarded call.
+        Err(msg) => unsafe { &*(cmd as *const Cmd) }
+            .pool()
+            .c_str(&format!("{name}: {msg}")),
     }
 }
 
@@ -464,11 +490,14 @@ macro_rules! directive_kinds {
         where
             F: Fn(&mut Cmd, &mut T $(, $rty)*) -> Result<(), String> + Copy + 'static,
         {
-            run_directive(cmd, |c| {
-                let cfg = target::<T, SERVER>(cmd, mconfig)?;
-                $(let $arg = $conv($arg)?;)*
-                crate::hooks::conjure::<F>()(c, cfg $(, $arg)*)
-            })
+            // SAFETY: httpd's own arguments for this directive call.
+            unsafe {
+                run_directive(cmd, |c| {
+                    let cfg = target::<T, SERVER>(cmd, mconfig)?;
+                    $(let $arg = $conv($arg)?;)*
+                    crate::hooks::conjure::<F>()(c, cfg $(, $arg)*)
+                })
+            }
         }
     )*};
 }
@@ -607,14 +636,17 @@ mod kinds_take_argv {
     where
         F: Fn(&mut Cmd, &mut T, &[&str]) -> Result<(), String> + Copy + 'static,
     {
-        run_directive(cmd, |c| {
-            let cfg = target::<T, SERVER>(cmd, mconfig)?;
-            // SAFETY: httpd passes argc words in argv, alive for the call.
-            let args = (0..argc.max(0) as usize)
-                .map(|i| arg(*argv.add(i)))
-                .collect::<Result<Vec<&str>, String>>()?;
-            crate::hooks::conjure::<F>()(c, cfg, &args)
-        })
+        // SAFETY: httpd's own arguments for this directive call: argc words in argv, alive
+        // for the call.
+        unsafe {
+            run_directive(cmd, |c| {
+                let cfg = target::<T, SERVER>(cmd, mconfig)?;
+                let args = (0..argc.max(0) as usize)
+                    .map(|i| arg(*argv.add(i)))
+                    .collect::<Result<Vec<&str>, String>>()?;
+                crate::hooks::conjure::<F>()(c, cfg, &args)
+            })
+        }
     }
 }
 mod kinds_flag {
@@ -636,31 +668,31 @@ pub use kinds_iterate2::{iterate2, server_iterate2};
 #[doc(hidden)]
 pub use kinds_raw::{raw_args, server_raw_args};
 #[doc(hidden)]
+pub use kinds_take_argv::{server_take_argv, take_argv};
+#[doc(hidden)]
 pub use kinds_take1::{server_take1, take1};
-#[doc(hidden)]
-pub use kinds_take12::{server_take12, take12};
-#[doc(hidden)]
-pub use kinds_take123::{server_take123, take123};
-#[doc(hidden)]
-pub use kinds_take13::{server_take13, take13};
 #[doc(hidden)]
 pub use kinds_take2::{server_take2, take2};
 #[doc(hidden)]
-pub use kinds_take23::{server_take23, take23};
-#[doc(hidden)]
 pub use kinds_take3::{server_take3, take3};
 #[doc(hidden)]
-pub use kinds_take_argv::{server_take_argv, take_argv};
+pub use kinds_take12::{server_take12, take12};
+#[doc(hidden)]
+pub use kinds_take13::{server_take13, take13};
+#[doc(hidden)]
+pub use kinds_take23::{server_take23, take23};
+#[doc(hidden)]
+pub use kinds_take123::{server_take123, take123};
 
 /// The per-server forms of the directive functions, used by `directive!(server ...)`.
 #[doc(hidden)]
 pub mod server {
     pub use super::{
         server_flag as flag, server_iterate as iterate, server_iterate2 as iterate2,
-        server_no_args as no_args, server_raw_args as raw_args, server_take1 as take1,
-        server_take12 as take12, server_take123 as take123, server_take13 as take13,
-        server_take2 as take2, server_take23 as take23, server_take3 as take3,
-        server_take_argv as take_argv,
+        server_no_args as no_args, server_raw_args as raw_args, server_take_argv as take_argv,
+        server_take1 as take1, server_take2 as take2, server_take3 as take3,
+        server_take12 as take12, server_take13 as take13, server_take23 as take23,
+        server_take123 as take123,
     };
 }
 
@@ -705,7 +737,7 @@ macro_rules! directive {
     (@emit $name:ident, $ctor:path, $f:expr, $ctx:expr, $help:literal) => {
         const _: () = {
             #[used]
-            #[link_section = ".init_array"]
+            #[unsafe(link_section = ".init_array")]
             static __APACHE_RS_DIRECTIVE: extern "C" fn() = {
                 extern "C" fn ctor() {
                     let name = match ::std::ffi::CStr::from_bytes_with_nul(concat!(stringify!($name), "\0").as_bytes()) {

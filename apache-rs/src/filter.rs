@@ -40,8 +40,8 @@
 //! into the same by apache-rs.
 
 use crate::bucket::{AprError, Brigade, OwnedBrigade};
-use crate::hooks::{conjure, Registrar};
-use crate::{cstr, panic, Connection, Pool, Request};
+use crate::hooks::{Registrar, conjure};
+use crate::{Connection, Pool, Request, cstr, panic};
 use apache_sys as ffi;
 use std::any::TypeId;
 use std::cell::UnsafeCell;
@@ -295,9 +295,10 @@ unsafe extern "C" fn output_tramp<F>(
 where
     F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
 {
-    // SAFETY: httpd passes the brigade for this call.
     run_filter(f, |filter| {
-        conjure::<F>()(filter, unsafe { Brigade::from_raw(bb) })
+        // SAFETY: httpd passes the brigade for this call.
+        let bb = unsafe { Brigade::from_raw(bb) };
+        conjure::<F>()(filter, bb)
     })
 }
 

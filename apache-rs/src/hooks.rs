@@ -19,7 +19,7 @@
 //! code needs no `extern "C"` and no `unsafe`.
 
 use crate::status::{Error, HookResult, Status};
-use crate::{panic, Connection, Pool, Request, Server};
+use crate::{Connection, Pool, Request, Server, panic};
 use apache_sys as ffi;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};

@@ -165,14 +165,18 @@ impl Ended {
     /// # Safety
     /// `r` is a request whose pool is running its cleanups on this thread.
     unsafe fn enter(r: *mut ffi::request_rec) -> Ended {
-        let c = (*r).connection;
-        let chains = Chains {
-            out: std::mem::replace(&mut (*r).output_filters, std::ptr::null_mut()),
-            proto_out: std::mem::replace(&mut (*r).proto_output_filters, std::ptr::null_mut()),
-            input: std::mem::replace(&mut (*r).input_filters, std::ptr::null_mut()),
-            proto_input: std::mem::replace(&mut (*r).proto_input_filters, std::ptr::null_mut()),
-            conn_out: std::mem::replace(&mut (*c).output_filters, std::ptr::null_mut()),
-            conn_input: std::mem::replace(&mut (*c).input_filters, std::ptr::null_mut()),
+        // SAFETY: the request and its connection are alive while the request pool's cleanups
+        // run, on this thread (see # Safety).
+        let chains = unsafe {
+            let c = (*r).connection;
+            Chains {
+                out: std::mem::replace(&mut (*r).output_filters, std::ptr::null_mut()),
+                proto_out: std::mem::replace(&mut (*r).proto_output_filters, std::ptr::null_mut()),
+                input: std::mem::replace(&mut (*r).input_filters, std::ptr::null_mut()),
+                proto_input: std::mem::replace(&mut (*r).proto_input_filters, std::ptr::null_mut()),
+                conn_out: std::mem::replace(&mut (*c).output_filters, std::ptr::null_mut()),
+                conn_input: std::mem::replace(&mut (*c).input_filters, std::ptr::null_mut()),
+            }
         };
         Ended {
             r,
@@ -211,17 +215,20 @@ unsafe extern "C" fn run_end_of_request<F: FnOnce(&mut Request)>(
     data: *mut std::os::raw::c_void,
 ) -> ffi::apr_status_t {
     // SAFETY: `data` is the live Box on_pool_cleanup registered; only its pointer is read.
-    let r = (*(data as *const EndOfRequest<F>)).r;
+    let r = unsafe { (*(data as *const EndOfRequest<F>)).r };
     let _scope = crate::logging::Scope::request(r);
     // SAFETY: APR runs this cleanup once, during r->pool's destruction (see on_pool_cleanup).
-    let _ended = Ended::enter(r);
+    let _ended = unsafe { Ended::enter(r) };
     crate::panic::guard(
         || {
             // SAFETY: `data` is the Box leaked by on_pool_cleanup, taken back once. The
             // request_rec lives in the pool whose cleanups are running, so it is valid until
             // they end; nothing else uses it on this thread meanwhile.
-            let EndOfRequest { r, f } = *Box::from_raw(data as *mut EndOfRequest<F>);
-            f(Request::from_raw(r));
+            let (req, f) = unsafe {
+                let EndOfRequest { r, f } = *Box::from_raw(data as *mut EndOfRequest<F>);
+                (Request::from_raw(r), f)
+            };
+            f(req);
         },
         |msg| crate::logging::request_error(r, &msg),
     );

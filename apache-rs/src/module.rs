@@ -138,7 +138,7 @@ unsafe extern "C" fn register_hooks(pool: *mut ffi::apr_pool_t) {
 #[macro_export]
 macro_rules! module {
     ($sym:ident $(, file: $file:literal)? $(, dir_config: $dir:ty)? $(, server_config: $srv:ty)? $(,)?) => {
-        #[no_mangle]
+        #[unsafe(no_mangle)]
         #[allow(non_upper_case_globals, clippy::needless_update)]
         pub static $sym: $crate::module::Module = $crate::module::Module::new(
             $crate::module!(@file $sym $($file)?),
@@ -152,7 +152,7 @@ macro_rules! module {
         );
         const _: () = {
             #[used]
-            #[link_section = ".init_array"]
+            #[unsafe(link_section = ".init_array")]
             static __APACHE_RS_MODULE_CTOR: extern "C" fn() = {
                 extern "C" fn ctor() {
                     $crate::module::loaded(&$sym);

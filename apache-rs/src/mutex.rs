@@ -53,7 +53,7 @@
 //! ```
 
 use crate::status::apr_strerror;
-use crate::{cstr, Error, Pool, Server};
+use crate::{Error, Pool, Server, cstr};
 use apache_sys as ffi;
 use std::marker::PhantomData;
 use std::ptr;

@@ -49,7 +49,9 @@ impl Pool {
     /// # Safety
     /// `p` is a valid pool that outlives `'a` and is used only by this thread meanwhile.
     pub unsafe fn from_raw<'a>(p: *mut ffi::apr_pool_t) -> &'a Pool {
-        &*(p as *const Pool)
+        // SAFETY: Pool is a transparent wrapper of apr_pool_t; validity, thread and lifetime
+        // are the caller's promise (see # Safety).
+        unsafe { &*(p as *const Pool) }
     }
 
     /// The `apr_pool_t` pointer, for calling APR directly.
@@ -92,7 +94,7 @@ impl Pool {
         let boxed = Box::into_raw(Box::new(value));
         unsafe extern "C" fn drop_box<T>(data: *mut c_void) -> ffi::apr_status_t {
             // SAFETY: registered below with a pointer from Box::into_raw::<T>, run once.
-            drop(Box::from_raw(data as *mut T));
+            drop(unsafe { Box::from_raw(data as *mut T) });
             0
         }
         // SAFETY: the cleanup frees the box exactly once, when the pool is cleared.
@@ -112,7 +114,7 @@ impl Pool {
         struct Once<F>(Option<F>);
         unsafe extern "C" fn run<F: FnOnce()>(data: *mut c_void) -> ffi::apr_status_t {
             // SAFETY: data is the Box made below; the pool runs each cleanup once.
-            let mut b = Box::from_raw(data as *mut Once<F>);
+            let mut b = unsafe { Box::from_raw(data as *mut Once<F>) };
             if let Some(f) = b.0.take() {
                 crate::panic::guard(f, |msg| {
                     crate::logging::server_error(std::ptr::null_mut(), &msg)

@@ -20,8 +20,8 @@
 //! # fn main() {}
 //! ```
 
-use crate::hooks::{conjure, Registrar};
-use crate::{cstr, panic, Request};
+use crate::hooks::{Registrar, conjure};
+use crate::{Request, cstr, panic};
 use apache_sys as ffi;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_void};

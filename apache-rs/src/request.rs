@@ -58,7 +58,9 @@ impl Request {
     /// # Safety
     /// `r` is a valid request_rec used by this thread only for `'a`.
     pub unsafe fn from_raw<'a>(r: *mut ffi::request_rec) -> &'a mut Request {
-        &mut *(r as *mut Request)
+        // SAFETY: Request is a transparent wrapper of request_rec; validity, thread and
+        // lifetime are the caller's promise (see # Safety).
+        unsafe { &mut *(r as *mut Request) }
     }
 
     /// The `request_rec` pointer, for calling httpd directly.

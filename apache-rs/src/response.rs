@@ -692,10 +692,10 @@ impl Request {
     /// may set to the address a proxy reported); 0 when unknown.
     pub fn useragent_port(&self) -> u16 {
         let a = self.raw().useragent_addr;
-        // SAFETY: NULL or the request's (or its connection's) address record.
         if a.is_null() {
             0
         } else {
+            // SAFETY: NULL or the request's (or its connection's) address record.
             unsafe { (*a).port }
         }
     }

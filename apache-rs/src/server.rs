@@ -15,7 +15,9 @@ impl Server {
     /// # Safety
     /// `s` is a valid server_rec that outlives `'a`.
     pub unsafe fn from_raw<'a>(s: *mut ffi::server_rec) -> &'a Server {
-        &*(s as *const Server)
+        // SAFETY: Server is a transparent wrapper of server_rec; validity and lifetime are the
+        // caller's promise (see # Safety).
+        unsafe { &*(s as *const Server) }
     }
 
     /// The `server_rec` pointer.

@@ -25,8 +25,8 @@
 //! ```
 
 use crate::Pool;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A value made in `post_config` for the lifetime of the configuration pool; see the
 /// [module documentation](self).

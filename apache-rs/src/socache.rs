@@ -47,7 +47,7 @@
 
 use crate::mutex::GlobalMutex;
 use crate::status::apr_strerror;
-use crate::{cstr, Error, Pool, Server};
+use crate::{Error, Pool, Server, cstr};
 use apache_sys as ffi;
 use std::any::Any;
 use std::os::raw::{c_uchar, c_uint, c_void};
@@ -499,7 +499,7 @@ impl Cache {
                     ENOSPC => {
                         return Err(self.error(format!(
                             "the value is longer than the cache's limit of {max} bytes"
-                        )))
+                        )));
                     }
                     rv => return Err(self.error(format!("cannot retrieve: {}", apr_strerror(rv)))),
                 }
@@ -603,7 +603,8 @@ unsafe fn bytes<'a>(p: *const c_uchar, len: c_uint) -> &'a [u8] {
     if p.is_null() || len == 0 {
         &[]
     } else {
-        std::slice::from_raw_parts(p, len as usize)
+        // SAFETY: valid for len bytes for 'a (see # Safety).
+        unsafe { std::slice::from_raw_parts(p, len as usize) }
     }
 }
 

@@ -5,7 +5,7 @@
 //! value. The functions are looked up at each call (a hash lookup), so a graceful restart that
 //! loads or unloads mod_ssl is followed.
 
-use crate::{cstr, Connection, Request};
+use crate::{Connection, Request, cstr};
 use apache_sys as ffi;
 use std::os::raw::{c_char, c_int};
 use std::ptr;

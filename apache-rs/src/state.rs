@@ -20,12 +20,15 @@ struct Slot<T> {
 /// same pool that runs later ([`Request::on_pool_cleanup`] registered before the state was
 /// made) and asks for the state must not find the freed slot.
 unsafe extern "C" fn drop_slot<T: 'static>(data: *mut c_void) -> ffi::apr_status_t {
-    // SAFETY: registered by `slot` with a Box::into_raw::<Slot<T>>, run once by the pool. The
-    // vector is allocated in the same pool (or its parent), whose memory outlives its cleanups.
-    let s = Box::from_raw(data as *mut Slot<T>);
+    // SAFETY: registered by `slot` with a Box::into_raw::<Slot<T>>, run once by the pool.
+    let s = unsafe { Box::from_raw(data as *mut Slot<T>) };
     let module = crate::module::this_module();
-    if ffi::get_module_config(s.vector, module) == data {
-        ffi::set_module_config(s.vector, module, std::ptr::null_mut());
+    // SAFETY: the vector is allocated in the same pool (or its parent), whose memory outlives
+    // its cleanups, and the pool's cleanups run on one thread.
+    unsafe {
+        if ffi::get_module_config(s.vector, module) == data {
+            ffi::set_module_config(s.vector, module, std::ptr::null_mut());
+        }
     }
     crate::panic::guard(
         || drop(s),
@@ -48,26 +51,35 @@ unsafe fn slot<'a, T: Default + 'static>(
         !vector.is_null() && !module.is_null(),
         "module state used before the module was loaded"
     );
-    let mut s = ffi::get_module_config(vector, module) as *mut Slot<T>;
+    // SAFETY: a vector of this thread's request or connection (see # Safety).
+    let mut s = unsafe { ffi::get_module_config(vector, module) } as *mut Slot<T>;
     if s.is_null() {
         s = Box::into_raw(Box::new(Slot {
             type_id: TypeId::of::<T>(),
             vector,
             value: T::default(),
         }));
-        ffi::apr_pool_cleanup_register(
-            pool.as_ptr(),
-            s as *const c_void,
-            Some(drop_slot::<T>),
-            Some(ffi::apr_pool_cleanup_null),
-        );
-        ffi::set_module_config(vector, module, s as *mut c_void);
+        // SAFETY: the cleanup takes the box back once, when the pool goes; until then the
+        // vector's entry points at it.
+        unsafe {
+            ffi::apr_pool_cleanup_register(
+                pool.as_ptr(),
+                s as *const c_void,
+                Some(drop_slot::<T>),
+                Some(ffi::apr_pool_cleanup_null),
+            );
+            ffi::set_module_config(vector, module, s as *mut c_void);
+        }
     }
-    assert!(
-        (*s).type_id == TypeId::of::<T>(),
-        "a module keeps one type of state per request or connection"
-    );
-    &mut (*s).value
+    // SAFETY: the entry is a live Slot made above or by an earlier call (see # Safety); its
+    // type is checked before its value is reached.
+    unsafe {
+        assert!(
+            (*s).type_id == TypeId::of::<T>(),
+            "a module keeps one type of state per request or connection"
+        );
+        &mut (*s).value
+    }
 }
 
 /// Whether this module's slot in `vector` holds something.
@@ -76,7 +88,10 @@ unsafe fn slot<'a, T: Default + 'static>(
 /// As for [`slot`].
 unsafe fn has_slot(vector: *mut ffi::ap_conf_vector_t) -> bool {
     let module = crate::module::this_module();
-    !vector.is_null() && !module.is_null() && !ffi::get_module_config(vector, module).is_null()
+    // SAFETY: a vector of this thread's request or connection (see # Safety), read only.
+    !vector.is_null()
+        && !module.is_null()
+        && !unsafe { ffi::get_module_config(vector, module) }.is_null()
 }
 
 impl Request {

@@ -32,7 +32,9 @@ impl Table {
     /// # Safety
     /// `t` is a valid table that outlives `'a`, used only by this thread meanwhile.
     pub unsafe fn from_raw<'a>(t: *mut ffi::apr_table_t) -> &'a mut Table {
-        &mut *(t as *mut Table)
+        // SAFETY: Table is a transparent wrapper of apr_table_t; validity, thread and lifetime
+        // are the caller's promise (see # Safety).
+        unsafe { &mut *(t as *mut Table) }
     }
 
     /// The `apr_table_t` pointer.

@@ -10,7 +10,9 @@
 //! loads the module.
 #![deny(missing_docs)]
 
-/// The bindgen output: every item of the httpd and APR headers that modules use.
+/// The bindgen output: every item of the httpd and APR headers that modules use. Generated
+/// code is exempt from the workspace's unsafe lints: its unsafe is layout tests and bit-field
+/// accessors written by bindgen.
 #[allow(
     non_camel_case_types,
     non_snake_case,
@@ -20,7 +22,8 @@
     clippy::all,
     improper_ctypes,
     unnecessary_transmutes,
-    unsafe_op_in_unsafe_fn
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
 )]
 mod bindings {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));

@@ -3,7 +3,7 @@
 //! Each keeps the name of its C macro (lower-cased where it is a function-like macro) so the
 //! httpd documentation can be read alongside. All pointer-taking functions are `unsafe` for the
 //! same reason the C macros are unchecked: they trust the pointers they are given.
-#![allow(non_snake_case, clippy::missing_safety_doc)]
+#![allow(non_snake_case)]
 
 use crate::*;
 use std::os::raw::{c_char, c_int, c_void};
@@ -137,111 +137,189 @@ ap_init! {
 }
 
 /// `ap_get_module_config(v, m)`: the module's slot in a configuration vector.
+///
+/// # Safety
+/// `cv` is a configuration vector httpd made (it has a slot for every loaded module) and `m`
+/// a loaded module, whose `module_index` httpd has set.
 #[inline]
 pub unsafe fn get_module_config(cv: *const ap_conf_vector_t, m: *const module) -> *mut c_void {
-    *(cv as *const *mut c_void).offset((*m).module_index as isize)
+    // SAFETY: the caller's vector has a slot at the module's index (see # Safety).
+    unsafe { *(cv as *const *mut c_void).offset((*m).module_index as isize) }
 }
 
 /// `ap_set_module_config(v, m, val)`.
+///
+/// # Safety
+/// As for [`get_module_config`]; the vector is not being read by another thread.
 #[inline]
 pub unsafe fn set_module_config(cv: *mut ap_conf_vector_t, m: *const module, val: *mut c_void) {
-    *(cv as *mut *mut c_void).offset((*m).module_index as isize) = val;
+    // SAFETY: as in get_module_config; the caller has the vector to itself.
+    unsafe { *(cv as *mut *mut c_void).offset((*m).module_index as isize) = val };
 }
 
 /// `APR_BRIGADE_SENTINEL(b)`: the ring's sentinel, which is not a bucket.
+///
+/// # Safety
+/// `b` points to a valid brigade.
 #[inline]
 pub unsafe fn APR_BRIGADE_SENTINEL(b: *mut apr_bucket_brigade) -> *mut apr_bucket {
-    // The ring head sits where a bucket's `link` would; offset back by `link`'s position.
-    let head = ptr::addr_of_mut!((*b).list.next) as *mut u8;
-    head.sub(std::mem::offset_of!(apr_bucket, link)) as *mut apr_bucket
+    // SAFETY: `b` is valid (see # Safety). The ring head sits where a bucket's `link` would;
+    // offsetting back by `link`'s position gives the address APR's macros compare against,
+    // which is never dereferenced as a bucket.
+    unsafe {
+        let head = ptr::addr_of_mut!((*b).list.next) as *mut u8;
+        head.sub(std::mem::offset_of!(apr_bucket, link)) as *mut apr_bucket
+    }
 }
 
 /// `APR_BRIGADE_FIRST(b)`.
+///
+/// # Safety
+/// `b` points to a valid brigade.
 #[inline]
 pub unsafe fn APR_BRIGADE_FIRST(b: *mut apr_bucket_brigade) -> *mut apr_bucket {
-    (*b).list.next
+    // SAFETY: `b` is valid (see # Safety).
+    unsafe { (*b).list.next }
 }
 
 /// `APR_BRIGADE_LAST(b)`.
+///
+/// # Safety
+/// `b` points to a valid brigade.
 #[inline]
 pub unsafe fn APR_BRIGADE_LAST(b: *mut apr_bucket_brigade) -> *mut apr_bucket {
-    (*b).list.prev
+    // SAFETY: `b` is valid (see # Safety).
+    unsafe { (*b).list.prev }
 }
 
 /// `APR_BRIGADE_EMPTY(b)`.
+///
+/// # Safety
+/// `b` points to a valid brigade.
 #[inline]
 pub unsafe fn APR_BRIGADE_EMPTY(b: *mut apr_bucket_brigade) -> bool {
-    APR_BRIGADE_FIRST(b) == APR_BRIGADE_SENTINEL(b)
+    // SAFETY: `b` is valid (see # Safety).
+    unsafe { APR_BRIGADE_FIRST(b) == APR_BRIGADE_SENTINEL(b) }
 }
 
 /// `APR_BUCKET_NEXT(e)`.
+///
+/// # Safety
+/// `e` points to a valid bucket (or a brigade's sentinel).
 #[inline]
 pub unsafe fn APR_BUCKET_NEXT(e: *mut apr_bucket) -> *mut apr_bucket {
-    (*e).link.next
+    // SAFETY: `e`'s link is readable (see # Safety).
+    unsafe { (*e).link.next }
 }
 
 /// `APR_BUCKET_PREV(e)`.
+///
+/// # Safety
+/// `e` points to a valid bucket (or a brigade's sentinel).
 #[inline]
 pub unsafe fn APR_BUCKET_PREV(e: *mut apr_bucket) -> *mut apr_bucket {
-    (*e).link.prev
+    // SAFETY: `e`'s link is readable (see # Safety).
+    unsafe { (*e).link.prev }
 }
 
 /// `APR_BUCKET_INSERT_BEFORE(a, b)`: puts `b` before `a`.
+///
+/// # Safety
+/// `a` is a bucket (or sentinel) in a well-formed ring, `b` a valid bucket in no ring, and
+/// nothing else uses the ring meanwhile.
 #[inline]
 pub unsafe fn APR_BUCKET_INSERT_BEFORE(a: *mut apr_bucket, b: *mut apr_bucket) {
-    (*b).link.next = a;
-    (*b).link.prev = (*a).link.prev;
-    (*(*a).link.prev).link.next = b;
-    (*a).link.prev = b;
+    // SAFETY: every pointer followed is a link of the well-formed ring (see # Safety).
+    unsafe {
+        (*b).link.next = a;
+        (*b).link.prev = (*a).link.prev;
+        (*(*a).link.prev).link.next = b;
+        (*a).link.prev = b;
+    }
 }
 
 /// `APR_BUCKET_INSERT_AFTER(a, b)`: puts `b` after `a`.
+///
+/// # Safety
+/// As for [`APR_BUCKET_INSERT_BEFORE`].
 #[inline]
 pub unsafe fn APR_BUCKET_INSERT_AFTER(a: *mut apr_bucket, b: *mut apr_bucket) {
-    (*b).link.prev = a;
-    (*b).link.next = (*a).link.next;
-    (*(*a).link.next).link.prev = b;
-    (*a).link.next = b;
+    // SAFETY: every pointer followed is a link of the well-formed ring (see # Safety).
+    unsafe {
+        (*b).link.prev = a;
+        (*b).link.next = (*a).link.next;
+        (*(*a).link.next).link.prev = b;
+        (*a).link.next = b;
+    }
 }
 
 /// `APR_BRIGADE_INSERT_TAIL(b, e)`.
+///
+/// # Safety
+/// `b` is a valid brigade and `e` a valid bucket of the same allocator in no brigade; nothing
+/// else uses the brigade meanwhile.
 #[inline]
 pub unsafe fn APR_BRIGADE_INSERT_TAIL(b: *mut apr_bucket_brigade, e: *mut apr_bucket) {
-    APR_BUCKET_INSERT_BEFORE(APR_BRIGADE_SENTINEL(b), e);
+    // SAFETY: a brigade's sentinel is part of its well-formed ring (see # Safety).
+    unsafe { APR_BUCKET_INSERT_BEFORE(APR_BRIGADE_SENTINEL(b), e) };
 }
 
 /// `APR_BRIGADE_INSERT_HEAD(b, e)`.
+///
+/// # Safety
+/// As for [`APR_BRIGADE_INSERT_TAIL`].
 #[inline]
 pub unsafe fn APR_BRIGADE_INSERT_HEAD(b: *mut apr_bucket_brigade, e: *mut apr_bucket) {
-    APR_BUCKET_INSERT_AFTER(APR_BRIGADE_SENTINEL(b), e);
+    // SAFETY: as in APR_BRIGADE_INSERT_TAIL.
+    unsafe { APR_BUCKET_INSERT_AFTER(APR_BRIGADE_SENTINEL(b), e) };
 }
 
 /// `APR_BUCKET_REMOVE(e)`: unlinks `e` from its brigade without destroying it.
+///
+/// # Safety
+/// `e` is a valid bucket in a well-formed ring that nothing else uses meanwhile.
 #[inline]
 pub unsafe fn APR_BUCKET_REMOVE(e: *mut apr_bucket) {
-    (*(*e).link.prev).link.next = (*e).link.next;
-    (*(*e).link.next).link.prev = (*e).link.prev;
+    // SAFETY: `e`'s neighbours are valid links of its ring (see # Safety).
+    unsafe {
+        (*(*e).link.prev).link.next = (*e).link.next;
+        (*(*e).link.next).link.prev = (*e).link.prev;
+    }
 }
 
 /// `APR_BUCKET_INIT(e)`: makes `e` a ring of one.
+///
+/// # Safety
+/// `e` points to a bucket this thread may write.
 #[inline]
 pub unsafe fn APR_BUCKET_INIT(e: *mut apr_bucket) {
-    (*e).link.next = e;
-    (*e).link.prev = e;
+    // SAFETY: `e` is writable (see # Safety).
+    unsafe {
+        (*e).link.next = e;
+        (*e).link.prev = e;
+    }
 }
 
 /// `APR_BUCKET_IS_METADATA(e)`.
+///
+/// # Safety
+/// `e` points to a valid bucket.
 #[inline]
 pub unsafe fn APR_BUCKET_IS_METADATA(e: *const apr_bucket) -> bool {
-    (*(*e).type_).is_metadata == APR_BUCKET_METADATA
+    // SAFETY: a valid bucket has a valid type (see # Safety).
+    unsafe { (*(*e).type_).is_metadata == APR_BUCKET_METADATA }
 }
 
 macro_rules! bucket_is {
     ($($(#[$doc:meta])* $name:ident => $ty:ident;)*) => {$(
         $(#[$doc])*
+        ///
+        /// # Safety
+        /// `e` points to a valid bucket.
         #[inline]
         pub unsafe fn $name(e: *const apr_bucket) -> bool {
-            ptr::eq((*e).type_, ptr::addr_of!($ty))
+            // SAFETY: `e` is valid (see # Safety); only its type pointer is read.
+            ptr::eq(unsafe { (*e).type_ }, ptr::addr_of!($ty))
         }
     )*};
 }
@@ -270,12 +348,19 @@ bucket_is! {
 }
 
 /// `AP_BUCKET_IS_ERROR(e)`.
+///
+/// # Safety
+/// `e` points to a valid bucket.
 #[inline]
 pub unsafe fn AP_BUCKET_IS_ERROR(e: *const apr_bucket) -> bool {
-    ptr::eq((*e).type_, ptr::addr_of!(ap_bucket_type_error))
+    // SAFETY: `e` is valid (see # Safety); only its type pointer is read.
+    ptr::eq(unsafe { (*e).type_ }, ptr::addr_of!(ap_bucket_type_error))
 }
 
 /// `apr_bucket_read(e, str, len, block)`.
+///
+/// # Safety
+/// `e` is a valid bucket used by this thread only; `str_` and `len` are writable.
 #[inline]
 pub unsafe fn apr_bucket_read(
     e: *mut apr_bucket,
@@ -283,45 +368,73 @@ pub unsafe fn apr_bucket_read(
     len: *mut apr_size_t,
     block: apr_read_type_e,
 ) -> apr_status_t {
-    ((*(*e).type_).read.expect("bucket type without read"))(e, str_, len, block)
+    // SAFETY: the bucket's own type function, with the caller's valid pointers.
+    unsafe { ((*(*e).type_).read.expect("bucket type without read"))(e, str_, len, block) }
 }
 
 /// `apr_bucket_split(e, point)`.
+///
+/// # Safety
+/// `e` is a valid bucket in a brigade, used by this thread only.
 #[inline]
 pub unsafe fn apr_bucket_split(e: *mut apr_bucket, point: apr_size_t) -> apr_status_t {
-    ((*(*e).type_).split.expect("bucket type without split"))(e, point)
+    // SAFETY: the bucket's own type function (see # Safety).
+    unsafe { ((*(*e).type_).split.expect("bucket type without split"))(e, point) }
 }
 
 /// `apr_bucket_setaside(e, p)`.
+///
+/// # Safety
+/// `e` is a valid bucket used by this thread only and `p` a valid pool.
 #[inline]
 pub unsafe fn apr_bucket_setaside(e: *mut apr_bucket, p: *mut apr_pool_t) -> apr_status_t {
-    ((*(*e).type_)
-        .setaside
-        .expect("bucket type without setaside"))(e, p)
+    // SAFETY: the bucket's own type function (see # Safety).
+    unsafe {
+        ((*(*e).type_)
+            .setaside
+            .expect("bucket type without setaside"))(e, p)
+    }
 }
 
 /// `apr_bucket_copy(e, c)`.
+///
+/// # Safety
+/// `e` is a valid bucket used by this thread only; `c` is writable.
 #[inline]
 pub unsafe fn apr_bucket_copy(e: *mut apr_bucket, c: *mut *mut apr_bucket) -> apr_status_t {
-    ((*(*e).type_).copy.expect("bucket type without copy"))(e, c)
+    // SAFETY: the bucket's own type function (see # Safety).
+    unsafe { ((*(*e).type_).copy.expect("bucket type without copy"))(e, c) }
 }
 
 /// `apr_bucket_destroy(e)`: frees a bucket that is in no brigade.
+///
+/// # Safety
+/// `e` is a valid bucket in no brigade; nothing uses it afterwards.
 #[inline]
 pub unsafe fn apr_bucket_destroy(e: *mut apr_bucket) {
-    if let Some(destroy) = (*(*e).type_).destroy {
-        destroy((*e).data);
-    }
-    if let Some(free) = (*e).free {
-        free(e as *mut c_void);
+    // SAFETY: the bucket's own type and free functions, each called once (see # Safety).
+    unsafe {
+        if let Some(destroy) = (*(*e).type_).destroy {
+            destroy((*e).data);
+        }
+        if let Some(free) = (*e).free {
+            free(e as *mut c_void);
+        }
     }
 }
 
 /// `apr_bucket_delete(e)`: unlinks and frees a bucket.
+///
+/// # Safety
+/// `e` is a valid bucket in a brigade used by this thread only; nothing uses the bucket
+/// afterwards.
 #[inline]
 pub unsafe fn apr_bucket_delete(e: *mut apr_bucket) {
-    APR_BUCKET_REMOVE(e);
-    apr_bucket_destroy(e);
+    // SAFETY: unlinked first, then destroyed once (see # Safety).
+    unsafe {
+        APR_BUCKET_REMOVE(e);
+        apr_bucket_destroy(e);
+    }
 }
 
 /// `ap_is_HTTP_INFO(x)`.

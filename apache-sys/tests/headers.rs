@@ -177,6 +177,8 @@ fn magic_number_matches_the_installed_httpd() {
 /// The ring macros on a brigade and buckets laid out in Rust memory: no APR call is made.
 #[test]
 fn ring_macros_link_and_unlink() {
+    // SAFETY: zeroed brigades and buckets are plain data; the ring is made well-formed before
+    // the macros follow it, and every pointer is to a local that outlives its use.
     unsafe {
         let mut bb: ffi::apr_bucket_brigade = std::mem::zeroed();
         let b = &mut bb as *mut ffi::apr_bucket_brigade;

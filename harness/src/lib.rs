@@ -42,8 +42,12 @@ impl Mpm {
 
     fn sizing(&self) -> &'static str {
         match self {
-            Mpm::Prefork => "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 16\nServerLimit 16\n",
-            _ => "StartServers 2\nServerLimit 4\nThreadsPerChild 8\nMinSpareThreads 8\nMaxSpareThreads 32\nMaxRequestWorkers 32\nThreadLimit 8\n",
+            Mpm::Prefork => {
+                "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 16\nServerLimit 16\n"
+            }
+            _ => {
+                "StartServers 2\nServerLimit 4\nThreadsPerChild 8\nMinSpareThreads 8\nMaxSpareThreads 32\nMaxRequestWorkers 32\nThreadLimit 8\n"
+            }
         }
     }
 }
@@ -246,7 +250,7 @@ impl Builder {
         if Path::new("/etc/mime.types").exists() {
             c += "TypesConfig /etc/mime.types\n";
         }
-        // SAFETY-free libc call: geteuid only reads the process's credentials.
+        // SAFETY: geteuid has no preconditions; it only reads the process's credentials.
         if unsafe { libc::geteuid() } == 0 {
             let www = Command::new("id")
                 .arg("www-data")
@@ -508,7 +512,7 @@ impl Httpd {
 
     fn signal(&self, sig: i32) {
         if let Some(c) = &self.child {
-            // SAFETY-free libc call: kill on our own child's pid.
+            // SAFETY: kill has no memory preconditions; the pid is our own child's, not yet reaped.
             unsafe { libc::kill(c.id() as i32, sig) };
         }
     }
@@ -547,7 +551,7 @@ impl Httpd {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        // SAFETY-free libc call: SIGTERM to our own child.
+        // SAFETY: kill has no memory preconditions; the pid is our own child's, not yet reaped.
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {

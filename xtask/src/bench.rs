@@ -15,7 +15,7 @@ mod report;
 mod transfer;
 mod wrk;
 
-use flavors::{Flavor, Load, BODY};
+use flavors::{BODY, Flavor, Load};
 use harness::{Httpd, Mpm};
 use std::path::{Path, PathBuf};
 use std::process::Command;

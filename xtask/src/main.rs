@@ -204,8 +204,9 @@ fn demo(args: &[String]) -> Result<(), String> {
         "error_log: {}/logs/error_log — Ctrl-C stops",
         httpd.root().display()
     );
-    // SAFETY-free libc call: installs a handler that only stores to an atomic.
+    // SAFETY: the handler is async-signal-safe: it only stores to an atomic.
     unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
+    // SAFETY: as above.
     unsafe { libc::signal(libc::SIGTERM, on_sigint as *const () as libc::sighandler_t) };
     while !STOP.load(std::sync::atomic::Ordering::SeqCst) {
         std::thread::sleep(std::time::Duration::from_millis(200));

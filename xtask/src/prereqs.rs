@@ -104,7 +104,7 @@ pub fn ensure(set: Set) -> Result<(), String> {
         return Ok(());
     }
     let list = m.join(" ");
-    // SAFETY-free libc call: geteuid reads our credentials.
+    // SAFETY: geteuid has no preconditions; it only reads our credentials.
     let root = unsafe { libc::geteuid() } == 0;
     if root && has_cmd("apt-get", "--version") {
         eprintln!("xtask: installing missing packages: {list}");

@@ -35,9 +35,10 @@ fn basic_auth_through_the_rust_provider() {
         };
         let none = get(None);
         assert_eq!(none.status, 401, "{mpm:?}");
-        assert!(none
-            .header("WWW-Authenticate")
-            .is_some_and(|v| v.contains("demo")));
+        assert!(
+            none.header("WWW-Authenticate")
+                .is_some_and(|v| v.contains("demo"))
+        );
         assert_eq!(get(Some(ALICE_WRONG)).status, 401);
         assert_eq!(get(Some(CAROL)).status, 401);
         let ok = get(Some(ALICE));

@@ -8,7 +8,7 @@
 //! makes the merge of that section panic.
 #![forbid(unsafe_code)]
 
-use apache::directives::{Cmd, ModuleConfig, ACCESS_CONF, OR_FILEINFO, RSRC_CONF};
+use apache::directives::{ACCESS_CONF, Cmd, ModuleConfig, OR_FILEINFO, RSRC_CONF};
 use apache::{HookResult, Request, Status};
 use std::io::Write;
 
@@ -231,7 +231,7 @@ fn set_limit(cmd: &mut Cmd, s: &mut ServerConf, v: &str) -> Result<(), String> {
 mod more {
     use super::DirConf;
     use apache::directives::{
-        Cmd, ACCESS_CONF, OR_AUTHCFG, OR_INDEXES, OR_LIMIT, OR_OPTIONS, RSRC_CONF,
+        ACCESS_CONF, Cmd, OR_AUTHCFG, OR_INDEXES, OR_LIMIT, OR_OPTIONS, RSRC_CONF,
     };
 
     apache::directive!(

@@ -267,7 +267,9 @@ fn bad_arguments_are_config_errors_with_file_and_line() {
     // httpd's own checks: FLAG values, argument counts, context.
     assert!(start("ConfigLoud maybe").contains("ConfigLoud must be On or Off"));
     assert!(start("ConfigPair onlyone").contains("ConfigPair takes two arguments"));
-    assert!(start("ConfigOneOrThree a b").contains("ConfigOneOrThree takes one or three arguments"));
+    assert!(
+        start("ConfigOneOrThree a b").contains("ConfigOneOrThree takes one or three arguments")
+    );
     let ctx = start("<Location /x>\nConfigServerTag nope\n</Location>");
     assert!(
         ctx.contains("ConfigServerTag not allowed in <Location> context"),

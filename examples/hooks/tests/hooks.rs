@@ -116,9 +116,11 @@ fn a_panic_in_any_request_hook_is_a_500_and_the_server_goes_on() {
         // The quick handler answers before the URI is mapped.
         let r = httpd.request("GET", "/quick", &[("X-Panic", "quick_handler")], b"");
         assert_eq!(r.status, 500, "{mpm:?} quick_handler");
-        assert!(httpd
-            .error_log()
-            .contains("asked to panic in quick_handler"));
+        assert!(
+            httpd
+                .error_log()
+                .contains("asked to panic in quick_handler")
+        );
         assert_eq!(httpd.get("/quick").text(), "answered by quick_handler\n");
         // An error response's filters: the 409 still goes out, the panic is logged.
         let r = httpd.request(
@@ -128,9 +130,11 @@ fn a_panic_in_any_request_hook_is_a_500_and_the_server_goes_on() {
             b"",
         );
         assert_eq!(r.status, 409, "{mpm:?} insert_error_filter");
-        assert!(httpd
-            .error_log()
-            .contains("asked to panic in insert_error_filter"));
+        assert!(
+            httpd
+                .error_log()
+                .contains("asked to panic in insert_error_filter")
+        );
         assert_eq!(httpd.get("/hooks/trace").status, 200);
         // After the response: nothing to answer, but logged and survived, and the
         // log_transaction hooks after the panicking one still ran for that request.
@@ -281,9 +285,11 @@ fn a_hook_that_answers_returns_done_and_the_handler_never_runs() {
         );
         // DONE skipped the positioned fixups after it, but not the logging.
         assert!(r.headers_all("X-Order").len() < 5, "{mpm:?}");
-        assert!(httpd
-            .error_log()
-            .contains("hooks: log_transaction for /hooks/done"));
+        assert!(
+            httpd
+                .error_log()
+                .contains("hooks: log_transaction for /hooks/done")
+        );
     }
 }
 

@@ -252,9 +252,10 @@ fn reqinfo(r: &mut Request) -> HookResult {
                 show(r.ssl_var_lookup("SSL_PROTOCOL")),
                 show(r.ssl_var_lookup("SSL_CIPHER")),
                 show(r.ssl_var_lookup("HTTPS")),
-                show(r.ssl_var_lookup("SSL_VERSION_LIBRARY").map(|v| {
-                    v.split('/').next().unwrap_or("").to_string()
-                })),
+                show(
+                    r.ssl_var_lookup("SSL_VERSION_LIBRARY")
+                        .map(|v| { v.split('/').next().unwrap_or("").to_string() })
+                ),
                 show(r.ssl_var_lookup("HTTP:X-Test")),
                 show(r.connection().ssl_var_lookup("HTTPS")),
             );
@@ -484,7 +485,7 @@ fn serve_file(r: &mut Request) -> HookResult {
 /// Rarer request fields, setters, the server record, `stat`, `-D` defines and the
 /// configuration tree, one `name=value` per line.
 fn more(r: &mut Request) -> HookResult {
-    use apache::response::{stat, RemoteHost};
+    use apache::response::{RemoteHost, stat};
     use apache::server;
     r.set_used_path_info(1);
     r.set_no_local_copy(true);

@@ -367,9 +367,11 @@ fn misuse_of_locks_is_an_error_not_a_hang() {
     assert_eq!(try_lock(&httpd, 0), "free\n");
     let out_of_range = httpd.get("/shared/lock/3?try");
     assert_eq!(out_of_range.status, 500);
-    assert!(httpd
-        .error_log()
-        .contains("no global mutex 3: the set has 3 (0 to 2)"));
+    assert!(
+        httpd
+            .error_log()
+            .contains("no global mutex 3: the set has 3 (0 to 2)")
+    );
 }
 
 #[test]

@@ -20,8 +20,8 @@ pub struct Cpus {
 
 impl Cpus {
     fn empty() -> Cpus {
-        // SAFETY: cpu_set_t is a plain bit array; all zeroes is the empty set.
         Cpus {
+            // SAFETY: cpu_set_t is a plain bit array; all zeroes is the empty set.
             set: unsafe { mem::zeroed() },
             list: [0; 8],
             shown: 0,

@@ -117,7 +117,7 @@ const C_FORM: &str = "C mod_python 3.5 util.FieldStorage POST";
 /// The flavors of mod_python's library: the same files and configuration for C mod_python and
 /// ours.
 mod library {
-    use super::{with_module, Flavor, Load, Module};
+    use super::{Flavor, Load, Module, with_module};
 
     /// A published function answering the body.
     pub fn publisher(

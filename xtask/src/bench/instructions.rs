@@ -12,7 +12,7 @@
 //! not time: a cache miss costs more than an add. The CPU figures remain the measure; these
 //! tell where a difference comes from, and that it is not noise.)
 
-use super::flavors::{Flavor, Load, BODY};
+use super::flavors::{BODY, Flavor, Load};
 use super::transfer;
 use harness::{Httpd, Mpm};
 use std::fmt::Write as _;
@@ -34,7 +34,7 @@ fn total(flavor: &Flavor, n: u32, out: &Path) -> Result<u64, String> {
     let setup = flavor.setup.as_ref().ok_or("no setup")?;
     let _ = std::fs::remove_file(out);
     let out_arg = format!("--callgrind-out-file={}", out.display());
-    // SAFETY-free libc call: geteuid only reads the process's credentials.
+    // SAFETY: geteuid has no preconditions; it only reads the process's credentials.
     let root = unsafe { libc::geteuid() } == 0;
     // As root, httpd would switch to www-data after start-up, and callgrind could then not
     // write its file: it runs as www-data from the start instead.

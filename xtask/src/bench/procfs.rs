@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 /// Clock ticks per second, the unit of /proc's CPU times.
 pub fn ticks_per_second() -> f64 {
-    // SAFETY-free libc call: sysconf only reads a constant.
+    // SAFETY: sysconf has no preconditions; it only reads a constant.
     unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64
 }
 
@@ -36,10 +36,10 @@ fn processes() -> Vec<(u32, String)> {
     let mut v = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for e in dir.flatten() {
-            if let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() {
-                if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-                    v.push((pid, stat));
-                }
+            if let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>()
+                && let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            {
+                v.push((pid, stat));
             }
         }
     }

@@ -1,8 +1,8 @@
 //! The tables printed and the JSON written: small-request flavors in one table, 100 MB
 //! transfers in another, since their figures are not per small request.
 
-use super::flavors::{Flavor, Load, BODY};
 use super::Figures;
+use super::flavors::{BODY, Flavor, Load};
 use std::fmt::Write as _;
 
 /// How the figures were taken, for the tables' headings.
@@ -118,7 +118,14 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
                 let _ = write!(
                     json,
                     "    {{\"name\": {}, \"requests\": {}, \"rps\": {}, \"p50_ms\": {}, \"p99_ms\": {}, \"cpu_us_per_req\": {}, \"rss_kb_per_child\": {}, \"baseline\": {baseline_json}, \"cpu_ratio\": {}}}",
-                    json_str(f.name), x.requests, num(x.rps), num(x.p50_ms), num(x.p99_ms), num(x.cpu_us_per_req), x.rss_kb_per_child, num(cpu)
+                    json_str(f.name),
+                    x.requests,
+                    num(x.rps),
+                    num(x.p50_ms),
+                    num(x.p99_ms),
+                    num(x.cpu_us_per_req),
+                    x.rss_kb_per_child,
+                    num(cpu)
                 );
             }
             (Ok(x), Load::Big(dir)) => {
@@ -138,7 +145,16 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
                 let _ = write!(
                     json,
                     "    {{\"name\": {}, \"load\": {}, \"requests\": {}, \"mib_per_s\": {}, \"cpu_us_per_req\": {}, \"rss_growth_kb\": {}, \"rss_kb_per_child\": {}, \"baseline\": {baseline_json}, \"cpu_ratio\": {}, \"mib_per_s_ratio\": {}, \"client_cpu_pct\": {}}}",
-                    json_str(f.name), json_str(&format!("{dir:?}").to_lowercase()), x.requests, num(x.mib_per_s), num(x.cpu_us_per_req), x.rss_growth_kb, x.rss_kb_per_child, num(cpu), num(rate), num(x.client_cpu_pct)
+                    json_str(f.name),
+                    json_str(&format!("{dir:?}").to_lowercase()),
+                    x.requests,
+                    num(x.mib_per_s),
+                    num(x.cpu_us_per_req),
+                    x.rss_growth_kb,
+                    x.rss_kb_per_child,
+                    num(cpu),
+                    num(rate),
+                    num(x.client_cpu_pct)
                 );
             }
             (Err(why), load) => {
