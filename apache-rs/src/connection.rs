@@ -15,11 +15,21 @@ use std::marker::PhantomData;
 pub struct Connection(UnsafeCell<ffi::conn_rec>, PhantomData<*mut ()>);
 
 impl Connection {
-    /// Borrows a conn_rec httpd handed over.
+    /// Borrows a conn_rec httpd handed over, to read it.
     ///
     /// # Safety
     /// `c` is a valid conn_rec, used by this thread only, for `'a`.
-    pub unsafe fn from_raw<'a>(c: *mut ffi::conn_rec) -> &'a mut Connection {
+    pub unsafe fn from_raw<'a>(c: *mut ffi::conn_rec) -> &'a Connection {
+        // SAFETY: Connection is a transparent wrapper of conn_rec; validity, thread and
+        // lifetime are the caller's promise (see # Safety).
+        unsafe { &*(c as *const Connection) }
+    }
+
+    /// Borrows a conn_rec httpd handed over, to change it.
+    ///
+    /// # Safety
+    /// `c` is a valid conn_rec, used by this thread only, through this borrow only, for `'a`.
+    pub unsafe fn from_raw_mut<'a>(c: *mut ffi::conn_rec) -> &'a mut Connection {
         // SAFETY: Connection is a transparent wrapper of conn_rec; validity, thread and
         // lifetime are the caller's promise (see # Safety).
         unsafe { &mut *(c as *mut Connection) }
@@ -115,8 +125,9 @@ impl Connection {
 
     /// Notes shared by the modules for this connection.
     pub fn notes(&mut self) -> &mut crate::Table {
-        // SAFETY: the table lives as long as the connection.
-        unsafe { crate::Table::from_raw(self.raw().notes) }
+        // SAFETY: the table lives as long as the connection; &mut self makes this the only
+        // borrow.
+        unsafe { crate::Table::from_raw_mut(self.raw().notes) }
     }
 
     /// The client's user name from an ident lookup (`IdentityCheck`), when one was made.

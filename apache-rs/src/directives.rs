@@ -80,7 +80,21 @@ use std::sync::OnceLock;
 ///
 /// httpd makes one for every configuration section (`create`) and layers the more specific
 /// over the more general (`merge`) for each request.
-pub trait ModuleConfig: Sized + 'static {
+///
+/// Every thread serving requests reads the same configurations, so they are `Sync`, and they
+/// are dropped when httpd clears the configuration pool, hence `Send`. A `Cell` inside does
+/// not compile:
+///
+/// ```compile_fail,E0277
+/// use apache::directives::ModuleConfig;
+///
+/// struct Conf { hits: std::cell::Cell<u32> }
+/// impl ModuleConfig for Conf {
+///     fn create(_: Option<&str>) -> Self { Conf { hits: Default::default() } }
+///     fn merge(_: &Self, add: &Self) -> Self { Conf { hits: add.hits.clone() } }
+/// }
+/// ```
+pub trait ModuleConfig: Sized + Send + Sync + 'static {
     /// A fresh configuration. `context` is the directory or location of the section for a
     /// per-directory configuration; `None` at server level and for per-server configurations.
     fn create(context: Option<&str>) -> Self;

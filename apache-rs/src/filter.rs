@@ -154,13 +154,13 @@ impl Filter {
     pub fn request(&mut self) -> Option<&mut Request> {
         let r = self.raw().r;
         // SAFETY: the request outlives its filters' calls.
-        (!r.is_null()).then(|| unsafe { Request::from_raw(r) })
+        (!r.is_null()).then(|| unsafe { Request::from_raw_mut(r) })
     }
 
     /// The connection.
     pub fn connection(&mut self) -> &mut Connection {
         // SAFETY: every filter has a connection that outlives the call.
-        unsafe { Connection::from_raw(self.raw().c) }
+        unsafe { Connection::from_raw_mut(self.raw().c) }
     }
 
     fn pool(&self) -> &Pool {
@@ -183,8 +183,17 @@ impl Filter {
     }
 
     /// State kept by this filter instance across its calls (one response or connection),
-    /// created with `Default` on first use and dropped with the pool.
-    pub fn ctx<T: Default + 'static>(&mut self) -> &mut T {
+    /// created with `Default` on first use and dropped with the pool, possibly on another
+    /// thread (hence `Send`; see [Values that a pool drops](crate::Pool#values-that-a-pool-drops)):
+    ///
+    /// ```compile_fail,E0277
+    /// #[derive(Default)]
+    /// struct Seen(std::rc::Rc<u32>);
+    /// fn filter(f: &mut apache::filter::Filter) {
+    ///     f.ctx::<Seen>();
+    /// }
+    /// ```
+    pub fn ctx<T: Default + Send + 'static>(&mut self) -> &mut T {
         let f = self.0.get();
         // SAFETY: ctx is NULL or a Ctx<_> made below in the filter's pool.
         unsafe {
@@ -482,8 +491,19 @@ impl Request {
 impl Request {
     /// Adds a registered output filter whose state ([`Filter::ctx`]) starts as `ctx` instead
     /// of `T::default()`: one filter function can serve several instances that each know what
-    /// they are for. `false` when no filter has that name (`ctx` is then dropped).
-    pub fn add_output_filter_with<T: Default + 'static>(&mut self, name: &str, ctx: T) -> bool {
+    /// they are for. `false` when no filter has that name (`ctx` is then dropped). The context
+    /// is dropped with the request's pool, possibly on another thread, hence `Send`:
+    ///
+    /// ```compile_fail,E0277
+    /// fn add(r: &mut apache::Request) {
+    ///     r.add_output_filter_with("MINE", std::rc::Rc::new(1));
+    /// }
+    /// ```
+    pub fn add_output_filter_with<T: Default + Send + 'static>(
+        &mut self,
+        name: &str,
+        ctx: T,
+    ) -> bool {
         let n = self.pool().c_str(name);
         let c = self.pool().alloc_raw(Ctx {
             type_id: TypeId::of::<T>(),
@@ -504,7 +524,11 @@ impl Request {
 
     /// Adds a registered input filter whose state starts as `ctx`; see
     /// [`Request::add_output_filter_with`].
-    pub fn add_input_filter_with<T: Default + 'static>(&mut self, name: &str, ctx: T) -> bool {
+    pub fn add_input_filter_with<T: Default + Send + 'static>(
+        &mut self,
+        name: &str,
+        ctx: T,
+    ) -> bool {
         let n = self.pool().c_str(name);
         let c = self.pool().alloc_raw(Ctx {
             type_id: TypeId::of::<T>(),

@@ -163,7 +163,7 @@ fn run_request_or(
     f: impl FnOnce(&mut Request) -> HookResult,
 ) -> c_int {
     // SAFETY: httpd passes a valid request_rec that this thread owns for the hook's duration.
-    let req = unsafe { Request::from_raw(r) };
+    let req = unsafe { Request::from_raw_mut(r) };
     let _scope = crate::logging::Scope::request(r);
     // A response already ended (an error response a filter sent, as httpd's input filter
     // does for a body over LimitRequestBody) must not get a second one appended by ap_die:
@@ -214,7 +214,7 @@ fn run_connection(
     f: impl FnOnce(&mut Connection) -> HookResult,
 ) -> c_int {
     // SAFETY: httpd passes a valid conn_rec owned by this thread for the hook's duration.
-    let conn = unsafe { Connection::from_raw(c) };
+    let conn = unsafe { Connection::from_raw_mut(c) };
     let _scope = crate::logging::Scope::connection(c);
     // SAFETY: the conn_rec is ours for the hook; no request may follow on this connection.
     let close = || unsafe { (*c).keepalive = ffi::AP_CONN_CLOSE };

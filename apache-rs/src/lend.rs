@@ -54,7 +54,7 @@ impl Request {
         let _restore = Restore(r);
         // SAFETY: `r` was lent by `lend`, whose caller's &mut borrow is suspended for the whole
         // lend; taking it out of the slot makes this the only live reference until restored.
-        Ok(f(unsafe { Request::from_raw(r) }))
+        Ok(f(unsafe { Request::from_raw_mut(r) }))
     }
 
     /// The address of the lent request, to check that an object still belongs to it.
@@ -226,7 +226,7 @@ unsafe extern "C" fn run_end_of_request<F: FnOnce(&mut Request)>(
             // they end; nothing else uses it on this thread meanwhile.
             let (req, f) = unsafe {
                 let EndOfRequest { r, f } = *Box::from_raw(data as *mut EndOfRequest<F>);
-                (Request::from_raw(r), f)
+                (Request::from_raw_mut(r), f)
             };
             f(req);
         },

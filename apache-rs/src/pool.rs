@@ -40,6 +40,40 @@ use std::ptr::NonNull;
 /// fn send<T: Send>() {}
 /// send::<&apache::Pool>();
 /// ```
+///
+/// # Values that a pool drops
+/// A pool's cleanups run on whichever thread clears or destroys it, which need not be the
+/// thread that put the value there: under the event MPM a request's pool is destroyed when
+/// the end of its response has been written, by any worker thread that finishes the write
+/// (httpd's write completion), and a connection's pool is cleared by the listener thread
+/// once the connection has closed. So what a pool drops ([`Pool::alloc`], [`Pool::on_cleanup`],
+/// and the pool-kept [`Request::state`](crate::Request::state),
+/// [`Filter::ctx`](crate::filter::Filter::ctx) and the filter contexts of
+/// [`Request::add_output_filter_with`](crate::Request::add_output_filter_with)) must be `Send`.
+/// An `Rc`, whose count is not atomic, is refused:
+///
+/// ```compile_fail,E0277
+/// fn keep(p: &apache::Pool) {
+///     p.alloc(std::rc::Rc::new(1));
+/// }
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn keep(p: &apache::Pool) {
+///     let shared = std::rc::Rc::new(1);
+///     p.on_cleanup(move || drop(shared));
+/// }
+/// ```
+///
+/// while an `Arc` is taken:
+///
+/// ```
+/// fn keep(p: &apache::Pool) {
+///     let shared = std::sync::Arc::new(1);
+///     p.alloc(shared.clone());
+///     p.on_cleanup(move || drop(shared));
+/// }
+/// ```
 #[repr(transparent)]
 pub struct Pool(UnsafeCell<ffi::apr_pool_t>, PhantomData<*mut ()>);
 
@@ -82,15 +116,17 @@ impl Pool {
     }
 
     /// Moves a Rust value into the pool's care: it is dropped when the pool is cleared or
-    /// destroyed. Returns a reference valid as long as the pool borrow.
-    pub fn alloc<T: 'static>(&self, value: T) -> &T {
+    /// destroyed, possibly on another thread (hence `Send`; see [Values that a pool
+    /// drops](Pool#values-that-a-pool-drops)). Returns a reference valid as long as the pool
+    /// borrow.
+    pub fn alloc<T: Send + 'static>(&self, value: T) -> &T {
         // SAFETY: the pointer is valid until the pool is cleared, which needs &mut or outlives
         // the borrow of self.
         unsafe { &*self.alloc_raw(value) }
     }
 
     /// Like [`Pool::alloc`], as the raw pointer httpd's configuration vectors store.
-    pub(crate) fn alloc_raw<T: 'static>(&self, value: T) -> *mut T {
+    pub(crate) fn alloc_raw<T: Send + 'static>(&self, value: T) -> *mut T {
         let boxed = Box::into_raw(Box::new(value));
         unsafe extern "C" fn drop_box<T>(data: *mut c_void) -> ffi::apr_status_t {
             // SAFETY: registered below with a pointer from Box::into_raw::<T>, run once.
@@ -109,8 +145,10 @@ impl Pool {
         boxed
     }
 
-    /// Runs `f` when the pool is cleared or destroyed (`apr_pool_cleanup_register`).
-    pub fn on_cleanup<F: FnOnce() + 'static>(&self, f: F) {
+    /// Runs `f` when the pool is cleared or destroyed (`apr_pool_cleanup_register`), possibly
+    /// on another thread (hence `Send`; see [Values that a pool
+    /// drops](Pool#values-that-a-pool-drops)).
+    pub fn on_cleanup<F: FnOnce() + Send + 'static>(&self, f: F) {
         struct Once<F>(Option<F>);
         unsafe extern "C" fn run<F: FnOnce()>(data: *mut c_void) -> ffi::apr_status_t {
             // SAFETY: data is the Box made below; the pool runs each cleanup once.

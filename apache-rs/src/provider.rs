@@ -82,7 +82,7 @@ impl AuthzStatus {
 
 fn run<T>(r: *mut ffi::request_rec, fallback: T, f: impl FnOnce(&mut Request) -> T) -> T {
     // SAFETY: httpd passes the request being authorized, owned by this thread for the call.
-    let req = unsafe { Request::from_raw(r) };
+    let req = unsafe { Request::from_raw_mut(r) };
     let _scope = crate::logging::Scope::request(r);
     panic::guard(
         || f(req),

@@ -53,11 +53,22 @@ macro_rules! str_fields {
 pub(crate) const ENDED: &str = "the response has ended: nothing more can be sent or read";
 
 impl Request {
-    /// Borrows a request_rec httpd handed over.
+    /// Borrows a request_rec httpd handed over, to read it.
     ///
     /// # Safety
-    /// `r` is a valid request_rec used by this thread only for `'a`.
-    pub unsafe fn from_raw<'a>(r: *mut ffi::request_rec) -> &'a mut Request {
+    /// `r` is a valid request_rec used by this thread only for `'a`, and nothing changes it
+    /// meanwhile except through the `&Request` methods that change httpd-owned state.
+    pub unsafe fn from_raw<'a>(r: *mut ffi::request_rec) -> &'a Request {
+        // SAFETY: Request is a transparent wrapper of request_rec; validity, thread and
+        // lifetime are the caller's promise (see # Safety).
+        unsafe { &*(r as *const Request) }
+    }
+
+    /// Borrows a request_rec httpd handed over, to change it.
+    ///
+    /// # Safety
+    /// `r` is a valid request_rec used by this thread only for `'a`, through this borrow only.
+    pub unsafe fn from_raw_mut<'a>(r: *mut ffi::request_rec) -> &'a mut Request {
         // SAFETY: Request is a transparent wrapper of request_rec; validity, thread and
         // lifetime are the caller's promise (see # Safety).
         unsafe { &mut *(r as *mut Request) }
@@ -170,31 +181,31 @@ impl Request {
     /// The request headers, to change them (for handlers that run later).
     pub fn headers_in_mut(&mut self) -> &mut Table {
         // SAFETY: as above.
-        unsafe { Table::from_raw(self.raw().headers_in) }
+        unsafe { Table::from_raw_mut(self.raw().headers_in) }
     }
 
     /// The response headers (sent only with 2xx responses).
     pub fn headers_out(&mut self) -> &mut Table {
         // SAFETY: as above.
-        unsafe { Table::from_raw(self.raw().headers_out) }
+        unsafe { Table::from_raw_mut(self.raw().headers_out) }
     }
 
     /// The response headers sent with every status, errors included.
     pub fn err_headers_out(&mut self) -> &mut Table {
         // SAFETY: as above.
-        unsafe { Table::from_raw(self.raw().err_headers_out) }
+        unsafe { Table::from_raw_mut(self.raw().err_headers_out) }
     }
 
     /// The environment for CGI and SSI (`SetEnv`, `add_cgi_vars`).
     pub fn subprocess_env(&mut self) -> &mut Table {
         // SAFETY: as above.
-        unsafe { Table::from_raw(self.raw().subprocess_env) }
+        unsafe { Table::from_raw_mut(self.raw().subprocess_env) }
     }
 
     /// Notes passed between modules for this request.
     pub fn notes(&mut self) -> &mut Table {
         // SAFETY: as above.
-        unsafe { Table::from_raw(self.raw().notes) }
+        unsafe { Table::from_raw_mut(self.raw().notes) }
     }
 
     /// [`Request::headers_out`], for reading.

@@ -281,21 +281,21 @@ impl Request {
     pub fn main(&self) -> Option<&Request> {
         let m = self.raw().main;
         // SAFETY: the main request outlives its subrequests.
-        (!m.is_null()).then(|| unsafe { &*Request::from_raw(m) })
+        (!m.is_null()).then(|| unsafe { Request::from_raw(m) })
     }
 
     /// The request this one was internally redirected from.
     pub fn prev(&self) -> Option<&Request> {
         let p = self.raw().prev;
         // SAFETY: a redirected request keeps its predecessor alive.
-        (!p.is_null()).then(|| unsafe { &*Request::from_raw(p) })
+        (!p.is_null()).then(|| unsafe { Request::from_raw(p) })
     }
 
     /// The request this one was internally redirected to.
     pub fn next(&self) -> Option<&Request> {
         let n = self.raw().next;
         // SAFETY: as above.
-        (!n.is_null()).then(|| unsafe { &*Request::from_raw(n) })
+        (!n.is_null()).then(|| unsafe { Request::from_raw(n) })
     }
 
     /// `Last-Modified` from the request's mtime (`ap_set_last_modified`).
@@ -534,7 +534,7 @@ impl Deref for SubRequest<'_> {
 impl DerefMut for SubRequest<'_> {
     fn deref_mut(&mut self) -> &mut Request {
         // SAFETY: lives until drop; owned exclusively.
-        unsafe { Request::from_raw(self.raw.as_ptr()) }
+        unsafe { Request::from_raw_mut(self.raw.as_ptr()) }
     }
 }
 
@@ -704,7 +704,7 @@ impl Request {
     pub fn connection_mut(&mut self) -> &mut crate::Connection {
         // SAFETY: the connection outlives its requests; `&mut self` keeps this the only
         // borrow made through this request.
-        unsafe { crate::Connection::from_raw(self.raw().connection) }
+        unsafe { crate::Connection::from_raw_mut(self.raw().connection) }
     }
 }
 

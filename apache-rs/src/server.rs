@@ -148,14 +148,42 @@ impl Server {
         std::iter::successors(Some(self), |s| s.next())
     }
 
-    /// The main server of the running process (`ap_server_conf`), once configuration is read.
-    pub fn main() -> Option<&'static Server> {
-        // SAFETY: ap_server_conf is set by httpd once the configuration is read and lives until
-        // the next restart; read-only use.
-        unsafe {
+    /// Runs `f` with the main server of the running process (`ap_server_conf`), once the
+    /// configuration is read; `None` before. The server lives in the configuration pool, which
+    /// a restart clears, so it is lent for the call only, not handed out for `'static`:
+    ///
+    /// ```compile_fail,E0521
+    /// fn keep() -> Option<&'static apache::Server> {
+    ///     apache::Server::with_main(|s| s).flatten()
+    /// }
+    /// ```
+    pub fn with_main<R>(f: impl FnOnce(&Server) -> R) -> Option<R> {
+        // SAFETY: ap_server_conf is set by httpd once the configuration is read and stays
+        // valid until the next restart, which cannot happen while a hook or a Python call on
+        // this thread is running `f`; read-only use.
+        let main = unsafe {
             let s = ffi::ap_server_conf;
             (!s.is_null()).then(|| Server::from_raw(s))
-        }
+        };
+        main.map(f)
+    }
+
+    /// `ServerRoot` (the same for every server of the configuration; it lives, as they do,
+    /// in the configuration pool).
+    pub fn server_root(&self) -> Option<&str> {
+        // SAFETY: ap_server_root is set while the configuration is read, in the configuration
+        // pool (or a static default), which outlives this server borrow.
+        unsafe { cstr::to_str(ffi::ap_server_root) }
+    }
+
+    /// The top-level directives of the configuration httpd read (`ap_conftree`), in order;
+    /// sections hold their own ([`ConfigNode::children`]). Empty when httpd has none. The tree
+    /// lives in the configuration pool, as this server does.
+    pub fn config_tree(&self) -> impl Iterator<Item = ConfigNode<'_>> {
+        // SAFETY: ap_conftree is set when the configuration is read and kept for the
+        // generation, as long as this server.
+        let first = unsafe { ffi::ap_conftree };
+        std::iter::successors(ConfigNode::at(first), ConfigNode::next)
     }
 }
 
@@ -165,12 +193,6 @@ pub fn add_version_component(pconf: &crate::Pool, component: &str) {
     let c = pconf.c_str(component);
     // SAFETY: the string lives in the configuration pool, as httpd requires.
     unsafe { ffi::ap_add_version_component(pconf.as_ptr(), c) }
-}
-
-/// `ServerRoot`.
-pub fn server_root() -> Option<&'static str> {
-    // SAFETY: ap_server_root is set from the command line / config and lives for the process.
-    unsafe { cstr::to_str(ffi::ap_server_root) }
 }
 
 /// `ap_mpm_query`: a fact about the running MPM (`AP_MPMQ_IS_THREADED`, `AP_MPMQ_MAX_THREADS`,
@@ -222,35 +244,39 @@ pub fn exists_config_define(name: &str) -> bool {
 /// One directive of the configuration httpd read (`ap_directive_t`): a section such as
 /// `<Directory /srv>` has the directives inside it as children.
 #[derive(Clone, Copy)]
-pub struct ConfigNode {
+pub struct ConfigNode<'a> {
     raw: *const ffi::ap_directive_t,
+    _config: PhantomData<&'a Server>,
 }
 
-impl ConfigNode {
-    fn at(p: *const ffi::ap_directive_t) -> Option<ConfigNode> {
-        (!p.is_null()).then_some(ConfigNode { raw: p })
+impl<'a> ConfigNode<'a> {
+    fn at(p: *const ffi::ap_directive_t) -> Option<ConfigNode<'a>> {
+        (!p.is_null()).then_some(ConfigNode {
+            raw: p,
+            _config: PhantomData,
+        })
     }
 
-    fn raw(&self) -> &ffi::ap_directive_t {
-        // SAFETY: the tree lives in the configuration pool for the whole generation and is not
-        // changed after it is read.
+    fn raw(&self) -> &'a ffi::ap_directive_t {
+        // SAFETY: the tree lives in the configuration pool for the whole generation ('a, the
+        // borrow of a server of it) and is not changed after it is read.
         unsafe { &*self.raw }
     }
 
     /// The directive's name as written; a section's begins with `<` (`<Directory`).
-    pub fn directive(&self) -> &'static str {
+    pub fn directive(&self) -> &'a str {
         // SAFETY: configuration string (see raw).
         unsafe { cstr::to_str(self.raw().directive) }.unwrap_or("")
     }
 
     /// The directive's arguments as written; a section's end with `>`.
-    pub fn args(&self) -> &'static str {
+    pub fn args(&self) -> &'a str {
         // SAFETY: as above.
         unsafe { cstr::to_str(self.raw().args) }.unwrap_or("")
     }
 
     /// The file the directive was read from.
-    pub fn filename(&self) -> Option<&'static str> {
+    pub fn filename(&self) -> Option<&'a str> {
         // SAFETY: as above.
         unsafe { cstr::to_str(self.raw().filename) }
     }
@@ -261,25 +287,17 @@ impl ConfigNode {
     }
 
     /// The first directive inside this section.
-    pub fn first_child(&self) -> Option<ConfigNode> {
+    pub fn first_child(&self) -> Option<ConfigNode<'a>> {
         ConfigNode::at(self.raw().first_child)
     }
 
     /// The directive after this one at the same level.
-    pub fn next(&self) -> Option<ConfigNode> {
+    pub fn next(&self) -> Option<ConfigNode<'a>> {
         ConfigNode::at(self.raw().next)
     }
 
     /// The directives inside this section, in order.
-    pub fn children(&self) -> impl Iterator<Item = ConfigNode> {
+    pub fn children(&self) -> impl Iterator<Item = ConfigNode<'a>> {
         std::iter::successors(self.first_child(), ConfigNode::next)
     }
-}
-
-/// The top-level directives of the configuration httpd read (`ap_conftree`), in order;
-/// sections hold their own ([`ConfigNode::children`]). Empty when httpd has none.
-pub fn config_tree() -> impl Iterator<Item = ConfigNode> {
-    // SAFETY: ap_conftree is set when the configuration is read and kept for the generation.
-    let first = unsafe { ffi::ap_conftree };
-    std::iter::successors(ConfigNode::at(first), ConfigNode::next)
 }

@@ -42,7 +42,7 @@ unsafe extern "C" fn drop_slot<T: 'static>(data: *mut c_void) -> ffi::apr_status
 /// # Safety
 /// `vector` is a configuration vector of `pool`'s object (request or connection), used by
 /// this thread only; what the slot holds was put there by this function.
-unsafe fn slot<'a, T: Default + 'static>(
+unsafe fn slot<'a, T: Default + Send + 'static>(
     vector: *mut ffi::ap_conf_vector_t,
     pool: &crate::Pool,
 ) -> &'a mut T {
@@ -98,7 +98,19 @@ impl Request {
     /// This module's state for this request: made with `Default` the first time any hook of
     /// the request asks, dropped when the request's pool is (the request's end). A module
     /// keeps one type of state (a struct with what it needs); asking for another type panics.
-    pub fn state<T: Default + 'static>(&mut self) -> &mut T {
+    ///
+    /// The request's pool may be destroyed on another thread than the one that made the
+    /// state (see [Values that a pool drops](crate::Pool#values-that-a-pool-drops)), so the
+    /// state is `Send`; an `Rc` in it does not compile:
+    ///
+    /// ```compile_fail,E0277
+    /// #[derive(Default)]
+    /// struct Seen(std::rc::Rc<u32>);
+    /// fn count(r: &mut apache::Request) {
+    ///     r.state::<Seen>();
+    /// }
+    /// ```
+    pub fn state<T: Default + Send + 'static>(&mut self) -> &mut T {
         // SAFETY: request_config belongs to this request, whose pool holds the slot; the
         // &mut self borrow makes this the only reference.
         unsafe { slot(self.raw().request_config, self.pool()) }
@@ -113,8 +125,9 @@ impl Request {
 
 impl Connection {
     /// This module's state for this connection, made with `Default` on first use and dropped
-    /// with the connection's pool. One type per module, as for [`Request::state`].
-    pub fn state<T: Default + 'static>(&mut self) -> &mut T {
+    /// with the connection's pool (by the event MPM's listener thread, hence `Send`). One type
+    /// per module, as for [`Request::state`].
+    pub fn state<T: Default + Send + 'static>(&mut self) -> &mut T {
         // SAFETY: conn_config belongs to this connection, whose pool holds the slot; the
         // &mut self borrow makes this the only reference.
         unsafe { slot((*self.as_ptr()).conn_config, self.pool()) }

@@ -27,11 +27,23 @@ fn c(s: &str) -> CString {
 }
 
 impl Table {
-    /// Borrows a table httpd handed over.
+    /// Borrows a table httpd handed over, to read it.
     ///
     /// # Safety
-    /// `t` is a valid table that outlives `'a`, used only by this thread meanwhile.
-    pub unsafe fn from_raw<'a>(t: *mut ffi::apr_table_t) -> &'a mut Table {
+    /// `t` is a valid table that outlives `'a`, used only by this thread meanwhile and not
+    /// changed while the borrow lasts.
+    pub unsafe fn from_raw<'a>(t: *mut ffi::apr_table_t) -> &'a Table {
+        // SAFETY: Table is a transparent wrapper of apr_table_t; validity, thread and lifetime
+        // are the caller's promise (see # Safety).
+        unsafe { &*(t as *const Table) }
+    }
+
+    /// Borrows a table httpd handed over, to change it.
+    ///
+    /// # Safety
+    /// `t` is a valid table that outlives `'a`, used only by this thread and through this
+    /// borrow meanwhile.
+    pub unsafe fn from_raw_mut<'a>(t: *mut ffi::apr_table_t) -> &'a mut Table {
         // SAFETY: Table is a transparent wrapper of apr_table_t; validity, thread and lifetime
         // are the caller's promise (see # Safety).
         unsafe { &mut *(t as *mut Table) }

@@ -71,8 +71,8 @@ fn log_error(message: &str, level: i32) {
 }
 
 #[pyfunction]
-fn server_root() -> Option<&'static str> {
-    apache::server::server_root()
+fn server_root() -> Option<String> {
+    apache::Server::with_main(|s| s.server_root().map(str::to_owned)).flatten()
 }
 
 #[pyfunction]

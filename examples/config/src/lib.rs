@@ -338,21 +338,20 @@ fn dump(r: &mut Request) -> HookResult {
         r.module_dir_config_raw(c"mod_nosuch.c").is_some(),
     );
     // Every server of the configuration, from the main one: each virtual host in turn.
-    let servers: Vec<String> = apache::Server::main()
-        .map(|main| {
-            main.iter()
-                .map(|s| {
-                    let tag = s.module_config::<ServerConf>().and_then(|c| c.tag.clone());
-                    format!(
-                        "{}{}[{}]",
-                        s.server_hostname().unwrap_or("-"),
-                        if s.is_virtual() { "(vhost)" } else { "" },
-                        tag.as_deref().unwrap_or("-")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let servers: Vec<String> = apache::Server::with_main(|main| {
+        main.iter()
+            .map(|s| {
+                let tag = s.module_config::<ServerConf>().and_then(|c| c.tag.clone());
+                format!(
+                    "{}{}[{}]",
+                    s.server_hostname().unwrap_or("-"),
+                    if s.is_virtual() { "(vhost)" } else { "" },
+                    tag.as_deref().unwrap_or("-")
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default();
     out += &format!("servers={}\n", servers.join(","));
     if let Some(s) = r.server().module_config::<ServerConf>() {
         out += &format!("server_tag={}\n", s.tag.as_deref().unwrap_or("-"));

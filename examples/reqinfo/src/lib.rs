@@ -329,16 +329,18 @@ fn allow(r: &mut Request) -> HookResult {
 /// Makes a tree of sub-pools under the request pool, with a cleanup in each, clears and drops
 /// them, and answers with the order the cleanups ran in.
 fn pools(r: &mut Request) -> HookResult {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    let ran = Rc::new(RefCell::new(Vec::<String>::new()));
+    use std::sync::{Arc, Mutex};
+    // Cleanups may run on another thread than the one that registered them (apache::Pool), so
+    // what they share is an Arc and a Mutex.
+    let ran = Arc::new(Mutex::new(Vec::<String>::new()));
+    let push = |name: &str| ran.lock().unwrap().push(name.to_string());
     let note = |name: &str| {
-        let ran = Rc::clone(&ran);
+        let ran = Arc::clone(&ran);
         let name = name.to_string();
-        move || ran.borrow_mut().push(name)
+        move || ran.lock().unwrap().push(name)
     };
     /// A value the pool owns: dropped when the pool goes.
-    struct Owned(Option<Box<dyn FnOnce()>>);
+    struct Owned(Option<Box<dyn FnOnce() + Send>>);
     impl Drop for Owned {
         fn drop(&mut self) {
             if let Some(f) = self.0.take() {
@@ -360,7 +362,7 @@ fn pools(r: &mut Request) -> HookResult {
             child.on_cleanup(note("child-1"));
             // Clearing runs the cleanups now; the pool stays usable.
             child.clear();
-            ran.borrow_mut().push("cleared".into());
+            push("cleared");
             child.on_cleanup(note("child-2"));
             child.alloc(Owned(Some(Box::new(note("child-value")))));
             // A sub-pool left to its parent goes with it, before the parent's own cleanups.
@@ -368,12 +370,12 @@ fn pools(r: &mut Request) -> HookResult {
             grandchild.on_cleanup(note("grandchild"));
             std::mem::forget(grandchild);
         }
-        ran.borrow_mut().push("child dropped".into());
+        push("child dropped");
     }
-    ran.borrow_mut().push("parent dropped".into());
+    push("parent dropped");
     // A string copied into the request pool lives as long as the borrow of the pool.
     let pooled = r.pool().alloc_str("in the request pool");
-    let out = format!("{} pooled={pooled}\n", ran.borrow().join(","));
+    let out = format!("{} pooled={pooled}\n", ran.lock().unwrap().join(","));
     r.write_all(out.as_bytes())?;
     Ok(Status::Ok)
 }
@@ -571,7 +573,9 @@ fn more(r: &mut Request) -> HookResult {
         server::exists_config_define("REQINFO_NOPE"),
         server::restart_time().is_some_and(|t| t > 0)
     );
-    let locations: Vec<String> = server::config_tree()
+    let locations: Vec<String> = r
+        .server()
+        .config_tree()
         .filter(|n| n.directive().eq_ignore_ascii_case("<Location"))
         .map(|n| {
             let inside: Vec<&str> = n.children().map(|c| c.directive()).collect();
