@@ -24,6 +24,32 @@
 //! # fn main() {}
 //! ```
 //!
+//! # Layers
+//! The crate is laid out by httpd subsystem, and each folder's items are re-exported by it, so
+//! an item's path says its layer. From the bottom up (each imports only those before it):
+//!
+//! - [`core`]: hook outcomes ([`Status`], [`Error`], [`HookResult`]), logging, panics, which
+//!   module this cdylib is;
+//! - [`apr`]: pools, tables, bucket brigades;
+//! - [`server`]: the `server_rec` and what httpd knows of the process;
+//! - [`conn`]: the connection;
+//! - [`http`]: the request, its body, its response, subrequests, authentication;
+//! - [`module`](mod@module): declaring the module, hooks, directives, typed configuration, providers;
+//! - [`filter`]: filters; [`shared`]: what processes share (mutexes, caches).
+//!
+//! The guide's "Design" chapter draws the layers and says where each kind of change goes.
+//!
+//! # Building
+//! `apache-sys` generates its bindings at build time with bindgen from the installed httpd and
+//! APR headers (Debian: `apache2-dev`, with `libclang-dev` for bindgen). It finds them the way
+//! module builds do, through `apxs` (`apxs -q INCLUDEDIR`, `APR_INCLUDEDIR` and the flags of
+//! the `apr-1-config`/`apu-1-config` it names; the `APXS` variable names another apxs), then
+//! `pkg-config`. `APACHE_INCLUDE_DIR` and `APR_INCLUDE_DIR` override where httpd's and APR's
+//! headers are. Without headers or libclang, or with the `pregenerated` feature (or
+//! `APACHE_SYS_PREGENERATED` set), the bindings checked in for Linux x86_64 are used, so the
+//! crate builds, and its documentation renders, with no httpd installed. A module is a
+//! `cdylib`; nothing is linked: httpd's symbols are resolved when httpd loads the module.
+//!
 //! # Threads
 //! Under the worker and event MPMs many threads of one child process serve requests at once.
 //! A [`Request`] (like a [`Connection`]) belongs to the thread serving it: it is neither `Send`
@@ -36,39 +62,21 @@
 pub use apache_sys as ffi;
 pub use log;
 
-pub mod body;
-pub mod bucket;
-pub mod conn_io;
-pub mod connection;
-mod cstr;
-pub mod directives;
+pub mod apr;
+pub mod conn;
+pub mod core;
 pub mod filter;
-pub mod hooks;
-pub mod lend;
-pub mod logging;
-#[doc(hidden)]
+pub mod http;
 pub mod module;
-pub mod mutex;
-pub mod panic;
-pub mod pool;
-pub mod provider;
-pub mod request;
-pub mod response;
 pub mod server;
-pub mod slot;
-pub mod socache;
-pub mod ssl;
-pub mod state;
-pub mod status;
-pub mod table;
-
-pub use connection::Connection;
-pub use hooks::Order;
-pub use pool::Pool;
-pub use request::Request;
-pub use server::Server;
-pub use status::{Error, HookResult, Status};
-pub use table::Table;
+pub mod shared;
 
 #[doc(hidden)]
-pub use inventory as __inventory;
+pub mod __private;
+
+pub use crate::apr::{Pool, Table};
+pub use crate::conn::Connection;
+pub use crate::core::{Error, HookResult, NotLent, Status};
+pub use crate::http::Request;
+pub use crate::module::{ModuleConfig, Order};
+pub use crate::server::Server;

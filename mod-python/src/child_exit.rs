@@ -3,7 +3,7 @@
 
 use crate::gil::{self, InterpState};
 use crate::interp::{self, describe, log_python_error, Interp, MAIN_INTERPRETER};
-use apache::logging::{log, Level};
+use apache::core::logging::{log, Level};
 use pyo3::prelude::*;
 
 /// The child is exiting (its pool is being destroyed, after the MPM joined its workers):

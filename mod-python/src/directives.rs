@@ -1,11 +1,11 @@
 //! mod_python 3.5's directives.
 
 use crate::config::{parse_handlers, DirConf, HandlerSpec, Phase, SrvConf};
-use apache::directives::{Cmd, ACCESS_CONF, OR_ALL, RSRC_CONF};
+use apache::module::{Context, Directive};
 
 /// Where a handler directive is: the `<Directory>` (or `.htaccess` directory) to put on
 /// sys.path, and whether it is in a `<Location>` and in any section at all.
-fn place(cmd: &Cmd, spec: &mut HandlerSpec) {
+fn place(cmd: &Directive, spec: &mut HandlerSpec) {
     // Only a real directory goes on sys.path (not a <Location> URL).
     spec.directory = cmd
         .path()
@@ -19,7 +19,7 @@ fn place(cmd: &Cmd, spec: &mut HandlerSpec) {
 
 /// The handler directives, one function per phase so each is its own directive function.
 fn set_handlers<const P: usize>(
-    cmd: &mut Cmd,
+    cmd: &mut Directive,
     conf: &mut DirConf,
     args: &str,
 ) -> Result<(), String> {
@@ -37,168 +37,168 @@ apache::directive!(
     PythonPostReadRequestHandler,
     raw_args,
     set_handlers::<0>,
-    RSRC_CONF,
+    Context::RSRC_CONF,
     "Python post-read-request handlers"
 );
 apache::directive!(
     PythonTransHandler,
     raw_args,
     set_handlers::<1>,
-    RSRC_CONF,
+    Context::RSRC_CONF,
     "Python translate-name handlers"
 );
 apache::directive!(
     PythonHeaderParserHandler,
     raw_args,
     set_handlers::<2>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python header-parser handlers"
 );
 apache::directive!(
     PythonInitHandler,
     raw_args,
     set_handlers::<3>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python init handlers"
 );
 apache::directive!(
     PythonAccessHandler,
     raw_args,
     set_handlers::<4>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python access handlers"
 );
 apache::directive!(
     PythonAuthenHandler,
     raw_args,
     set_handlers::<5>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python authentication handlers"
 );
 apache::directive!(
     PythonAuthzHandler,
     raw_args,
     set_handlers::<6>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python authorization handlers"
 );
 apache::directive!(
     PythonTypeHandler,
     raw_args,
     set_handlers::<7>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python type handlers"
 );
 apache::directive!(
     PythonFixupHandler,
     raw_args,
     set_handlers::<8>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python fixup handlers"
 );
 apache::directive!(
     PythonHandler,
     raw_args,
     set_handlers::<9>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python content handlers"
 );
 apache::directive!(
     PythonLogHandler,
     raw_args,
     set_handlers::<10>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python log handlers"
 );
 apache::directive!(
     PythonCleanupHandler,
     raw_args,
     set_handlers::<11>,
-    OR_ALL,
+    Context::OR_ALL,
     "Python cleanup handlers"
 );
 
 apache::directive!(
     PythonDebug,
     flag,
-    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+    |_: &mut Directive, c: &mut DirConf, on: bool| {
         c.debug = Some(on);
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "On: send Python tracebacks to the client too"
 );
 apache::directive!(
     PythonAutoReload,
     flag,
-    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+    |_: &mut Directive, c: &mut DirConf, on: bool| {
         c.autoreload = Some(on);
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "Off: do not reload handler modules whose file changed"
 );
 apache::directive!(
     PythonEnablePdb,
     flag,
-    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+    |_: &mut Directive, c: &mut DirConf, on: bool| {
         c.enable_pdb = Some(on);
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "run handlers under the Python debugger (single-process servers only)"
 );
 apache::directive!(
     PythonInterpPerDirectory,
     flag,
-    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+    |_: &mut Directive, c: &mut DirConf, on: bool| {
         c.interp_per_directory = Some(on);
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "one interpreter per directory"
 );
 apache::directive!(
     PythonInterpPerDirective,
     flag,
-    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+    |_: &mut Directive, c: &mut DirConf, on: bool| {
         c.interp_per_directive = Some(on);
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "one interpreter per directive's directory"
 );
 apache::directive!(
     PythonInterpreter,
     take1,
-    |_: &mut Cmd, c: &mut DirConf, name: &str| {
+    |_: &mut Directive, c: &mut DirConf, name: &str| {
         c.interpreter = Some(name.into());
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "the name of the interpreter to run handlers in"
 );
 apache::directive!(
     PythonPath,
     take1,
     set_path,
-    OR_ALL,
+    Context::OR_ALL,
     "a Python list expression giving sys.path"
 );
 apache::directive!(
     PythonOption,
     take12,
-    |_: &mut Cmd, c: &mut DirConf, key: &str, value: Option<&str>| {
+    |_: &mut Directive, c: &mut DirConf, key: &str, value: Option<&str>| {
         std::sync::Arc::make_mut(&mut c.options).push((key.to_string(), value.map(str::to_string)));
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "key [value]: an option for req.get_options(); without a value, removes the key"
 );
 apache::directive!(
     PythonHandlerModule,
     take1,
-    |cmd: &mut Cmd, c: &mut DirConf, module: &str| {
+    |cmd: &mut Directive, c: &mut DirConf, module: &str| {
         // As if every handler directive named the module, in this section: each phase runs
         // the module's callable of that phase's default name, after any named before.
         let mut spec = crate::config::parse_single(module, "", None)?;
@@ -215,20 +215,20 @@ apache::directive!(
         }
         Ok(())
     },
-    OR_ALL,
+    Context::OR_ALL,
     "a module whose functions handle every phase"
 );
-apache::directive!(server PythonOptimize, flag, |cmd: &mut Cmd, s: &mut SrvConf, on: bool| {
+apache::directive!(server PythonOptimize, flag, |cmd: &mut Directive, s: &mut SrvConf, on: bool| {
     cmd.check_context(apache::ffi::GLOBAL_ONLY)?;
     s.optimize = on;
     Ok(())
-}, RSRC_CONF, "On: run Python with optimizations (-O)");
-apache::directive!(server PythonImport, take2, |_: &mut Cmd, s: &mut SrvConf, module: &str, interpreter: &str| {
+}, Context::RSRC_CONF, "On: run Python with optimizations (-O)");
+apache::directive!(server PythonImport, take2, |_: &mut Directive, s: &mut SrvConf, module: &str, interpreter: &str| {
     s.imports.push((module.to_string(), interpreter.to_string()));
     Ok(())
-}, RSRC_CONF, "module[::function] interpreter: import in every child at start");
+}, Context::RSRC_CONF, "module[::function] interpreter: import in every child at start");
 
-fn set_path(_: &mut Cmd, c: &mut DirConf, expr: &str) -> Result<(), String> {
+fn set_path(_: &mut Directive, c: &mut DirConf, expr: &str) -> Result<(), String> {
     if !expr
         .trim_start()
         .starts_with(|ch: char| ch == '[' || ch.is_alphabetic())
@@ -244,7 +244,7 @@ fn set_path(_: &mut Cmd, c: &mut DirConf, expr: &str) -> Result<(), String> {
 /// `PythonOutputFilter handler NAME` / `PythonInputFilter handler NAME`: NAME becomes an httpd
 /// filter (for `SetOutputFilter`, `AddOutputFilter`, ...) whose work the handler does.
 fn set_filter(
-    cmd: &mut Cmd,
+    cmd: &mut Directive,
     conf: &mut DirConf,
     handler: &str,
     name: &str,
@@ -271,23 +271,23 @@ use apache::filter::FilterType;
 apache::directive!(
     PythonOutputFilter,
     take2,
-    |cmd: &mut Cmd, c: &mut DirConf, handler: &str, name: &str| set_filter(
+    |cmd: &mut Directive, c: &mut DirConf, handler: &str, name: &str| set_filter(
         cmd, c, handler, name, false
     ),
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "handler NAME: an output filter named NAME, done by a Python handler"
 );
 apache::directive!(
     PythonInputFilter,
     take2,
-    |cmd: &mut Cmd, c: &mut DirConf, handler: &str, name: &str| set_filter(
+    |cmd: &mut Directive, c: &mut DirConf, handler: &str, name: &str| set_filter(
         cmd, c, handler, name, true
     ),
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "handler NAME: an input filter named NAME, done by a Python handler"
 );
-apache::directive!(server PythonConnectionHandler, take1, |cmd: &mut Cmd, s: &mut SrvConf, handler: &str| {
+apache::directive!(server PythonConnectionHandler, take1, |cmd: &mut Directive, s: &mut SrvConf, handler: &str| {
     cmd.check_context(apache::ffi::NOT_IN_DIR_LOC_FILE)?;
     s.connection_handler = Some(crate::config::parse_single(handler, "connectionhandler", None)?);
     Ok(())
-}, RSRC_CONF, "a Python handler serving whole connections of this (virtual) server");
+}, Context::RSRC_CONF, "a Python handler serving whole connections of this (virtual) server");

@@ -16,9 +16,9 @@ use crate::config::{find_filter, DirConf, HandlerSpec, PhaseSettings};
 use crate::gil;
 use crate::interp::{self, Interp};
 use crate::reqobj::ReqState;
-use apache::bucket::{AprError, Brigade};
+use apache::apr::{AprError, Brigade};
+use apache::core::logging::{log, Level};
 use apache::filter::{Filter, FilterResult, InputMode};
-use apache::logging::{log, Level};
 use pyo3::prelude::*;
 
 /// The httpd filter that runs the Python filters registered at request time.
@@ -120,7 +120,7 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
     let conf = r.dir_config::<DirConf>().unwrap_or(&default);
     let filename = r.filename();
     let is_dir = conf.interp_per_directory == Some(true)
-        && r.finfo().kind == Some(apache::response::FileKind::Directory);
+        && r.finfo().kind == Some(apache::http::FileKind::Directory);
     let iname = conf.interpreter_name(&spec, filename, is_dir, r.server().server_hostname());
     let settings = conf.phase_settings();
     let interp = gil::released(|| interp::get(&iname))?;

@@ -16,7 +16,7 @@
 //! This file and rawbytes.rs hold all of mod-python's `unsafe`: here, CPython's thread-state
 //! and interpreter API, which pyo3 does not wrap.
 
-use apache::logging::{log, Level};
+use apache::core::logging::{log, Level};
 use pyo3::ffi;
 use pyo3::Python;
 use std::cell::{Cell, RefCell};

@@ -9,7 +9,7 @@
 
 use crate::config::{HandlerSpec, Phase, PhaseSettings};
 use crate::gil::{self, InterpState};
-use apache::logging::{log, Level};
+use apache::core::logging::{log, Level};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use std::ffi::CString;

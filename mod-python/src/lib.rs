@@ -206,7 +206,7 @@ fn run_phase_filtered(
         return Ok(Status::Declined);
     };
     let is_dir = conf.interp_per_directory == Some(true)
-        && r.finfo().kind == Some(apache::response::FileKind::Directory);
+        && r.finfo().kind == Some(apache::http::FileKind::Directory);
     let name = conf.interpreter_name(first, filename, is_dir, r.server().server_hostname());
     // The content handler's phase is the request's last in Python unless log or cleanup
     // handlers follow; then its request object is retired without taking the GIL again.

@@ -9,8 +9,8 @@
 //! DbmSession does); keys use 1..N.
 
 use crate::config::DirConf;
-use apache::mutex::{self, MutexSet};
-use apache::slot::ConfigSlot;
+use apache::shared::mutex::{self, MutexSet};
+use apache::shared::PerConfig;
 use apache::{HookResult, Pool, Server, Status};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 const MUTEX_TYPE: &str = "mod_python";
 const DEFAULT_LOCKS: usize = 8;
 
-static LOCKS: ConfigSlot<MutexSet> = ConfigSlot::new();
+static LOCKS: PerConfig<MutexSet> = PerConfig::new();
 
 apache::hook!(pre_config, |pconf: &Pool, _plog: &Pool| -> HookResult {
     mutex::register(pconf, MUTEX_TYPE)?;

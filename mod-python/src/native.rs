@@ -12,7 +12,7 @@
 
 use crate::config::{parse_handlers, Phase};
 use crate::rawbytes::latin1_str;
-use apache::logging::{log, Level};
+use apache::core::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::PyValueError;
 use pyo3::exceptions::{PyIOError, PyKeyError, PyRuntimeError, PyTypeError};
@@ -440,7 +440,7 @@ fn read_buffered<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<
 /// `LimitRequestBody`, 400) ends the handler with that status, as `apache.SERVER_RETURN`
 /// does (as in mod_python 3.5); a read failing part-way is an `IOError`.
 fn body_error(py: Python<'_>, e: std::io::Error) -> PyErr {
-    use apache::body::BodyError;
+    use apache::http::BodyError;
     if let Some(BodyError::Refused(status)) = e.get_ref().and_then(|e| e.downcast_ref()) {
         let raised = py
             .import("mod_python.apache")

@@ -11,8 +11,8 @@ use crate::config::parse_single;
 use crate::filters::{send, FilterCtx, Marker, DYNAMIC};
 use crate::native::{as_bytes, with};
 use crate::reqobj::ReqState;
-use apache::bucket::{AprError, Brigade};
-use apache::conn_io::ConnIo;
+use apache::apr::{AprError, Brigade};
+use apache::conn::ConnIo;
 use apache::filter::Filter;
 use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -350,8 +350,8 @@ fn req_add_filter(h: usize, is_input: bool, name: &str) -> PyResult<()> {
             (false, true) => r.add_input_filter(name),
         };
         if !added {
-            apache::logging::log(
-                apache::logging::Level::Warning,
+            apache::core::logging::log(
+                apache::core::logging::Level::Warning,
                 &format!("mod_python: no filter named {name:?} to add"),
             );
         }

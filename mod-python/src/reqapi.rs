@@ -13,8 +13,8 @@
 //! and such objects are read-only.
 
 use crate::native::{stale, with};
-use apache::request::Request;
-use apache::response::{FileInfo, RemoteHost};
+use apache::http::Request;
+use apache::http::{FileInfo, RemoteHost};
 use apache::Server;
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -394,7 +394,7 @@ fn exists_config_define(name: &str) -> bool {
 /// `apache.stat(fname, wanted)`: the fields of an `mp_finfo`.
 #[pyfunction]
 fn stat(py: Python<'_>, fname: &str, wanted: i32) -> PyResult<Py<PyAny>> {
-    let f = py.detach(|| apache::response::stat(fname, wanted));
+    let f = py.detach(|| apache::http::stat(fname, wanted));
     finfo_tuple(py, f)
 }
 

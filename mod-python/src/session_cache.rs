@@ -13,9 +13,9 @@
 //! start-up (`post_config`, where the provider parses it).
 
 use crate::config::DirConf;
-use apache::mutex;
-use apache::slot::ConfigSlot;
-use apache::socache::{Cache, Hints, Provider};
+use apache::shared::mutex;
+use apache::shared::socache::{Cache, Hints, Provider};
+use apache::shared::PerConfig;
 use apache::{Error, HookResult, Order, Pool, Server, Status};
 use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -30,7 +30,7 @@ pub const OPTION: &str = "mod_python.session.socache";
 const MUTEX_TYPE: &str = "mod_python-session";
 
 /// The caches of the current configuration, by the option's value (trimmed).
-static CACHES: ConfigSlot<HashMap<String, Cache>> = ConfigSlot::new();
+static CACHES: PerConfig<HashMap<String, Cache>> = PerConfig::new();
 
 apache::hook!(pre_config, |pconf: &Pool, _plog: &Pool| -> HookResult {
     mutex::register(pconf, MUTEX_TYPE)?;

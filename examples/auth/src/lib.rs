@@ -8,7 +8,7 @@
 //!   to show that a panic in a provider is a 500 and the server goes on.
 #![forbid(unsafe_code)]
 
-use apache::provider::{AuthnStatus, AuthzStatus};
+use apache::module::provider::{AuthnStatus, AuthzStatus};
 use apache::{HookResult, Request, Status};
 
 apache::module!(rsauth_module, file: "mod_rsauth.c");

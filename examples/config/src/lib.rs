@@ -8,7 +8,7 @@
 //! makes the merge of that section panic.
 #![forbid(unsafe_code)]
 
-use apache::directives::{ACCESS_CONF, Cmd, ModuleConfig, OR_FILEINFO, RSRC_CONF};
+use apache::module::{Context, Directive, ModuleConfig};
 use apache::{HookResult, Request, Status};
 use std::io::Write;
 
@@ -96,12 +96,14 @@ impl ModuleConfig for ServerConf {
 
 apache::module!(config_module, file: "mod_config.c", dir_config: DirConf, server_config: ServerConf);
 
-const ANYWHERE: i32 = RSRC_CONF | ACCESS_CONF | OR_FILEINFO;
+const ANYWHERE: Context = Context::RSRC_CONF
+    .union(Context::ACCESS_CONF)
+    .union(Context::OR_FILEINFO);
 
 apache::directive!(
     ConfigGreeting,
     take1,
-    |_: &mut Cmd, c: &mut DirConf, v: &str| {
+    |_: &mut Directive, c: &mut DirConf, v: &str| {
         c.greeting = Some(v.to_string());
         Ok(())
     },
@@ -111,7 +113,7 @@ apache::directive!(
 apache::directive!(
     ConfigLoud,
     flag,
-    |_: &mut Cmd, c: &mut DirConf, on: bool| {
+    |_: &mut Directive, c: &mut DirConf, on: bool| {
         c.loud = Some(on);
         Ok(())
     },
@@ -121,7 +123,7 @@ apache::directive!(
 apache::directive!(
     ConfigAppend,
     iterate,
-    |_: &mut Cmd, c: &mut DirConf, v: &str| {
+    |_: &mut Directive, c: &mut DirConf, v: &str| {
         c.list.push(v.to_string());
         Ok(())
     },
@@ -131,91 +133,91 @@ apache::directive!(
 apache::directive!(
     ConfigReset,
     no_args,
-    |_: &mut Cmd, c: &mut DirConf| {
+    |_: &mut Directive, c: &mut DirConf| {
         c.list.clear();
         c.reset_seen = true;
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "forget the inherited list"
 );
 apache::directive!(
     ConfigPair,
     take2,
-    |_: &mut Cmd, c: &mut DirConf, k: &str, v: &str| {
+    |_: &mut Directive, c: &mut DirConf, k: &str, v: &str| {
         c.pairs.push((k.to_string(), v.to_string()));
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "a key and a value"
 );
 apache::directive!(
     ConfigMap,
     iterate2,
-    |_: &mut Cmd, c: &mut DirConf, k: &str, v: &str| {
+    |_: &mut Directive, c: &mut DirConf, k: &str, v: &str| {
         c.pairs.push((k.to_string(), v.to_string()));
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "a key and several values"
 );
 apache::directive!(
     ConfigOptional,
     take12,
-    |_: &mut Cmd, c: &mut DirConf, a: &str, b: Option<&str>| {
+    |_: &mut Directive, c: &mut DirConf, a: &str, b: Option<&str>| {
         c.optional = Some((a.to_string(), b.map(str::to_string)));
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "one or two words"
 );
 apache::directive!(
     ConfigTriple,
     take123,
-    |_: &mut Cmd, c: &mut DirConf, a: &str, b: Option<&str>, d: Option<&str>| {
+    |_: &mut Directive, c: &mut DirConf, a: &str, b: Option<&str>, d: Option<&str>| {
         c.triple = Some((a.to_string(), b.map(str::to_string), d.map(str::to_string)));
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "one to three words"
 );
 apache::directive!(
     ConfigRaw,
     raw_args,
-    |_: &mut Cmd, c: &mut DirConf, rest: &str| {
+    |_: &mut Directive, c: &mut DirConf, rest: &str| {
         c.raw = Some(rest.to_string());
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "the rest of the line as written"
 );
 apache::directive!(
     ConfigOneOrThree,
     take13,
-    |_: &mut Cmd, c: &mut DirConf, a: &str, b: Option<&str>, d: Option<&str>| {
+    |_: &mut Directive, c: &mut DirConf, a: &str, b: Option<&str>, d: Option<&str>| {
         c.triple = Some((a.to_string(), b.map(str::to_string), d.map(str::to_string)));
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "one or three words"
 );
 apache::directive!(
     ConfigWords,
     take_argv,
-    |_: &mut Cmd, c: &mut DirConf, words: &[&str]| {
+    |_: &mut Directive, c: &mut DirConf, words: &[&str]| {
         c.list.push(format!("argv:{}", words.join("+")));
         Ok(())
     },
-    RSRC_CONF | ACCESS_CONF,
+    Context::RSRC_CONF | Context::ACCESS_CONF,
     "any number of words"
 );
-apache::directive!(server ConfigServerTag, take1, |_: &mut Cmd, s: &mut ServerConf, v: &str| {
+apache::directive!(server ConfigServerTag, take1, |_: &mut Directive, s: &mut ServerConf, v: &str| {
     s.tag = Some(v.to_string());
     Ok(())
-}, RSRC_CONF, "a tag for this virtual host");
-apache::directive!(server ConfigLimit, take1, set_limit, RSRC_CONF, "a number from 1 to 100");
+}, Context::RSRC_CONF, "a tag for this virtual host");
+apache::directive!(server ConfigLimit, take1, set_limit, Context::RSRC_CONF, "a number from 1 to 100");
 
-fn set_limit(cmd: &mut Cmd, s: &mut ServerConf, v: &str) -> Result<(), String> {
+fn set_limit(cmd: &mut Directive, s: &mut ServerConf, v: &str) -> Result<(), String> {
     cmd.check_context(apache::ffi::NOT_IN_DIR_LOC_FILE)?;
     match v.parse::<u32>() {
         Ok(n) if (1..=100).contains(&n) => {
@@ -230,42 +232,40 @@ fn set_limit(cmd: &mut Cmd, s: &mut ServerConf, v: &str) -> Result<(), String> {
 /// complete however the crate is laid out.
 mod more {
     use super::DirConf;
-    use apache::directives::{
-        ACCESS_CONF, Cmd, OR_AUTHCFG, OR_INDEXES, OR_LIMIT, OR_OPTIONS, RSRC_CONF,
-    };
+    use apache::module::{Context, Directive};
 
     apache::directive!(
         ConfigThree,
         take3,
-        |_: &mut Cmd, c: &mut DirConf, a: &str, b: &str, d: &str| {
+        |_: &mut Directive, c: &mut DirConf, a: &str, b: &str, d: &str| {
             c.three = Some((a.to_string(), b.to_string(), d.to_string()));
             Ok(())
         },
-        RSRC_CONF | ACCESS_CONF,
+        Context::RSRC_CONF | Context::ACCESS_CONF,
         "exactly three words"
     );
     apache::directive!(
         ConfigTwoOrThree,
         take23,
-        |_: &mut Cmd, c: &mut DirConf, a: &str, b: &str, d: Option<&str>| {
+        |_: &mut Directive, c: &mut DirConf, a: &str, b: &str, d: Option<&str>| {
             c.two_or_three = Some((a.to_string(), b.to_string(), d.map(str::to_string)));
             Ok(())
         },
-        RSRC_CONF | ACCESS_CONF,
+        Context::RSRC_CONF | Context::ACCESS_CONF,
         "two or three words"
     );
     apache::directive!(
         ConfigDirOnly,
         take1,
-        |_: &mut Cmd, c: &mut DirConf, v: &str| {
+        |_: &mut Directive, c: &mut DirConf, v: &str| {
             c.dir_only = Some(v.to_string());
             Ok(())
         },
-        ACCESS_CONF,
+        Context::ACCESS_CONF,
         "only inside <Directory>, <Location> and <Files>"
     );
 
-    fn note_override(cmd: &mut Cmd, c: &mut DirConf, v: &str) -> Result<(), String> {
+    fn note_override(cmd: &mut Directive, c: &mut DirConf, v: &str) -> Result<(), String> {
         c.overrides.push(format!("{}={v}", cmd.name()));
         Ok(())
     }
@@ -273,37 +273,37 @@ mod more {
         ConfigForLimit,
         take1,
         note_override,
-        OR_LIMIT,
+        Context::OR_LIMIT,
         "allowed in .htaccess by AllowOverride Limit"
     );
     apache::directive!(
         ConfigForOptions,
         take1,
         note_override,
-        OR_OPTIONS,
+        Context::OR_OPTIONS,
         "allowed in .htaccess by AllowOverride Options"
     );
     apache::directive!(
         ConfigForAuth,
         take1,
         note_override,
-        OR_AUTHCFG,
+        Context::OR_AUTHCFG,
         "allowed in .htaccess by AllowOverride AuthConfig"
     );
     apache::directive!(
         ConfigForIndexes,
         take1,
         note_override,
-        OR_INDEXES,
+        Context::OR_INDEXES,
         "allowed in .htaccess by AllowOverride Indexes"
     );
     apache::directive!(
         ConfigPanic,
         no_args,
-        |_: &mut Cmd, _: &mut DirConf| -> Result<(), String> {
+        |_: &mut Directive, _: &mut DirConf| -> Result<(), String> {
             panic!("asked to panic while reading the configuration")
         },
-        RSRC_CONF | ACCESS_CONF,
+        Context::RSRC_CONF | Context::ACCESS_CONF,
         "panics"
     );
 }

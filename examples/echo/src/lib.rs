@@ -8,7 +8,7 @@
 //! its location, the connection closed, and the server goes on.
 #![forbid(unsafe_code)]
 
-use apache::directives::{Cmd, ModuleConfig, RSRC_CONF};
+use apache::module::{Context, Directive, ModuleConfig};
 use apache::{Connection, HookResult, Status};
 use std::io::{self, Write};
 use std::time::Duration;
@@ -36,10 +36,10 @@ impl ModuleConfig for EchoConf {
 
 apache::module!(rsecho_module, file: "mod_rsecho.c", server_config: EchoConf);
 
-apache::directive!(server RsEchoProtocol, flag, |_: &mut Cmd, s: &mut EchoConf, on: bool| {
+apache::directive!(server RsEchoProtocol, flag, |_: &mut Directive, s: &mut EchoConf, on: bool| {
     s.enabled = Some(on);
     Ok(())
-}, RSRC_CONF, "On to echo lines instead of serving HTTP on this server");
+}, Context::RSRC_CONF, "On to echo lines instead of serving HTTP on this server");
 
 apache::hook!(process_connection, echo);
 
@@ -61,9 +61,9 @@ fn echo(c: &mut Connection) -> HookResult {
     // Served through a lend, as an embedded language's callbacks reach the ConnIo
     // (`ConnIo::lend` / `ConnIo::with_lent`); the result is the same as `serve(&mut io)`.
     let served = io.lend(|| {
-        apache::conn_io::ConnIo::with_lent(|io| {
+        apache::conn::ConnIo::with_lent(|io| {
             // Taken while lent out: a nested borrow is refused.
-            debug_assert!(apache::conn_io::ConnIo::with_lent(|_| ()).is_err());
+            debug_assert!(apache::conn::ConnIo::with_lent(|_| ()).is_err());
             serve(io)
         })
         .unwrap_or_else(|e| Err(io::Error::other(e)))
@@ -77,7 +77,7 @@ fn echo(c: &mut Connection) -> HookResult {
 }
 
 /// Echoes lines until the input ends; returns how many.
-fn serve(io: &mut apache::conn_io::ConnIo<'_>) -> io::Result<u64> {
+fn serve(io: &mut apache::conn::ConnIo<'_>) -> io::Result<u64> {
     let mut lines = 0;
     loop {
         let line = io.read_line(MAX_LINE)?;

@@ -29,7 +29,7 @@
 //!   the query string (`Request::add_output_filter_with`), then echoes the body.
 #![forbid(unsafe_code)]
 
-use apache::bucket::{AprError, Brigade};
+use apache::apr::{AprError, Brigade};
 use apache::filter::{Filter, FilterResult, FilterType, InputMode};
 use apache::{Connection, HookResult, Request, Status};
 use std::io::Write;
@@ -38,7 +38,7 @@ use std::io::Write;
 #[derive(Default, Clone)]
 pub struct NoConf;
 
-impl apache::directives::ModuleConfig for NoConf {
+impl apache::module::ModuleConfig for NoConf {
     fn create(_: Option<&str>) -> Self {
         NoConf
     }
@@ -50,9 +50,9 @@ impl apache::directives::ModuleConfig for NoConf {
 
 apache::module!(rsfilter_module, file: "mod_rsfilter.c", server_config: NoConf);
 
-apache::directive!(server RsFilterShoutAs, take1, |cmd: &mut apache::directives::Cmd, _: &mut NoConf, name: &str| {
+apache::directive!(server RsFilterShoutAs, take1, |cmd: &mut apache::module::Directive, _: &mut NoConf, name: &str| {
     cmd.register_output_filter(name, shout_lent, FilterType::Resource)
-}, apache::directives::RSRC_CONF, "NAME: an output filter upper-casing text, under that name");
+}, apache::module::Context::RSRC_CONF, "NAME: an output filter upper-casing text, under that name");
 
 apache::hook!(register, |reg| {
     reg.output_filter(c"UPPERCASE", uppercase_out, FilterType::Resource);

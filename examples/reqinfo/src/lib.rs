@@ -462,7 +462,7 @@ fn info(r: &mut Request) -> HookResult {
 /// Serves the mapped file with Last-Modified and ETag, answering conditional requests.
 fn serve_file(r: &mut Request) -> HookResult {
     let finfo = r.finfo();
-    if finfo.kind != Some(apache::response::FileKind::File) {
+    if finfo.kind != Some(apache::http::FileKind::File) {
         return Ok(Status::Http(404));
     }
     r.update_mtime(finfo.mtime);
@@ -487,7 +487,7 @@ fn serve_file(r: &mut Request) -> HookResult {
 /// Rarer request fields, setters, the server record, `stat`, `-D` defines and the
 /// configuration tree, one `name=value` per line.
 fn more(r: &mut Request) -> HookResult {
-    use apache::response::{RemoteHost, stat};
+    use apache::http::{RemoteHost, stat};
     use apache::server;
     r.set_used_path_info(1);
     r.set_no_local_copy(true);

@@ -20,10 +20,10 @@
 //! Everything in the cache is lost on restart: the cache lives in the configuration pool.
 #![forbid(unsafe_code)]
 
-use apache::directives::{Cmd, ModuleConfig, RSRC_CONF};
-use apache::mutex::{self, MutexSet};
-use apache::slot::ConfigSlot;
-use apache::socache::Cache;
+use apache::module::{Context, Directive, ModuleConfig};
+use apache::shared::PerConfig;
+use apache::shared::mutex::{self, MutexSet};
+use apache::shared::socache::Cache;
 use apache::{Error, HookResult, Pool, Request, Server, Status};
 use std::io::Write;
 use std::time::Duration;
@@ -52,11 +52,11 @@ impl ModuleConfig for Conf {
 
 apache::module!(shared_module, file: "mod_shared.c", server_config: Conf);
 
-apache::directive!(server SharedCache, take1, |_: &mut Cmd, c: &mut Conf, v: &str| {
+apache::directive!(server SharedCache, take1, |_: &mut Directive, c: &mut Conf, v: &str| {
     c.cache = Some(v.to_string());
     Ok(())
-}, RSRC_CONF, "socache provider and argument, e.g. shmcb or shmcb:/path(512000)");
-apache::directive!(server SharedLocks, take1, |_: &mut Cmd, c: &mut Conf, v: &str| {
+}, Context::RSRC_CONF, "socache provider and argument, e.g. shmcb or shmcb:/path(512000)");
+apache::directive!(server SharedLocks, take1, |_: &mut Directive, c: &mut Conf, v: &str| {
     match v.parse::<usize>() {
         Ok(n) if (1..=256).contains(&n) => {
             c.locks = Some(n);
@@ -64,12 +64,12 @@ apache::directive!(server SharedLocks, take1, |_: &mut Cmd, c: &mut Conf, v: &st
         }
         _ => Err(format!("SharedLocks: {v:?} is not a number from 1 to 256")),
     }
-}, RSRC_CONF, "how many global mutexes (1 to 256)");
+}, Context::RSRC_CONF, "how many global mutexes (1 to 256)");
 
-apache::directive!(server SharedAttach, flag, |_: &mut Cmd, c: &mut Conf, on: bool| {
+apache::directive!(server SharedAttach, flag, |_: &mut Directive, c: &mut Conf, on: bool| {
     c.attach = Some(on);
     Ok(())
-}, RSRC_CONF, "Off skips child_init, to show the error a child then gets (default On)");
+}, Context::RSRC_CONF, "Off skips child_init, to show the error a child then gets (default On)");
 
 apache::hook!(pre_config, register_mutexes);
 apache::hook!(post_config, create_shared);
@@ -80,8 +80,8 @@ apache::hook!(handler, serve);
 const CACHE_MUTEX: &str = "shared-cache";
 const LOCK_MUTEX: &str = "shared-lock";
 
-static CACHE: ConfigSlot<Cache> = ConfigSlot::new();
-static LOCKS: ConfigSlot<MutexSet> = ConfigSlot::new();
+static CACHE: PerConfig<Cache> = PerConfig::new();
+static LOCKS: PerConfig<MutexSet> = PerConfig::new();
 
 fn register_mutexes(pconf: &Pool, _plog: &Pool) -> HookResult {
     mutex::register(pconf, CACHE_MUTEX)?;

@@ -1,0 +1,224 @@
+//! Configuration directives: declaring them ([`crate::directive!`]), where they may appear
+//! ([`Context`]), and what a directive function is given ([`Directive`]).
+
+pub(crate) mod args;
+pub(crate) mod registry;
+
+use crate::apr::Pool;
+use crate::core::strings;
+use crate::server::Server;
+use apache_sys as ffi;
+use std::os::raw::c_int;
+
+/// Where a directive may appear (httpd's `req_override`): a set of places, combined with `|`.
+///
+/// ```
+/// use apache::module::Context;
+/// let anywhere_but_htaccess = Context::RSRC_CONF | Context::ACCESS_CONF;
+/// assert!(anywhere_but_htaccess.contains(Context::ACCESS_CONF));
+/// assert!(!anywhere_but_htaccess.contains(Context::OR_FILEINFO));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context(c_int);
+
+impl Context {
+    /// Outside any `<Directory>`/`<Location>`: server and virtual host level.
+    pub const RSRC_CONF: Context = Context(ffi::RSRC_CONF as c_int);
+    /// Inside `<Directory>`, `<Location>`, `<Files>` sections.
+    pub const ACCESS_CONF: Context = Context(ffi::ACCESS_CONF as c_int);
+    /// In `.htaccess` under `AllowOverride Limit`.
+    pub const OR_LIMIT: Context = Context(ffi::OR_LIMIT as c_int);
+    /// In `.htaccess` under `AllowOverride Options`.
+    pub const OR_OPTIONS: Context = Context(ffi::OR_OPTIONS as c_int);
+    /// In `.htaccess` under `AllowOverride FileInfo`.
+    pub const OR_FILEINFO: Context = Context(ffi::OR_FILEINFO as c_int);
+    /// In `.htaccess` under `AllowOverride AuthConfig`.
+    pub const OR_AUTHCFG: Context = Context(ffi::OR_AUTHCFG as c_int);
+    /// In `.htaccess` under `AllowOverride Indexes`.
+    pub const OR_INDEXES: Context = Context(ffi::OR_INDEXES as c_int);
+    /// Anywhere, `.htaccess` included under any `AllowOverride`.
+    pub const OR_ALL: Context = Context(ffi::OR_ALL as c_int);
+    /// Nowhere in `.htaccess`.
+    pub const OR_NONE: Context = Context(ffi::OR_NONE as c_int);
+    /// Run while the configuration is first read (for directives that change how it is read).
+    pub const EXEC_ON_READ: Context = Context(ffi::EXEC_ON_READ as c_int);
+
+    /// This set and `other`'s places: `|` for a `const`.
+    pub const fn union(self, other: Context) -> Context {
+        Context(self.0 | other.0)
+    }
+
+    /// Whether every place of `other` is in this set.
+    pub const fn contains(self, other: Context) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The `req_override` bits httpd reads.
+    pub const fn bits(self) -> c_int {
+        self.0
+    }
+}
+
+impl std::ops::BitOr for Context {
+    type Output = Context;
+    fn bitor(self, other: Context) -> Context {
+        self.union(other)
+    }
+}
+
+/// The directive being processed (`cmd_parms`).
+#[repr(transparent)]
+pub struct Directive(
+    std::cell::UnsafeCell<ffi::cmd_parms>,
+    std::marker::PhantomData<*mut ()>,
+);
+
+impl Directive {
+    fn raw(&self) -> &ffi::cmd_parms {
+        // SAFETY: httpd owns the struct for the directive call, on this thread.
+        unsafe { &*self.0.get() }
+    }
+
+    /// The directive's name as declared.
+    pub fn name(&self) -> &str {
+        // SAFETY: cmd points to our static command_rec.
+        unsafe { strings::to_str((*self.raw().cmd).name) }.unwrap_or("")
+    }
+
+    /// The server (or virtual host) being configured.
+    pub fn server(&self) -> &Server {
+        // SAFETY: valid during configuration.
+        unsafe { Server::from_raw(self.raw().server) }
+    }
+
+    /// The configuration pool (lives until restart).
+    pub fn pool(&self) -> &Pool {
+        // SAFETY: valid during configuration.
+        unsafe { Pool::from_raw(self.raw().pool) }
+    }
+
+    /// A pool cleared once the configuration has been read.
+    pub fn temp_pool(&self) -> &Pool {
+        // SAFETY: valid during configuration.
+        unsafe { Pool::from_raw(self.raw().temp_pool) }
+    }
+
+    /// The directory or location of the enclosing section; `None` at server level.
+    pub fn path(&self) -> Option<&str> {
+        // SAFETY: configuration string or NULL.
+        unsafe { strings::to_str(self.raw().path) }
+    }
+
+    /// The section the directive is in, as written without its `<`: `Location`,
+    /// `LocationMatch`, `Directory`, `Files`, `VirtualHost`, `IfModule`, ...; `None` at the top
+    /// level of the file (or in `.htaccess`).
+    pub fn section(&self) -> Option<&str> {
+        let d = self.raw().directive;
+        if d.is_null() {
+            return None;
+        }
+        // Conditional containers only decide whether their content is read: look past them.
+        const CONDITIONS: [&str; 6] = [
+            "IfModule",
+            "IfDefine",
+            "IfVersion",
+            "IfFile",
+            "IfDirective",
+            "IfSection",
+        ];
+        // SAFETY: the directive tree lives for the configuration read; parents end in NULL.
+        let mut parent = unsafe { (*d).parent };
+        while !parent.is_null() {
+            // SAFETY: as above.
+            let name = unsafe { strings::to_str((*parent).directive) }?.trim_start_matches('<');
+            if !CONDITIONS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                return Some(name);
+            }
+            // SAFETY: as above.
+            parent = unsafe { (*parent).parent };
+        }
+        None
+    }
+
+    /// The file and line the directive is on.
+    pub fn config_file(&self) -> Option<(&str, u32)> {
+        let d = self.raw().directive;
+        if d.is_null() {
+            return None;
+        }
+        // SAFETY: the directive node lives for the configuration read.
+        unsafe { Some((strings::to_str((*d).filename)?, (*d).line_num as u32)) }
+    }
+
+    /// Refuses the directive in the given places (`ap_check_cmd_context` with
+    /// `NOT_IN_VIRTUALHOST`, `NOT_IN_DIRECTORY`, `GLOBAL_ONLY`, ... from `apache::ffi`).
+    pub fn check_context(&self, forbidden: u32) -> Result<(), String> {
+        // SAFETY: valid cmd_parms; the returned message is a static or pool string.
+        let err = unsafe { ffi::ap_check_cmd_context(self.0.get(), forbidden) };
+        // SAFETY: as above.
+        match unsafe { strings::to_str(err) } {
+            None => Ok(()),
+            Some(msg) => Err(msg.to_string()),
+        }
+    }
+}
+
+/// Declares a configuration directive, from anywhere in the module's crate.
+///
+/// `directive!(Name, kind, function, context, "help")` where `kind` is one of `no_args`,
+/// `raw_args`, `take1`, `take2`, `take12`, `take3`, `take13`, `take23`, `take123`, `flag`,
+/// `iterate`, `iterate2`, `take_argv` (the words as `&[&str]`), and `function` is `fn(&mut Directive, &mut DirConfig, args...) -> Result<(), String>`
+/// changing the section's per-directory configuration. Prefix the name with `server` for a
+/// directive that changes the per-server configuration instead. An `Err` is shown by httpd as
+/// a syntax error with the file and line.
+///
+/// ```no_run
+/// use apache::module::{Context, Directive, ModuleConfig};
+///
+/// #[derive(Default)]
+/// struct Conf { greeting: Option<String> }
+/// impl ModuleConfig for Conf {
+///     fn create(_: Option<&str>) -> Self { Conf::default() }
+///     fn merge(base: &Self, add: &Self) -> Self {
+///         Conf { greeting: add.greeting.clone().or_else(|| base.greeting.clone()) }
+///     }
+/// }
+///
+/// apache::module!(greet_module, dir_config: Conf);
+/// apache::directive!(Greeting, take1, set_greeting, Context::RSRC_CONF | Context::ACCESS_CONF, "the greeting");
+///
+/// fn set_greeting(_: &mut Directive, conf: &mut Conf, text: &str) -> Result<(), String> {
+///     conf.greeting = Some(text.to_string());
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! directive {
+    (server $name:ident, $kind:ident, $f:expr, $ctx:expr, $help:literal) => {
+        $crate::directive!(@emit $name, $crate::__private::server::$kind, $f, $ctx, $help);
+    };
+    ($name:ident, $kind:ident, $f:expr, $ctx:expr, $help:literal) => {
+        $crate::directive!(@emit $name, $crate::__private::$kind, $f, $ctx, $help);
+    };
+    (@emit $name:ident, $ctor:path, $f:expr, $ctx:expr, $help:literal) => {
+        const _: () = {
+            #[used]
+            #[unsafe(link_section = ".init_array")]
+            static __APACHE_RS_DIRECTIVE: extern "C" fn() = {
+                extern "C" fn ctor() {
+                    let name = match ::std::ffi::CStr::from_bytes_with_nul(concat!(stringify!($name), "\0").as_bytes()) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    };
+                    let help = match ::std::ffi::CStr::from_bytes_with_nul(concat!($help, "\0").as_bytes()) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    };
+                    $crate::__private::register($ctor(name, $f, $ctx, help));
+                }
+                ctor
+            };
+        };
+    };
+}
