@@ -8,7 +8,7 @@
 //! line) is there for the next read; it is lent to the thread for the connection object's
 //! native functions, which release the GIL while they wait for the client.
 
-use crate::config::{DirConf, SrvConf};
+use crate::config::DirConf;
 use crate::{gil, interp};
 use apache::{Connection, HookResult, Status};
 use pyo3::prelude::*;
@@ -25,7 +25,7 @@ struct ConnState {
 pub fn process(c: &mut Connection) -> HookResult {
     let Some(spec) = c
         .base_server()
-        .module_config::<SrvConf>()
+        .module_config::<crate::ThisModule>()
         .and_then(|s| s.connection_handler.clone())
     else {
         return Ok(Status::Declined);
@@ -35,7 +35,7 @@ pub fn process(c: &mut Connection) -> HookResult {
     }
     let server = c.base_server();
     let default = DirConf::default();
-    let conf = server.dir_config::<DirConf>().unwrap_or(&default);
+    let conf = server.dir_config::<crate::ThisModule>().unwrap_or(&default);
     let settings = conf.phase_settings();
     let name = conf
         .interpreter

@@ -1,7 +1,7 @@
 //! mod_python 3.5's directives.
 
 use crate::config::{parse_handlers, DirConf, HandlerSpec, Phase, SrvConf};
-use apache::module::{Context, Directive};
+use apache::module::{Context, Directive, DirectiveError};
 
 /// Where a handler directive is: the `<Directory>` (or `.htaccess` directory) to put on
 /// sys.path, and whether it is in a `<Location>` and in any section at all.
@@ -22,7 +22,7 @@ fn set_handlers<const P: usize>(
     cmd: &mut Directive,
     conf: &mut DirConf,
     args: &str,
-) -> Result<(), String> {
+) -> Result<(), DirectiveError> {
     let phase = Phase::ALL[P];
     let mut specs = parse_handlers(phase, args, None)?;
     for spec in &mut specs {
@@ -228,14 +228,14 @@ apache::directive!(server PythonImport, take2, |_: &mut Directive, s: &mut SrvCo
     Ok(())
 }, Context::RSRC_CONF, "module[::function] interpreter: import in every child at start");
 
-fn set_path(_: &mut Directive, c: &mut DirConf, expr: &str) -> Result<(), String> {
+fn set_path(_: &mut Directive, c: &mut DirConf, expr: &str) -> Result<(), DirectiveError> {
     if !expr
         .trim_start()
         .starts_with(|ch: char| ch == '[' || ch.is_alphabetic())
     {
-        return Err(format!(
-            "{expr:?} is not a Python list expression, e.g. \"sys.path+['/x']\""
-        ));
+        return Err(
+            format!("{expr:?} is not a Python list expression, e.g. \"sys.path+['/x']\"").into(),
+        );
     }
     c.python_path = Some(expr.into());
     Ok(())
@@ -249,7 +249,7 @@ fn set_filter(
     handler: &str,
     name: &str,
     is_input: bool,
-) -> Result<(), String> {
+) -> Result<(), DirectiveError> {
     let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
     let default = if is_input {
         "inputfilter"

@@ -103,7 +103,7 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
         }
         None => {
             let spec = r
-                .dir_config::<DirConf>()
+                .dir_config::<crate::ThisModule>()
                 .and_then(|c| find_filter(&c.filters, is_input, &frec_name).cloned());
             (frec_name, spec)
         }
@@ -117,7 +117,7 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
         return None;
     };
     let default = DirConf::default();
-    let conf = r.dir_config::<DirConf>().unwrap_or(&default);
+    let conf = r.dir_config::<crate::ThisModule>().unwrap_or(&default);
     let filename = r.filename();
     let is_dir = conf.interp_per_directory == Some(true)
         && r.finfo().kind == Some(apache::http::FileKind::Directory);

@@ -74,9 +74,9 @@ fn start_python(p: &Pool, s: &Server) {
     let mut imports = Vec::new();
     for server in s.iter() {
         let path = server
-            .dir_config::<DirConf>()
+            .dir_config::<ThisModule>()
             .and_then(|c| c.python_path.as_deref().map(str::to_string));
-        if let Some(conf) = server.module_config::<SrvConf>() {
+        if let Some(conf) = server.module_config::<ThisModule>() {
             for (module, interpreter) in &conf.imports {
                 imports.push(interp::Import {
                     module: module.clone(),
@@ -87,7 +87,7 @@ fn start_python(p: &Pool, s: &Server) {
         }
     }
     locks::child_init(p);
-    if s.module_config::<SrvConf>().is_some_and(|c| c.optimize) {
+    if s.module_config::<ThisModule>().is_some_and(|c| c.optimize) {
         // Read by Py_Initialize, as -O would set it. The child has no other threads yet.
         std::env::set_var("PYTHONOPTIMIZE", "1");
     }
@@ -98,7 +98,7 @@ fn start_python(p: &Pool, s: &Server) {
 /// Whether Python alone serves this URL: `SetHandler mod_python` (or `python-program`) with
 /// the content handlers configured in a `<Location>`.
 fn python_location(r: &Request) -> bool {
-    r.dir_config::<DirConf>()
+    r.dir_config::<ThisModule>()
         .is_some_and(DirConf::handler_in_location)
         && matches!(
             r.configured_handler(),
@@ -172,7 +172,7 @@ fn run_phase_filtered(
         return Ok(Status::Declined);
     }
     let added = reqobj::take_added(r, phase);
-    let Some(conf) = r.dir_config::<DirConf>() else {
+    let Some(conf) = r.dir_config::<ThisModule>() else {
         return Ok(Status::Declined);
     };
     let configured = match conf.handlers_for(phase) {

@@ -8,7 +8,6 @@
 //! different children. Index 0 is left to callers that ask for it by number (mod_python's
 //! DbmSession does); keys use 1..N.
 
-use crate::config::DirConf;
 use apache::shared::mutex::{self, MutexSet};
 use apache::shared::PerConfig;
 use apache::{HookResult, Pool, Server, Status};
@@ -31,7 +30,7 @@ apache::hook!(post_config, |pconf: &Pool,
                             s: &Server|
  -> HookResult {
     let count = s
-        .dir_config::<DirConf>()
+        .dir_config::<crate::ThisModule>()
         .and_then(|c| {
             c.effective_options()
                 .into_iter()

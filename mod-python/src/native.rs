@@ -574,7 +574,7 @@ fn req_take_added(h: usize, phase: &str) -> PyResult<Vec<(String, String, Option
 #[pyfunction]
 fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
     crate::reqapi::with_ref(h, |r| {
-        Ok(r.dir_config::<crate::config::DirConf>()
+        Ok(r.dir_config::<crate::ThisModule>()
             .map(|c| c.effective_options())
             .unwrap_or_default())
     })
@@ -584,7 +584,7 @@ fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
 #[pyfunction]
 fn req_config(h: usize) -> PyResult<Vec<(&'static str, String)>> {
     crate::reqapi::with_ref(h, |r| {
-        Ok(r.dir_config::<crate::config::DirConf>()
+        Ok(r.dir_config::<crate::ThisModule>()
             .map(|c| c.phase_settings().config_items())
             .unwrap_or_default())
     })

@@ -277,7 +277,7 @@ pub fn call(
         }
         // For req.hlist: the section configuring the request, and whether it is a <Location>.
         "hlist_context" => {
-            let conf = r.dir_config::<crate::config::DirConf>();
+            let conf = r.dir_config::<crate::ThisModule>();
             obj(
                 py,
                 (
@@ -369,7 +369,7 @@ pub fn srv_get(py: Python<'_>, sh: usize, name: &str) -> PyResult<Py<PyAny>> {
 #[pyfunction]
 pub fn srv_options(sh: usize) -> PyResult<Vec<(String, String)>> {
     with_server(sh, |s| {
-        Ok(s.dir_config::<crate::config::DirConf>()
+        Ok(s.dir_config::<crate::ThisModule>()
             .map(|c| c.effective_options())
             .unwrap_or_default())
     })
@@ -379,7 +379,7 @@ pub fn srv_options(sh: usize) -> PyResult<Vec<(String, String)>> {
 #[pyfunction]
 pub fn srv_config(sh: usize) -> PyResult<Vec<(&'static str, String)>> {
     with_server(sh, |s| {
-        Ok(s.dir_config::<crate::config::DirConf>()
+        Ok(s.dir_config::<crate::ThisModule>()
             .map(|c| c.phase_settings().config_items())
             .unwrap_or_default())
     })

@@ -12,7 +12,6 @@
 //! An unknown provider fails `httpd -t` already (`check_config`); a bad argument fails
 //! start-up (`post_config`, where the provider parses it).
 
-use crate::config::DirConf;
 use apache::shared::mutex;
 use apache::shared::socache::{Cache, Hints, Provider};
 use apache::shared::PerConfig;
@@ -43,7 +42,7 @@ apache::hook!(child_init, attach, Order::FIRST);
 
 /// The option's value as the server sees it (a virtual host inherits the main server's).
 fn spec_of(s: &Server) -> Option<String> {
-    s.dir_config::<DirConf>().and_then(|c| {
+    s.dir_config::<crate::ThisModule>().and_then(|c| {
         c.effective_options()
             .into_iter()
             .find(|(k, _)| k == OPTION)

@@ -5,7 +5,7 @@ use crate::apr::{AprError, Brigade};
 use crate::core::fn_value::fn_value;
 use crate::core::{logging, panic};
 use crate::filter::{Filter, FilterType, InputMode};
-use crate::module::{Directive, Registrar};
+use crate::module::{Directive, DirectiveError, Registrar};
 use apache_sys as ffi;
 use std::ffi::CStr;
 
@@ -108,11 +108,11 @@ impl Registrar {
 }
 
 /// A filter name as httpd wants it, or why it cannot be one.
-fn filter_name(name: &str) -> Result<std::ffi::CString, String> {
+fn filter_name(name: &str) -> Result<std::ffi::CString, DirectiveError> {
     if name.is_empty() {
         return Err("a filter needs a name".into());
     }
-    std::ffi::CString::new(name).map_err(|_| format!("NUL in filter name {name:?}"))
+    std::ffi::CString::new(name).map_err(|_| format!("NUL in filter name {name:?}").into())
 }
 
 /// Filters named by the configuration: a directive registers a filter under a name the
@@ -122,14 +122,15 @@ fn filter_name(name: &str) -> Result<std::ffi::CString, String> {
 impl Directive {
     /// Whether the server is only reading its configuration (not yet serving, where httpd's
     /// filter registry may be read by other threads at any time).
-    fn configuring(&self) -> Result<(), String> {
+    fn configuring(&self) -> Result<(), DirectiveError> {
         // SAFETY: ap_state_query only reads process-wide state.
         let state = unsafe { ffi::ap_state_query(ffi::AP_SQ_MAIN_STATE as i32) };
         if state == ffi::AP_SQ_MS_RUN_MPM as i32 {
             return Err(format!(
                 "{} registers a filter and cannot be used in .htaccess files",
                 self.name()
-            ));
+            )
+            .into());
         }
         Ok(())
     }
@@ -142,7 +143,7 @@ impl Directive {
         name: &str,
         _f: F,
         ftype: FilterType,
-    ) -> Result<(), String>
+    ) -> Result<(), DirectiveError>
     where
         F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
     {
@@ -168,7 +169,7 @@ impl Directive {
         name: &str,
         _f: F,
         ftype: FilterType,
-    ) -> Result<(), String>
+    ) -> Result<(), DirectiveError>
     where
         F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
     {

@@ -4,10 +4,12 @@
 use crate::apr::Pool;
 use crate::core::{identity, logging, panic, strings};
 use crate::http::Request;
+use crate::module::DirectiveError;
 use crate::server::Server;
 use apache_sys as ffi;
 use std::any::TypeId;
 use std::os::raw::{c_char, c_void};
+use std::ptr::NonNull;
 use std::sync::OnceLock;
 
 /// A module's per-directory or per-server configuration.
@@ -36,8 +38,75 @@ pub trait ModuleConfig: Sized + Send + Sync + 'static {
     fn merge(base: &Self, add: &Self) -> Self;
 }
 
-// The types given to module!, so that accessors can refuse a different type instead of
-// reinterpreting memory.
+/// A module without a configuration of one kind: [`Module::DirConfig`] or
+/// [`Module::ServerConfig`] when [`crate::module!`] names none.
+impl ModuleConfig for () {
+    fn create(_: Option<&str>) -> Self {}
+    fn merge(_: &Self, _: &Self) -> Self {}
+}
+
+/// The module a cdylib declares, as the type system knows it: the types of its
+/// configurations. [`crate::module!`] implements it for a zero-sized `ThisModule` it defines at
+/// the crate root, with the `dir_config` and `server_config` types it is given (`()` for
+/// one not given), and the accessors ([`Request::dir_config`], [`Server::module_config`],
+/// [`Server::dir_config`]) and [`crate::directive!`] take the types from it, so asking for
+/// another type does not compile:
+///
+/// ```compile_fail,E0308
+/// use apache::module::ModuleConfig;
+///
+/// #[derive(Default)]
+/// struct Conf { greeting: Option<String> }
+/// impl ModuleConfig for Conf {
+///     fn create(_: Option<&str>) -> Self { Conf::default() }
+///     fn merge(_: &Self, add: &Self) -> Self { Conf { greeting: add.greeting.clone() } }
+/// }
+/// struct Other;
+///
+/// apache::module!(greet_module, dir_config: Conf);
+///
+/// fn other(r: &apache::Request) -> Option<&Other> {
+///     r.dir_config::<ThisModule>()
+/// }
+/// # fn main() {}
+/// ```
+///
+/// nor does a directive function of another type:
+///
+/// ```compile_fail,E0631
+/// use apache::module::{Context, Directive, DirectiveError, ModuleConfig};
+///
+/// #[derive(Default)]
+/// struct Conf { greeting: Option<String> }
+/// impl ModuleConfig for Conf {
+///     fn create(_: Option<&str>) -> Self { Conf::default() }
+///     fn merge(_: &Self, add: &Self) -> Self { Conf { greeting: add.greeting.clone() } }
+/// }
+///
+/// apache::module!(greet_module, server_config: Conf);
+/// // Greeting changes the per-directory configuration, and this module has none.
+/// apache::directive!(Greeting, take1, set, Context::RSRC_CONF, "the greeting");
+///
+/// fn set(_: &mut Directive, conf: &mut Conf, text: &str) -> Result<(), DirectiveError> {
+///     conf.greeting = Some(text.to_string());
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+///
+/// # Safety
+/// httpd's configuration vectors hold, for this cdylib's module, values of these types: they
+/// are the types given to the module's `create_*_config` callbacks. [`crate::module!`] makes
+/// both from the same names; implement it by hand only with the same care.
+pub unsafe trait Module: 'static {
+    /// The per-directory configuration (`()` when the module keeps none).
+    type DirConfig: ModuleConfig;
+    /// The per-server configuration (`()` when the module keeps none).
+    type ServerConfig: ModuleConfig;
+}
+
+// The types the create callbacks made, to check in debug builds that the accessors, which the
+// types above already hold to them, agree.
 static DIR_TYPE: OnceLock<TypeId> = OnceLock::new();
 static SERVER_TYPE: OnceLock<TypeId> = OnceLock::new();
 
@@ -114,42 +183,47 @@ pub unsafe extern "C" fn merge_server_config<T: ModuleConfig>(
     unsafe { merge::<T>(p, base, add) }
 }
 
-/// This module's entry of a configuration vector, if it is of type `T`.
-fn module_config<T: 'static>(
-    vector: *mut ffi::ap_conf_vector_t,
-    declared: &OnceLock<TypeId>,
-) -> *mut T {
+/// This module's entry of a configuration vector, made by the create callback of `T`; NULL
+/// when the vector or the module is not there yet, or the module keeps no configuration of
+/// this kind.
+fn entry<T: ModuleConfig>(vector: *mut ffi::ap_conf_vector_t, made: &OnceLock<TypeId>) -> *mut T {
     let module = identity::this_module();
-    if vector.is_null() || module.is_null() || declared.get() != Some(&TypeId::of::<T>()) {
+    if vector.is_null() || module.is_null() {
         return std::ptr::null_mut();
     }
-    // SAFETY: the vector has a slot for every loaded module; ours holds a T (checked above).
+    debug_assert!(
+        made.get().is_none_or(|t| *t == TypeId::of::<T>()),
+        "a configuration asked for with another type than module! gave"
+    );
+    // SAFETY: the vector has a slot for every loaded module; ours holds what the create
+    // callback of T made, or NULL (see Module's # Safety).
     unsafe { ffi::get_module_config(vector, module) as *mut T }
 }
 
 impl Request {
-    /// This module's merged per-directory configuration for the request; `None` when `T` is not
-    /// the `dir_config` type given to [`crate::module!`].
-    pub fn dir_config<T: ModuleConfig>(&self) -> Option<&T> {
+    /// This module's merged per-directory configuration for the request
+    /// (`r.dir_config::<ThisModule>()`, with the `ThisModule` that [`crate::module!`]
+    /// defines); `None` when the module keeps none.
+    pub fn dir_config<M: Module>(&self) -> Option<&M::DirConfig> {
         // SAFETY: configurations live in configuration pools, longer than any request.
-        unsafe { module_config::<T>(self.raw().per_dir_config, &DIR_TYPE).as_ref() }
+        unsafe { entry::<M::DirConfig>(self.raw().per_dir_config, &DIR_TYPE).as_ref() }
     }
 }
 
 impl Server {
-    /// This module's configuration for this (virtual) server; `None` when `T` is not the
-    /// `server_config` type given to [`crate::module!`].
-    pub fn module_config<T: ModuleConfig>(&self) -> Option<&T> {
+    /// This module's configuration for this (virtual) server
+    /// (`s.module_config::<ThisModule>()`); `None` when the module keeps none.
+    pub fn module_config<M: Module>(&self) -> Option<&M::ServerConfig> {
         // SAFETY: server configurations live as long as the server_rec.
-        unsafe { module_config::<T>((*self.as_ptr()).module_config, &SERVER_TYPE).as_ref() }
+        unsafe { entry::<M::ServerConfig>((*self.as_ptr()).module_config, &SERVER_TYPE).as_ref() }
     }
 
     /// This module's per-directory configuration at this server's level, outside any section
     /// (`lookup_defaults`): what a request gets before `<Directory>` and `<Location>` sections
-    /// are merged in. `None` when `T` is not the `dir_config` type given to [`crate::module!`].
-    pub fn dir_config<T: ModuleConfig>(&self) -> Option<&T> {
+    /// are merged in. `None` when the module keeps none.
+    pub fn dir_config<M: Module>(&self) -> Option<&M::DirConfig> {
         // SAFETY: server configurations live as long as the server_rec.
-        unsafe { module_config::<T>((*self.as_ptr()).lookup_defaults, &DIR_TYPE).as_ref() }
+        unsafe { entry::<M::DirConfig>((*self.as_ptr()).lookup_defaults, &DIR_TYPE).as_ref() }
     }
 }
 
@@ -161,17 +235,22 @@ impl Server {
 pub(crate) unsafe fn target<'a, T: ModuleConfig, const SERVER: bool>(
     cmd: *mut ffi::cmd_parms,
     mconfig: *mut c_void,
-) -> Result<&'a mut T, String> {
+) -> Result<&'a mut T, DirectiveError> {
     let p = if SERVER {
         // SAFETY: httpd's cmd_parms for this call, with the server being configured.
-        module_config::<T>(unsafe { (*(*cmd).server).module_config }, &SERVER_TYPE)
-    } else if DIR_TYPE.get() == Some(&TypeId::of::<T>()) {
-        mconfig as *mut T
+        entry::<T>(unsafe { (*(*cmd).server).module_config }, &SERVER_TYPE)
     } else {
-        std::ptr::null_mut()
+        mconfig as *mut T
     };
-    // SAFETY: NULL or this module's configuration of type T (checked above), which only this
-    // directive call uses while the configuration is read.
-    unsafe { p.as_mut() }
-        .ok_or_else(|| "the module has no configuration of this type (see module!)".to_string())
+    if TypeId::of::<T>() == TypeId::of::<()>() {
+        // A module without this kind of configuration: `()`, which httpd keeps nothing for.
+        // SAFETY: T is `()`, zero-sized with one value: any aligned non-null pointer is a
+        // valid place for it, and there is nothing to alias.
+        return Ok(unsafe { NonNull::<T>::dangling().as_mut() });
+    }
+    // SAFETY: NULL or this module's configuration of type T (see Module's # Safety), which only
+    // this directive call uses while the configuration is read.
+    unsafe { p.as_mut() }.ok_or_else(|| {
+        DirectiveError::new("the module's configuration could not be made (see the error log)")
+    })
 }

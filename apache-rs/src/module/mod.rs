@@ -10,7 +10,7 @@ mod hooks;
 pub mod provider;
 pub(crate) mod record;
 
-pub use config::ModuleConfig;
-pub use directive::{Context, Directive};
+pub use config::{Module, ModuleConfig};
+pub use directive::{Context, Directive, DirectiveError};
 pub use hooks::{AuthInternal, Order, Registrar};
 pub use provider::{AuthnStatus, AuthzStatus};

@@ -112,6 +112,37 @@ unsafe extern "C" fn register_hooks(pool: *mut ffi::apr_pool_t) {
 ///     server_config: MyServerConfig,  // per-server config
 /// }
 /// ```
+///
+/// Invoke it at the crate root: it also defines `ThisModule` there, a zero-sized type that
+/// implements [`Module`](crate::module::Module) with the two configuration types (`()` for
+/// one not given). The accessors take the types from it, and so does [`crate::directive!`]:
+///
+/// ```no_run
+/// use apache::module::ModuleConfig;
+/// use apache::{HookResult, Request, Status};
+///
+/// #[derive(Default)]
+/// struct Conf { greeting: Option<String> }
+/// impl ModuleConfig for Conf {
+///     fn create(_: Option<&str>) -> Self { Conf::default() }
+///     fn merge(base: &Self, add: &Self) -> Self {
+///         Conf { greeting: add.greeting.clone().or_else(|| base.greeting.clone()) }
+///     }
+/// }
+///
+/// apache::module!(greet_module, dir_config: Conf);
+/// apache::hook!(handler, greet);
+///
+/// fn greet(r: &mut Request) -> HookResult {
+///     let greeting = r
+///         .dir_config::<ThisModule>()
+///         .and_then(|c| c.greeting.clone())
+///         .unwrap_or_else(|| "hello".into());
+///     r.write_bytes(greeting.as_bytes())?;
+///     Ok(Status::Ok)
+/// }
+/// # fn main() {}
+/// ```
 #[macro_export]
 macro_rules! module {
     ($sym:ident $(, file: $file:literal)? $(, dir_config: $dir:ty)? $(, server_config: $srv:ty)? $(,)?) => {
@@ -127,6 +158,16 @@ macro_rules! module {
                 ..$crate::__private::ConfigCallbacks::NONE
             },
         );
+        /// This crate's httpd module, as the type system knows it: its configuration types.
+        #[allow(dead_code)]
+        pub(crate) struct ThisModule;
+
+        // SAFETY: the callbacks above make configurations of exactly these types.
+        unsafe impl $crate::module::Module for ThisModule {
+            type DirConfig = $crate::module!(@config $($dir)?);
+            type ServerConfig = $crate::module!(@config $($srv)?);
+        }
+
         const _: () = {
             #[used]
             #[unsafe(link_section = ".init_array")]
@@ -138,6 +179,8 @@ macro_rules! module {
             };
         };
     };
+    (@config) => { () };
+    (@config $t:ty) => { $t };
     (@file $sym:ident $file:literal) => {
         match ::std::ffi::CStr::from_bytes_with_nul(concat!($file, "\0").as_bytes()) {
             Ok(s) => s,

@@ -8,7 +8,7 @@
 //! makes the merge of that section panic.
 #![forbid(unsafe_code)]
 
-use apache::module::{Context, Directive, ModuleConfig};
+use apache::module::{Context, Directive, DirectiveError, ModuleConfig};
 use apache::{HookResult, Request, Status};
 use std::io::Write;
 
@@ -217,14 +217,14 @@ apache::directive!(server ConfigServerTag, take1, |_: &mut Directive, s: &mut Se
 }, Context::RSRC_CONF, "a tag for this virtual host");
 apache::directive!(server ConfigLimit, take1, set_limit, Context::RSRC_CONF, "a number from 1 to 100");
 
-fn set_limit(cmd: &mut Directive, s: &mut ServerConf, v: &str) -> Result<(), String> {
+fn set_limit(cmd: &mut Directive, s: &mut ServerConf, v: &str) -> Result<(), DirectiveError> {
     cmd.check_context(apache::ffi::NOT_IN_DIR_LOC_FILE)?;
     match v.parse::<u32>() {
         Ok(n) if (1..=100).contains(&n) => {
             s.limit = Some(n);
             Ok(())
         }
-        _ => Err(format!("{v:?} is not a number from 1 to 100")),
+        _ => Err(format!("{v:?} is not a number from 1 to 100").into()),
     }
 }
 
@@ -232,7 +232,7 @@ fn set_limit(cmd: &mut Directive, s: &mut ServerConf, v: &str) -> Result<(), Str
 /// complete however the crate is laid out.
 mod more {
     use super::DirConf;
-    use apache::module::{Context, Directive};
+    use apache::module::{Context, Directive, DirectiveError};
 
     apache::directive!(
         ConfigThree,
@@ -265,7 +265,7 @@ mod more {
         "only inside <Directory>, <Location> and <Files>"
     );
 
-    fn note_override(cmd: &mut Directive, c: &mut DirConf, v: &str) -> Result<(), String> {
+    fn note_override(cmd: &mut Directive, c: &mut DirConf, v: &str) -> Result<(), DirectiveError> {
         c.overrides.push(format!("{}={v}", cmd.name()));
         Ok(())
     }
@@ -300,7 +300,7 @@ mod more {
     apache::directive!(
         ConfigPanic,
         no_args,
-        |_: &mut Directive, _: &mut DirConf| -> Result<(), String> {
+        |_: &mut Directive, _: &mut DirConf| -> Result<(), DirectiveError> {
             panic!("asked to panic while reading the configuration")
         },
         Context::RSRC_CONF | Context::ACCESS_CONF,
@@ -315,7 +315,7 @@ fn dump(r: &mut Request) -> HookResult {
         return Ok(Status::Declined);
     }
     let mut out = String::new();
-    if let Some(c) = r.dir_config::<DirConf>() {
+    if let Some(c) = r.dir_config::<ThisModule>() {
         out += &format!("context={}\n", c.context.as_deref().unwrap_or("-"));
         out += &format!("greeting={}\n", c.greeting.as_deref().unwrap_or("-"));
         out += &format!("loud={}\n", c.loud.map_or("-".into(), |b| b.to_string()));
@@ -341,7 +341,7 @@ fn dump(r: &mut Request) -> HookResult {
     let servers: Vec<String> = apache::Server::with_main(|main| {
         main.iter()
             .map(|s| {
-                let tag = s.module_config::<ServerConf>().and_then(|c| c.tag.clone());
+                let tag = s.module_config::<ThisModule>().and_then(|c| c.tag.clone());
                 format!(
                     "{}{}[{}]",
                     s.server_hostname().unwrap_or("-"),
@@ -353,7 +353,7 @@ fn dump(r: &mut Request) -> HookResult {
     })
     .unwrap_or_default();
     out += &format!("servers={}\n", servers.join(","));
-    if let Some(s) = r.server().module_config::<ServerConf>() {
+    if let Some(s) = r.server().module_config::<ThisModule>() {
         out += &format!("server_tag={}\n", s.tag.as_deref().unwrap_or("-"));
         out += &format!("limit={}\n", s.limit.map_or("-".into(), |n| n.to_string()));
     }

@@ -46,7 +46,7 @@ apache::hook!(process_connection, echo);
 fn echo(c: &mut Connection) -> HookResult {
     let enabled = c
         .base_server()
-        .module_config::<EchoConf>()
+        .module_config::<ThisModule>()
         .and_then(|s| s.enabled)
         .unwrap_or(false);
     if !enabled {

@@ -34,23 +34,10 @@ use apache::filter::{Filter, FilterResult, FilterType, InputMode};
 use apache::{Connection, HookResult, Request, Status};
 use std::io::Write;
 
-/// No settings: the server configuration only gives `RsFilterShoutAs` a home.
-#[derive(Default, Clone)]
-pub struct NoConf;
+// No configuration of its own: the directive changes none (its configuration type is `()`).
+apache::module!(rsfilter_module, file: "mod_rsfilter.c");
 
-impl apache::module::ModuleConfig for NoConf {
-    fn create(_: Option<&str>) -> Self {
-        NoConf
-    }
-
-    fn merge(_: &Self, _: &Self) -> Self {
-        NoConf
-    }
-}
-
-apache::module!(rsfilter_module, file: "mod_rsfilter.c", server_config: NoConf);
-
-apache::directive!(server RsFilterShoutAs, take1, |cmd: &mut apache::module::Directive, _: &mut NoConf, name: &str| {
+apache::directive!(server RsFilterShoutAs, take1, |cmd: &mut apache::module::Directive, _: &mut (), name: &str| {
     cmd.register_output_filter(name, shout_lent, FilterType::Resource)
 }, apache::module::Context::RSRC_CONF, "NAME: an output filter upper-casing text, under that name");
 

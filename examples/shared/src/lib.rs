@@ -62,7 +62,7 @@ apache::directive!(server SharedLocks, take1, |_: &mut Directive, c: &mut Conf, 
             c.locks = Some(n);
             Ok(())
         }
-        _ => Err(format!("SharedLocks: {v:?} is not a number from 1 to 256")),
+        _ => Err(format!("SharedLocks: {v:?} is not a number from 1 to 256").into()),
     }
 }, Context::RSRC_CONF, "how many global mutexes (1 to 256)");
 
@@ -90,7 +90,7 @@ fn register_mutexes(pconf: &Pool, _plog: &Pool) -> HookResult {
 }
 
 fn create_shared(pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
-    let conf = s.module_config::<Conf>().cloned().unwrap_or_default();
+    let conf = s.module_config::<ThisModule>().cloned().unwrap_or_default();
     let spec = conf.cache.as_deref().unwrap_or("shmcb");
     let cache = Cache::builder(spec, "mod_shared")
         .mutex_type(CACHE_MUTEX)
@@ -102,7 +102,7 @@ fn create_shared(pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
 }
 
 fn attach(pchild: &Pool, s: &Server) {
-    if s.module_config::<Conf>().and_then(|c| c.attach) == Some(false) {
+    if s.module_config::<ThisModule>().and_then(|c| c.attach) == Some(false) {
         return;
     }
     let results = [

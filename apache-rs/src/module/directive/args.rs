@@ -4,9 +4,9 @@
 
 use crate::core::fn_value::fn_value;
 use crate::core::{panic, strings};
-use crate::module::config::{ModuleConfig, target};
+use crate::module::config::{Module, ModuleConfig, target};
 use crate::module::directive::registry::CommandRec;
-use crate::module::directive::{Context, Directive};
+use crate::module::directive::{Context, Directive, DirectiveError};
 use apache_sys as ffi;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
@@ -15,11 +15,11 @@ use std::os::raw::{c_char, c_int, c_void};
 ///
 /// # Safety
 /// `p` is NULL or a string httpd passed to the directive function, alive for `'a`.
-unsafe fn arg<'a>(p: *const c_char) -> Result<&'a str, String> {
+unsafe fn arg<'a>(p: *const c_char) -> Result<&'a str, DirectiveError> {
     // SAFETY: see # Safety.
     match unsafe { strings::to_bytes(p) } {
         None => Err("missing argument".into()),
-        Some(b) => std::str::from_utf8(b).map_err(|_| "argument is not valid UTF-8".to_string()),
+        Some(b) => std::str::from_utf8(b).map_err(|_| "argument is not valid UTF-8".into()),
     }
 }
 
@@ -27,7 +27,7 @@ unsafe fn arg<'a>(p: *const c_char) -> Result<&'a str, String> {
 ///
 /// # Safety
 /// As for [`arg`].
-unsafe fn opt_arg<'a>(p: *const c_char) -> Result<Option<&'a str>, String> {
+unsafe fn opt_arg<'a>(p: *const c_char) -> Result<Option<&'a str>, DirectiveError> {
     if p.is_null() {
         Ok(None)
     } else {
@@ -43,12 +43,12 @@ unsafe fn opt_arg<'a>(p: *const c_char) -> Result<Option<&'a str>, String> {
 /// `cmd` is the cmd_parms httpd passed to the directive function being run.
 unsafe fn run_directive(
     cmd: *mut ffi::cmd_parms,
-    f: impl FnOnce(&mut Directive) -> Result<(), String>,
+    f: impl FnOnce(&mut Directive) -> Result<(), DirectiveError>,
 ) -> *const c_char {
     // SAFETY: Directive is a transparent wrapper of the cmd_parms httpd lends for this call.
     let c = unsafe { &mut *(cmd as *mut Directive) };
     let name = c.name().to_string();
-    let result = panic::guard(|| f(c), Err);
+    let result = panic::guard(|| f(c), |msg| Err(DirectiveError::new(msg)));
     match result {
         Ok(()) => std::ptr::null(),
         // SAFETY: as above; `c`'s borrow ended with the guarded call.
@@ -66,19 +66,19 @@ macro_rules! directive_kinds {
     ;)*) => {$(
         $(#[$doc])*
         #[doc(hidden)]
-        pub fn $kind<T: ModuleConfig, F>(name: &'static CStr, _f: F, ctx: Context, help: &'static CStr) -> CommandRec
+        pub fn $kind<M: Module, F>(name: &'static CStr, _f: F, ctx: Context, help: &'static CStr) -> CommandRec
         where
-            F: Fn(&mut Directive, &mut T $(, $rty)*) -> Result<(), String> + Copy + 'static,
+            F: Fn(&mut Directive, &mut M::DirConfig $(, $rty)*) -> Result<(), DirectiveError> + Copy + 'static,
         {
-            CommandRec(ffi::$init(name.as_ptr(), tramp::<T, F, false>, std::ptr::null_mut(), ctx.bits(), help.as_ptr()))
+            CommandRec(ffi::$init(name.as_ptr(), tramp::<M::DirConfig, F, false>, std::ptr::null_mut(), ctx.bits(), help.as_ptr()))
         }
 
         #[doc(hidden)]
-        pub fn $server_kind<T: ModuleConfig, F>(name: &'static CStr, _f: F, ctx: Context, help: &'static CStr) -> CommandRec
+        pub fn $server_kind<M: Module, F>(name: &'static CStr, _f: F, ctx: Context, help: &'static CStr) -> CommandRec
         where
-            F: Fn(&mut Directive, &mut T $(, $rty)*) -> Result<(), String> + Copy + 'static,
+            F: Fn(&mut Directive, &mut M::ServerConfig $(, $rty)*) -> Result<(), DirectiveError> + Copy + 'static,
         {
-            CommandRec(ffi::$init(name.as_ptr(), tramp::<T, F, true>, std::ptr::null_mut(), ctx.bits(), help.as_ptr()))
+            CommandRec(ffi::$init(name.as_ptr(), tramp::<M::ServerConfig, F, true>, std::ptr::null_mut(), ctx.bits(), help.as_ptr()))
         }
 
         unsafe extern "C" fn tramp<T: ModuleConfig, F, const SERVER: bool>(
@@ -87,7 +87,7 @@ macro_rules! directive_kinds {
             $(, $arg: $cty)*
         ) -> *const c_char
         where
-            F: Fn(&mut Directive, &mut T $(, $rty)*) -> Result<(), String> + Copy + 'static,
+            F: Fn(&mut Directive, &mut T $(, $rty)*) -> Result<(), DirectiveError> + Copy + 'static,
         {
             // SAFETY: httpd's own arguments for this directive call.
             unsafe {
@@ -101,7 +101,7 @@ macro_rules! directive_kinds {
     )*};
 }
 
-fn flag_arg(v: c_int) -> Result<bool, String> {
+fn flag_arg(v: c_int) -> Result<bool, DirectiveError> {
     Ok(v != 0)
 }
 
@@ -189,18 +189,20 @@ mod kinds_take_argv {
     use super::*;
 
     #[doc(hidden)]
-    pub fn take_argv<T: ModuleConfig, F>(
+    pub fn take_argv<M: Module, F>(
         name: &'static CStr,
         _f: F,
         ctx: Context,
         help: &'static CStr,
     ) -> CommandRec
     where
-        F: Fn(&mut Directive, &mut T, &[&str]) -> Result<(), String> + Copy + 'static,
+        F: Fn(&mut Directive, &mut M::DirConfig, &[&str]) -> Result<(), DirectiveError>
+            + Copy
+            + 'static,
     {
         CommandRec(ffi::AP_INIT_TAKE_ARGV(
             name.as_ptr(),
-            tramp::<T, F, false>,
+            tramp::<M::DirConfig, F, false>,
             std::ptr::null_mut(),
             ctx.bits(),
             help.as_ptr(),
@@ -208,18 +210,20 @@ mod kinds_take_argv {
     }
 
     #[doc(hidden)]
-    pub fn server_take_argv<T: ModuleConfig, F>(
+    pub fn server_take_argv<M: Module, F>(
         name: &'static CStr,
         _f: F,
         ctx: Context,
         help: &'static CStr,
     ) -> CommandRec
     where
-        F: Fn(&mut Directive, &mut T, &[&str]) -> Result<(), String> + Copy + 'static,
+        F: Fn(&mut Directive, &mut M::ServerConfig, &[&str]) -> Result<(), DirectiveError>
+            + Copy
+            + 'static,
     {
         CommandRec(ffi::AP_INIT_TAKE_ARGV(
             name.as_ptr(),
-            tramp::<T, F, true>,
+            tramp::<M::ServerConfig, F, true>,
             std::ptr::null_mut(),
             ctx.bits(),
             help.as_ptr(),
@@ -233,7 +237,7 @@ mod kinds_take_argv {
         argv: *const *mut c_char,
     ) -> *const c_char
     where
-        F: Fn(&mut Directive, &mut T, &[&str]) -> Result<(), String> + Copy + 'static,
+        F: Fn(&mut Directive, &mut T, &[&str]) -> Result<(), DirectiveError> + Copy + 'static,
     {
         // SAFETY: httpd's own arguments for this directive call: argc words in argv, alive
         // for the call.
@@ -242,7 +246,7 @@ mod kinds_take_argv {
                 let cfg = target::<T, SERVER>(cmd, mconfig)?;
                 let args = (0..argc.max(0) as usize)
                     .map(|i| arg(*argv.add(i)))
-                    .collect::<Result<Vec<&str>, String>>()?;
+                    .collect::<Result<Vec<&str>, DirectiveError>>()?;
                 fn_value::<F>()(c, cfg, &args)
             })
         }

@@ -66,6 +66,54 @@ impl std::ops::BitOr for Context {
     }
 }
 
+/// Why a directive was refused: httpd shows it as a syntax error with the file and line
+/// ("Syntax error on line 12 of /etc/apache2/site.conf: Greeting: ..."), and does not start.
+///
+/// `?` turns a `String` or `&str` into one:
+///
+/// ```
+/// use apache::module::DirectiveError;
+///
+/// fn port(text: &str) -> Result<u16, DirectiveError> {
+///     Ok(text.parse().map_err(|_| format!("{text:?} is not a port"))?)
+/// }
+/// assert_eq!(port("x").unwrap_err().to_string(), "\"x\" is not a port");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectiveError(String);
+
+impl DirectiveError {
+    /// A refusal saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        DirectiveError(message.into())
+    }
+
+    /// What is wrong, as httpd shows it after the directive's name.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for DirectiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DirectiveError {}
+
+impl From<String> for DirectiveError {
+    fn from(message: String) -> Self {
+        DirectiveError(message)
+    }
+}
+
+impl From<&str> for DirectiveError {
+    fn from(message: &str) -> Self {
+        DirectiveError(message.to_string())
+    }
+}
+
 /// The directive being processed (`cmd_parms`).
 #[repr(transparent)]
 pub struct Directive(
@@ -152,13 +200,13 @@ impl Directive {
 
     /// Refuses the directive in the given places (`ap_check_cmd_context` with
     /// `NOT_IN_VIRTUALHOST`, `NOT_IN_DIRECTORY`, `GLOBAL_ONLY`, ... from `apache::ffi`).
-    pub fn check_context(&self, forbidden: u32) -> Result<(), String> {
+    pub fn check_context(&self, forbidden: u32) -> Result<(), DirectiveError> {
         // SAFETY: valid cmd_parms; the returned message is a static or pool string.
         let err = unsafe { ffi::ap_check_cmd_context(self.0.get(), forbidden) };
         // SAFETY: as above.
         match unsafe { strings::to_str(err) } {
             None => Ok(()),
-            Some(msg) => Err(msg.to_string()),
+            Some(msg) => Err(msg.into()),
         }
     }
 }
@@ -167,13 +215,15 @@ impl Directive {
 ///
 /// `directive!(Name, kind, function, context, "help")` where `kind` is one of `no_args`,
 /// `raw_args`, `take1`, `take2`, `take12`, `take3`, `take13`, `take23`, `take123`, `flag`,
-/// `iterate`, `iterate2`, `take_argv` (the words as `&[&str]`), and `function` is `fn(&mut Directive, &mut DirConfig, args...) -> Result<(), String>`
-/// changing the section's per-directory configuration. Prefix the name with `server` for a
-/// directive that changes the per-server configuration instead. An `Err` is shown by httpd as
-/// a syntax error with the file and line.
+/// `iterate`, `iterate2`, `take_argv` (the words as `&[&str]`), and `function` is
+/// `fn(&mut Directive, &mut DirConfig, args...) -> Result<(), DirectiveError>` changing the
+/// section's per-directory configuration, of the `dir_config` type [`crate::module!`] gave
+/// (through the `ThisModule` it defines at the crate root). Prefix the name with `server`
+/// for a directive that changes the per-server configuration instead. An `Err` is shown by
+/// httpd as a syntax error with the file and line.
 ///
 /// ```no_run
-/// use apache::module::{Context, Directive, ModuleConfig};
+/// use apache::module::{Context, Directive, DirectiveError, ModuleConfig};
 ///
 /// #[derive(Default)]
 /// struct Conf { greeting: Option<String> }
@@ -187,21 +237,23 @@ impl Directive {
 /// apache::module!(greet_module, dir_config: Conf);
 /// apache::directive!(Greeting, take1, set_greeting, Context::RSRC_CONF | Context::ACCESS_CONF, "the greeting");
 ///
-/// fn set_greeting(_: &mut Directive, conf: &mut Conf, text: &str) -> Result<(), String> {
+/// fn set_greeting(_: &mut Directive, conf: &mut Conf, text: &str) -> Result<(), DirectiveError> {
 ///     conf.greeting = Some(text.to_string());
 ///     Ok(())
 /// }
 /// # fn main() {}
 /// ```
 #[macro_export]
+// `crate::ThisModule` is meant: the module's own crate, where module! defined it.
+#[allow(clippy::crate_in_macro_def)]
 macro_rules! directive {
     (server $name:ident, $kind:ident, $f:expr, $ctx:expr, $help:literal) => {
-        $crate::directive!(@emit $name, $crate::__private::server::$kind, $f, $ctx, $help);
+        $crate::directive!(@emit $name, [$crate::__private::server::$kind], $f, $ctx, $help);
     };
     ($name:ident, $kind:ident, $f:expr, $ctx:expr, $help:literal) => {
-        $crate::directive!(@emit $name, $crate::__private::$kind, $f, $ctx, $help);
+        $crate::directive!(@emit $name, [$crate::__private::$kind], $f, $ctx, $help);
     };
-    (@emit $name:ident, $ctor:path, $f:expr, $ctx:expr, $help:literal) => {
+    (@emit $name:ident, [$($ctor:tt)*], $f:expr, $ctx:expr, $help:literal) => {
         const _: () = {
             #[used]
             #[unsafe(link_section = ".init_array")]
@@ -215,7 +267,7 @@ macro_rules! directive {
                         Ok(s) => s,
                         Err(_) => return,
                     };
-                    $crate::__private::register($ctor(name, $f, $ctx, help));
+                    $crate::__private::register($($ctor)*::<crate::ThisModule, _>(name, $f, $ctx, help));
                 }
                 ctor
             };
