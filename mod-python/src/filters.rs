@@ -190,7 +190,7 @@ pub fn output_filter(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
     if first {
         // The callable may change the length; httpd counts it again when it can.
         if let Some(r) = f.request() {
-            r.headers_out().unset("Content-Length");
+            r.headers_out_mut().unset("Content-Length");
         }
     }
     let h = f.id();
@@ -252,7 +252,7 @@ pub fn input_filter(
         mode,
         InputMode::ReadBytes | InputMode::GetLine | InputMode::Exhaustive
     ) {
-        return f.get_brigade(bb, mode, block, readbytes);
+        return f.fetch(bb, mode, block, readbytes);
     }
     let Some(call) = prepare(f, true) else {
         f.ctx::<FilterCtx>().disabled = true;
@@ -326,5 +326,5 @@ fn hand_over(
         }
         return Ok(());
     }
-    f.get_brigade(bb, mode, block, readbytes)
+    f.fetch(bb, mode, block, readbytes)
 }

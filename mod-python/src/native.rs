@@ -84,11 +84,11 @@ fn mpm_query(code: i32) -> Option<i32> {
 fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
     Ok(match which {
         0 => r.headers_in_mut(),
-        1 => r.headers_out(),
-        2 => r.err_headers_out(),
-        3 => r.notes(),
-        4 => r.subprocess_env(),
-        5 => r.connection_mut().notes(),
+        1 => r.headers_out_mut(),
+        2 => r.err_headers_out_mut(),
+        3 => r.notes_mut(),
+        4 => r.subprocess_env_mut(),
+        5 => r.connection_mut().notes_mut(),
         _ => return Err(PyValueError::new_err("no such table")),
     })
 }
@@ -97,11 +97,11 @@ fn table(r: &mut Request, which: u8) -> PyResult<&mut apache::Table> {
 fn table_ref(r: &Request, which: u8) -> PyResult<&apache::Table> {
     Ok(match which {
         0 => r.headers_in(),
-        1 => r.headers_out_ref(),
-        2 => r.err_headers_out_ref(),
-        3 => r.notes_ref(),
-        4 => r.subprocess_env_ref(),
-        5 => r.connection().notes_ref(),
+        1 => r.headers_out(),
+        2 => r.err_headers_out(),
+        3 => r.notes(),
+        4 => r.subprocess_env(),
+        5 => r.connection().notes(),
         _ => return Err(PyValueError::new_err("no such table")),
     })
 }
@@ -204,7 +204,7 @@ fn req_cgi_env<'py>(py: Python<'py>, h: usize) -> PyResult<Bound<'py, pyo3::type
         r.add_common_vars();
         r.add_cgi_vars();
         let env = pyo3::types::PyDict::new(py);
-        for (k, v) in r.subprocess_env_ref().iter_bytes() {
+        for (k, v) in r.subprocess_env().iter_bytes() {
             env.set_item(latin1_str(py, k)?, latin1_str(py, v)?)?;
         }
         Ok(env)
@@ -499,7 +499,7 @@ fn req_call(
             let code = r.discard_request_body().into_raw();
             Ok(code.into_pyobject(py)?.into_any().unbind())
         }
-        "get_basic_auth_pw" => Ok(opt_str(py, r.get_basic_auth_pw().ok())),
+        "get_basic_auth_pw" => Ok(opt_str(py, r.basic_auth_pw().ok())),
         "auth_name" => Ok(opt_str(py, r.auth_name())),
         "auth_type" => Ok(opt_str(py, r.auth_type())),
         "document_root" => Ok(opt_str(py, r.document_root())),

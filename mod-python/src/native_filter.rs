@@ -128,7 +128,7 @@ fn read_input(f: &mut Filter, limit: Option<usize>, readline: bool) -> PyResult<
         let mut eos = false;
         {
             let mut tmp = f.new_brigade();
-            match f.get_brigade(&mut tmp, mode, true, readbytes) {
+            match f.fetch(&mut tmp, mode, true, readbytes) {
                 Ok(()) => {}
                 Err(e) if e.is_eof() => eos = true,
                 Err(e) => {
@@ -272,7 +272,7 @@ fn flt_pass_on(py: Python<'_>, h: usize) -> PyResult<()> {
                 }
                 let (mode, readbytes) = (ctx.input_mode(), ctx.readbytes);
                 return f
-                    .get_brigade(bb, mode, true, readbytes)
+                    .fetch(bb, mode, true, readbytes)
                     .map_err(|e| io_error(format!("input filter read error: {e}")));
             }
             let out = std::mem::take(&mut ctx.out);

@@ -14,7 +14,7 @@
 
 use crate::native::{stale, with};
 use apache::http::Request;
-use apache::http::{FileInfo, RemoteHost};
+use apache::http::{FileInfo, FinfoFields, RemoteHost};
 use apache::Server;
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -88,7 +88,7 @@ fn finfo_tuple(py: Python<'_>, f: Option<FileInfo>) -> PyResult<Py<PyAny>> {
     let fields = [
         obj(py, f.fname)?,
         obj(py, f.filetype)?,
-        obj(py, f.valid)?,
+        obj(py, f.valid.bits())?,
         obj(py, f.protection)?,
         obj(py, f.user)?,
         obj(py, f.group)?,
@@ -125,7 +125,7 @@ pub fn get(py: Python<'_>, r: &Request, name: &str) -> PyResult<Py<PyAny>> {
         "main" => id(r.main()),
         "prev" => id(r.prev()),
         "next" => id(r.next()),
-        "allowed" => obj(py, r.allowed()),
+        "allowed" => obj(py, r.allowed().bits()),
         "allowed_xmethods" => obj(py, PyTuple::new(py, r.allowed_xmethods())?),
         "allowed_methods" => obj(py, PyTuple::new(py, r.allowed_methods().1)?),
         "assbackwards" => flag(r.assbackwards()),
@@ -187,10 +187,10 @@ pub fn set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
             return with(h, |r| {
                 match fname {
                     Some(f) => {
-                        r.set_finfo_from(&f, wanted.unwrap_or(0x0073_b170));
+                        r.set_finfo_from(&f, FinfoFields::from_bits(wanted.unwrap_or(0x0073_b170)));
                     }
                     None => {
-                        r.set_finfo_from("", 0);
+                        r.set_finfo_from("", FinfoFields::NONE);
                     }
                 }
                 Ok(())
@@ -394,7 +394,7 @@ fn exists_config_define(name: &str) -> bool {
 /// `apache.stat(fname, wanted)`: the fields of an `mp_finfo`.
 #[pyfunction]
 fn stat(py: Python<'_>, fname: &str, wanted: i32) -> PyResult<Py<PyAny>> {
-    let f = py.detach(|| apache::http::stat(fname, wanted));
+    let f = py.detach(|| apache::http::stat(fname, FinfoFields::from_bits(wanted)));
     finfo_tuple(py, f)
 }
 

@@ -1,62 +1,13 @@
 //! Bucket brigades: the lists of buckets (data, files, flush and end-of-stream markers) that
 //! filters pass along.
 
-use crate::apr::Pool;
+use crate::apr::{AprError, Pool};
 use apache_sys as ffi;
 use std::cell::UnsafeCell;
 use std::io;
 use std::marker::PhantomData;
 use std::os::raw::c_char;
 use std::ptr::NonNull;
-
-/// An APR error status, as filters return them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AprError(pub i32);
-
-impl AprError {
-    /// `APR_EGENERAL`: something failed; the reason was logged.
-    pub const GENERAL: AprError = AprError(ffi::APR_EGENERAL as i32);
-    /// `AP_FILTER_ERROR`: the filter already produced an error response.
-    pub const FILTER_ERROR: AprError = AprError(ffi::AP_FILTER_ERROR);
-
-    pub(crate) fn check(rv: ffi::apr_status_t) -> Result<(), AprError> {
-        if rv == ffi::APR_SUCCESS as ffi::apr_status_t {
-            Ok(())
-        } else {
-            Err(AprError(rv))
-        }
-    }
-
-    /// Whether this is `APR_EOF`.
-    pub fn is_eof(&self) -> bool {
-        ffi::APR_STATUS_IS_EOF(self.0)
-    }
-}
-
-impl std::fmt::Display for AprError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "APR error {}", self.0)
-    }
-}
-
-impl std::error::Error for AprError {}
-
-impl From<AprError> for io::Error {
-    /// APR's codes for system errors are the OS's `errno` values on Unix, so they keep their
-    /// kind (`BrokenPipe`, `ConnectionReset`, ...); `APR_TIMEUP` becomes `TimedOut` and
-    /// `APR_EOF` `UnexpectedEof`.
-    fn from(e: AprError) -> io::Error {
-        if ffi::APR_STATUS_IS_TIMEUP(e.0) {
-            io::Error::new(io::ErrorKind::TimedOut, e)
-        } else if e.is_eof() {
-            io::Error::new(io::ErrorKind::UnexpectedEof, e)
-        } else if e.0 > 0 && e.0 < ffi::APR_OS_START_ERROR as i32 {
-            io::Error::from_raw_os_error(e.0)
-        } else {
-            io::Error::other(e)
-        }
-    }
-}
 
 /// A borrowed bucket.
 #[repr(transparent)]
@@ -122,10 +73,10 @@ impl Bucket {
         // SAFETY: apr_bucket_read fills data/len with memory owned by the bucket.
         let rv = unsafe { ffi::apr_bucket_read(self.ptr(), &mut data, &mut len, block) };
         if ffi::APR_STATUS_IS_EAGAIN(rv) {
-            return Err(io::Error::new(io::ErrorKind::WouldBlock, AprError(rv)));
+            return Err(io::Error::new(io::ErrorKind::WouldBlock, AprError::new(rv)));
         }
         if rv != 0 {
-            return Err(io::Error::other(AprError(rv)));
+            return Err(io::Error::other(AprError::new(rv)));
         }
         if data.is_null() || len == 0 {
             return Ok(&[]);
@@ -313,7 +264,7 @@ impl Brigade {
                 pool.as_ptr(),
             )
         };
-        AprError::check(rv).map_err(|e| io::Error::from_raw_os_error(e.0))?;
+        AprError::check(rv).map_err(|e| io::Error::from_raw_os_error(e.status()))?;
         // SAFETY: apr_finfo_t is plain data; apr_file_info_get fills it from an open file.
         let mut info: ffi::apr_finfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: as above.

@@ -118,14 +118,14 @@ impl Connection {
         self.raw().keepalives
     }
 
-    /// [`Connection::notes`], for reading.
-    pub fn notes_ref(&self) -> &crate::apr::Table {
+    /// Notes shared by the modules for this connection.
+    pub fn notes(&self) -> &crate::apr::Table {
         // SAFETY: the table lives as long as the connection.
         unsafe { crate::apr::Table::from_raw(self.raw().notes) }
     }
 
-    /// Notes shared by the modules for this connection.
-    pub fn notes(&mut self) -> &mut crate::apr::Table {
+    /// [`Connection::notes`], to change them.
+    pub fn notes_mut(&mut self) -> &mut crate::apr::Table {
         // SAFETY: the table lives as long as the connection; &mut self makes this the only
         // borrow.
         unsafe { crate::apr::Table::from_raw_mut(self.raw().notes) }

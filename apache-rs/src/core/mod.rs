@@ -2,6 +2,7 @@
 //! [`HookResult`]), logging into httpd's error_log, keeping panics out of httpd, which module
 //! this cdylib is, and C strings. Imports nothing else of the crate.
 
+pub(crate) mod bits;
 pub mod fn_value;
 pub mod identity;
 pub mod lend;

@@ -200,7 +200,7 @@ impl Filter {
     }
 
     /// Asks the next input filter for data (`ap_get_brigade`).
-    pub fn get_brigade(
+    pub fn fetch(
         &self,
         bb: &mut Brigade,
         mode: InputMode,

@@ -28,7 +28,7 @@ fn run_filter(
     panic::guard(
         || match body(filter) {
             Ok(()) => ffi::APR_SUCCESS as ffi::apr_status_t,
-            Err(e) => e.0,
+            Err(e) => e.status(),
         },
         |msg| {
             logging::log(logging::Level::Error, &msg);
@@ -95,7 +95,7 @@ impl Registrar {
     }
 
     /// Registers an input filter under `name`. The function fills the brigade it is given, from
-    /// [`Filter::get_brigade`], honouring the mode, blocking flag and byte count.
+    /// [`Filter::fetch`], honouring the mode, blocking flag and byte count.
     pub fn input_filter<F>(&mut self, name: &'static CStr, _f: F, ftype: FilterType)
     where
         F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,

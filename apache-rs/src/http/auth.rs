@@ -8,7 +8,7 @@ use std::os::raw::{c_char, c_int};
 impl Request {
     /// The password of HTTP Basic authentication (`ap_get_basic_auth_pw`), which also sets the
     /// user. `Err` carries httpd's answer (401 with the challenge set, or 500 when no AuthType).
-    pub fn get_basic_auth_pw(&mut self) -> Result<&str, Status> {
+    pub fn basic_auth_pw(&mut self) -> Result<&str, Status> {
         let mut pw: *const c_char = std::ptr::null();
         // SAFETY: valid request; pw is set to a pool string.
         let rc = unsafe { ffi::ap_get_basic_auth_pw(self.as_ptr(), &mut pw) };

@@ -21,7 +21,7 @@ pub enum RemoteHost {
 
 impl Request {
     /// The client's host name, or its IP address when `HostnameLookups` is off.
-    pub fn get_remote_host(&self) -> Option<&str> {
+    pub fn remote_name(&self) -> Option<&str> {
         // SAFETY: valid request; REMOTE_NAME never does a lookup beyond the configured one.
         unsafe {
             let r = self.as_ptr();

@@ -198,13 +198,13 @@ impl Request {
     ///     if r.handler() != Some("timed") {
     ///         return Ok(Status::Declined);
     ///     }
-    ///     r.notes().set("timing-started", "yes");
+    ///     r.notes_mut().set("timing-started", "yes");
     ///     r.on_pool_cleanup(|r| {
     ///         assert!(r.response_ended());
     ///         // Too late to answer: this fails, and nothing reaches the client.
     ///         assert!(r.flush_output().is_err());
     ///         let uri = r.uri().unwrap_or("-").to_owned();
-    ///         let note = r.notes_ref().get("timing-started").unwrap_or("-").to_owned();
+    ///         let note = r.notes().get("timing-started").unwrap_or("-").to_owned();
     ///         apache::log::info!("{uri} ended (note {note}, {} bytes sent)", r.bytes_sent());
     ///     });
     ///     r.write_bytes(b"hello")?;

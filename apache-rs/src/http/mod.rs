@@ -12,6 +12,7 @@ mod core_config;
 mod fields;
 mod file_info;
 mod lend;
+mod method;
 mod request;
 mod response;
 mod ssl;
@@ -21,7 +22,8 @@ mod uri;
 
 pub use body::{Body, BodyError};
 pub use client::RemoteHost;
-pub use file_info::{FileInfo, FileKind, stat};
+pub use file_info::{FileInfo, FileKind, FinfoFields, stat};
+pub use method::MethodMask;
 pub(crate) use request::ENDED;
 pub use request::Request;
 pub use subrequest::SubRequest;

@@ -131,11 +131,6 @@ impl Request {
         range, range_bytes => range;
     }
 
-    /// The method number (`M_GET` is 0, `M_POST` 2, ...; see `apache::ffi::M_*`).
-    pub fn method_number(&self) -> i32 {
-        self.raw().method_number
-    }
-
     /// Whether this is a `HEAD` request (no body must be sent).
     pub fn header_only(&self) -> bool {
         self.raw().header_only != 0
@@ -187,51 +182,51 @@ impl Request {
     }
 
     /// The response headers (sent only with 2xx responses).
-    pub fn headers_out(&mut self) -> &mut Table {
-        // SAFETY: as above.
-        unsafe { Table::from_raw_mut(self.raw().headers_out) }
-    }
-
-    /// The response headers sent with every status, errors included.
-    pub fn err_headers_out(&mut self) -> &mut Table {
-        // SAFETY: as above.
-        unsafe { Table::from_raw_mut(self.raw().err_headers_out) }
-    }
-
-    /// The environment for CGI and SSI (`SetEnv`, `add_cgi_vars`).
-    pub fn subprocess_env(&mut self) -> &mut Table {
-        // SAFETY: as above.
-        unsafe { Table::from_raw_mut(self.raw().subprocess_env) }
-    }
-
-    /// Notes passed between modules for this request.
-    pub fn notes(&mut self) -> &mut Table {
-        // SAFETY: as above.
-        unsafe { Table::from_raw_mut(self.raw().notes) }
-    }
-
-    /// [`Request::headers_out`], for reading.
-    pub fn headers_out_ref(&self) -> &Table {
+    pub fn headers_out(&self) -> &Table {
         // SAFETY: the table lives as long as the request.
         unsafe { Table::from_raw(self.raw().headers_out) }
     }
 
-    /// [`Request::err_headers_out`], for reading.
-    pub fn err_headers_out_ref(&self) -> &Table {
-        // SAFETY: as above.
+    /// [`Request::headers_out`], to change them.
+    pub fn headers_out_mut(&mut self) -> &mut Table {
+        // SAFETY: as above; &mut self makes this the only borrow made through the request.
+        unsafe { Table::from_raw_mut(self.raw().headers_out) }
+    }
+
+    /// The response headers sent with every status, errors included.
+    pub fn err_headers_out(&self) -> &Table {
+        // SAFETY: the table lives as long as the request.
         unsafe { Table::from_raw(self.raw().err_headers_out) }
     }
 
-    /// [`Request::subprocess_env`], for reading.
-    pub fn subprocess_env_ref(&self) -> &Table {
-        // SAFETY: as above.
+    /// [`Request::err_headers_out`], to change them.
+    pub fn err_headers_out_mut(&mut self) -> &mut Table {
+        // SAFETY: as above; &mut self makes this the only borrow made through the request.
+        unsafe { Table::from_raw_mut(self.raw().err_headers_out) }
+    }
+
+    /// The environment for CGI and SSI (`SetEnv`, `add_cgi_vars`).
+    pub fn subprocess_env(&self) -> &Table {
+        // SAFETY: the table lives as long as the request.
         unsafe { Table::from_raw(self.raw().subprocess_env) }
     }
 
-    /// [`Request::notes`], for reading.
-    pub fn notes_ref(&self) -> &Table {
-        // SAFETY: as above.
+    /// [`Request::subprocess_env`], to change them.
+    pub fn subprocess_env_mut(&mut self) -> &mut Table {
+        // SAFETY: as above; &mut self makes this the only borrow made through the request.
+        unsafe { Table::from_raw_mut(self.raw().subprocess_env) }
+    }
+
+    /// Notes passed between modules for this request.
+    pub fn notes(&self) -> &Table {
+        // SAFETY: the table lives as long as the request.
         unsafe { Table::from_raw(self.raw().notes) }
+    }
+
+    /// [`Request::notes`], to change them.
+    pub fn notes_mut(&mut self) -> &mut Table {
+        // SAFETY: as above; &mut self makes this the only borrow made through the request.
+        unsafe { Table::from_raw_mut(self.raw().notes) }
     }
 
     /// The connection the request came on.

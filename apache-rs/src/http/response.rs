@@ -3,7 +3,7 @@
 
 use crate::core::strings;
 use crate::core::{Error, Status};
-use crate::http::Request;
+use crate::http::{MethodMask, Request};
 use apache_sys as ffi;
 use std::os::raw::{c_char, c_int};
 
@@ -36,17 +36,16 @@ impl Request {
         self.raw_mut().content_languages = a;
     }
 
-    /// `r->allowed`: the bitmask of methods (`1 << M_GET`, `1 << M_POST`, ...; see
-    /// `apache::ffi::M_*`) handlers said they allow, 0 until one does. httpd 2.4 does not
-    /// make its `Allow` header from this mask but from the list [`Request::allow_methods`]
-    /// fills.
-    pub fn allowed(&self) -> u64 {
-        self.raw().allowed as u64
+    /// `r->allowed`: the methods handlers said they allow, none until one does. httpd 2.4
+    /// does not make its `Allow` header from this mask but from the list
+    /// [`Request::allow_methods`] fills.
+    pub fn allowed(&self) -> MethodMask {
+        MethodMask::from_bits(self.raw().allowed as u64)
     }
 
     /// Sets `r->allowed`, as C handlers do with `r->allowed |= AP_METHOD_BIT << M_GET`.
-    pub fn set_allowed(&mut self, mask: u64) {
-        self.raw_mut().allowed = mask as i64;
+    pub fn set_allowed(&mut self, methods: MethodMask) {
+        self.raw_mut().allowed = methods.bits() as i64;
     }
 
     /// Adds methods to those the `Allow` header of an `OPTIONS` answer or a 405 lists
@@ -74,17 +73,17 @@ impl Request {
         unsafe { strings::str_array(self.raw().allowed_xmethods) }
     }
 
-    /// The methods [`Request::allow_methods`] added: the mask of known methods (`1 << M_GET`,
-    /// ...) and the names of the others, as httpd keeps them in `r->allowed_methods`.
-    pub fn allowed_methods(&self) -> (u64, Vec<&str>) {
+    /// The methods [`Request::allow_methods`] added: those httpd knows by number, and the
+    /// names of the others, as httpd keeps them in `r->allowed_methods`.
+    pub fn allowed_methods(&self) -> (MethodMask, Vec<&str>) {
         let l = self.raw().allowed_methods;
         if l.is_null() {
-            return (0, Vec::new());
+            return (MethodMask::NONE, Vec::new());
         }
         // SAFETY: the request's method list, in its pool.
         unsafe {
             (
-                (*l).method_mask as u64,
+                MethodMask::from_bits((*l).method_mask as u64),
                 strings::str_array((*l).method_list),
             )
         }

@@ -7,7 +7,7 @@
 //!
 //! hook!(fixups, add_header, Order::LAST);
 //! fn add_header(r: &mut Request) -> HookResult {
-//!     r.headers_out().set("X-Served-By", "rust");
+//!     r.headers_out_mut().set("X-Served-By", "rust");
 //!     Ok(Status::Declined)
 //! }
 //! # fn main() {}

@@ -60,11 +60,11 @@ apache::hook!(handler, cut_at);
 /// which finds the filter lent to the thread.
 fn shout_lent(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
     if let Some(r) = f.request() {
-        r.headers_out().unset("Content-Length");
+        r.headers_out_mut().unset("Content-Length");
     }
     let name = f.name().unwrap_or("").to_string();
     if let Some(r) = f.request() {
-        r.headers_out().set("X-Filter-Name", &name);
+        r.headers_out_mut().set("X-Filter-Name", &name);
     }
     f.lend(bb, shout_lent_body)
 }
@@ -127,7 +127,7 @@ fn uppercase_out(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
             }
             // The length stays the same here, but a transforming filter must not vouch for a
             // length it did not compute; httpd's content-length filter recounts when it can.
-            r.headers_out().unset("Content-Length");
+            r.headers_out_mut().unset("Content-Length");
         }
     }
     f.ctx::<Shout>().calls += 1;
@@ -164,7 +164,7 @@ impl Default for Budget {
 
 fn truncate16(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
     if let Some(r) = f.request() {
-        r.headers_out().unset("Content-Length");
+        r.headers_out_mut().unset("Content-Length");
     }
     let mut left = f.ctx::<Budget>().0;
     let mut cursor = bb.cursor();
@@ -203,7 +203,7 @@ fn uppercase_in(
     {
         panic!("the UPPERCASE_IN filter was asked to panic");
     }
-    f.get_brigade(bb, mode, block, readbytes)?;
+    f.fetch(bb, mode, block, readbytes)?;
     uppercase_in_place(f, bb)
 }
 
@@ -222,7 +222,7 @@ fn tail(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
         return f.pass(bb);
     }
     if let Some(r) = f.request() {
-        r.headers_out().unset("Content-Length");
+        r.headers_out_mut().unset("Content-Length");
     }
     let mut head = f.new_brigade();
     let mut cursor = bb.cursor();

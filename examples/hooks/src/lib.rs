@@ -102,7 +102,7 @@ apache::hook!(insert_error_filter, |r: &mut Request| {
     trace(r, "insert_error_filter");
     // The error response is sent with err_headers_out (httpd drops headers_out for it).
     let status = r.status().to_string();
-    r.err_headers_out().set("X-Error-Filter", &status);
+    r.err_headers_out_mut().set("X-Error-Filter", &status);
 });
 // A hook before the handler may answer the request itself: DONE ends it there.
 apache::hook!(
@@ -168,7 +168,7 @@ mod positions {
 
     fn mark(r: &mut Request, position: &str) -> HookResult {
         if r.uri().is_some_and(|u| u.starts_with("/hooks/order")) {
-            r.err_headers_out().add("X-Order", position);
+            r.err_headers_out_mut().add("X-Order", position);
         }
         Ok(Status::Declined)
     }
@@ -191,7 +191,7 @@ mod positions {
 fn note_translate(r: &mut Request, who: &str) -> HookResult {
     if let Some(uri) = r.uri().filter(|u| u.starts_with("/ordered/")) {
         let value = format!("{who} {uri}");
-        r.err_headers_out().add("X-Translate", &value);
+        r.err_headers_out_mut().add("X-Translate", &value);
     }
     Ok(Status::Declined)
 }

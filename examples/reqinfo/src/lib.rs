@@ -14,6 +14,7 @@
 //! a `log_transaction` hook logs `r->allowed` of `OPTIONS /ri/allow`.
 #![forbid(unsafe_code)]
 
+use apache::http::MethodMask;
 use apache::{Error, HookResult, Request, Status};
 use std::io::Write;
 
@@ -61,7 +62,7 @@ fn reqinfo(r: &mut Request) -> HookResult {
         "/ri/send" | "/ri/on/send" => {
             // The kernel's sendfile is used only where EnableSendfile On applies.
             let mode = if r.sendfile_enabled() { "on" } else { "off" };
-            r.headers_out().set("X-Sendfile", mode);
+            r.headers_out_mut().set("X-Sendfile", mode);
             let root = r.document_root().unwrap_or("").to_string();
             r.sendfile(&format!("{root}/data.bin"), 2, Some(5))?;
             Ok(Status::Ok)
@@ -89,7 +90,7 @@ fn reqinfo(r: &mut Request) -> HookResult {
             r.internal_redirect("/page.html");
             Ok(Status::Ok)
         }
-        "/ri/auth" => match r.get_basic_auth_pw() {
+        "/ri/auth" => match r.basic_auth_pw() {
             Ok(pw) => {
                 let pw = pw.to_string();
                 let user = r.user().unwrap_or("").to_string();
@@ -102,7 +103,7 @@ fn reqinfo(r: &mut Request) -> HookResult {
         "/ri/cgi" => {
             r.add_common_vars();
             r.add_cgi_vars();
-            let env = r.subprocess_env();
+            let env = r.subprocess_env_mut();
             let get = |k: &str| env.get(k).unwrap_or("-").to_string();
             let out = format!(
                 "REQUEST_METHOD={} QUERY_STRING={} SCRIPT_NAME={} PATH_INFO={} SERVER_PROTOCOL={}",
@@ -223,7 +224,7 @@ fn reqinfo(r: &mut Request) -> HookResult {
         "/ri/length" => {
             r.set_content_length(6);
             let clength = r.clength().to_string();
-            r.headers_out().set("X-Clength", &clength);
+            r.headers_out_mut().set("X-Clength", &clength);
             r.write_all(b"hello\n")?;
             Ok(Status::Ok)
         }
@@ -315,8 +316,7 @@ fn allow(r: &mut Request) -> HookResult {
         Some("OPTIONS") => {
             r.allow_methods(true, &["GET", "PUT"]);
             r.allow_methods(false, &["PATCH"]);
-            let delete = 1u64 << apache::ffi::M_DELETE;
-            r.set_allowed(r.allowed() | delete);
+            r.set_allowed(r.allowed() | MethodMask::DELETE);
             Ok(Status::Declined)
         }
         _ => {
@@ -384,7 +384,7 @@ fn pools(r: &mut Request) -> HookResult {
 /// what the table answers; the request's own `X-Dup` headers too.
 fn tables(r: &mut Request) -> HookResult {
     let dup = r.headers_in().get_all("x-DUP").join("|");
-    let t = r.headers_out();
+    let t = r.headers_out_mut();
     t.add("X-Multi", "one");
     t.add("x-multi", "two");
     t.add("X-MULTI", "three");
@@ -487,7 +487,7 @@ fn serve_file(r: &mut Request) -> HookResult {
 /// Rarer request fields, setters, the server record, `stat`, `-D` defines and the
 /// configuration tree, one `name=value` per line.
 fn more(r: &mut Request) -> HookResult {
-    use apache::http::{RemoteHost, stat};
+    use apache::http::{FinfoFields, RemoteHost, stat};
     use apache::server;
     r.set_used_path_info(1);
     r.set_no_local_copy(true);
@@ -513,7 +513,7 @@ fn more(r: &mut Request) -> HookResult {
     );
     out += &format!(
         "allowed_methods get={} extra={} xmethods={}\n",
-        mask & (1 << apache::ffi::M_GET) != 0,
+        mask.contains(MethodMask::GET),
         extra.join(","),
         r.allowed_xmethods().len()
     );
@@ -533,18 +533,18 @@ fn more(r: &mut Request) -> HookResult {
         s.path(),
         s.pathlen()
     );
-    r.notes().set("demo-note", "kept");
-    r.err_headers_out().set("X-Err", "e");
+    r.notes_mut().set("demo-note", "kept");
+    r.err_headers_out_mut().set("X-Err", "e");
     out += &format!(
         "read-only tables note={:?} err={:?} out={} env={}\n",
-        r.notes_ref().get("demo-note"),
-        r.err_headers_out_ref().get("X-Err"),
-        r.headers_out_ref().len(),
-        r.subprocess_env_ref().get("NOPE").is_none()
+        r.notes().get("demo-note"),
+        r.err_headers_out().get("X-Err"),
+        r.headers_out().len(),
+        r.subprocess_env().get("NOPE").is_none()
     );
-    r.connection_mut().notes().set("conn-note", "c");
+    r.connection_mut().notes_mut().set("conn-note", "c");
     let c = r.connection();
-    out += &format!("conn note={:?}\n", c.notes_ref().get("conn-note"));
+    out += &format!("conn note={:?}\n", c.notes().get("conn-note"));
     out += &format!(
         "conn logname={:?} double_reverse={} keepalive_state={}\n",
         c.remote_logname(),
@@ -552,20 +552,14 @@ fn more(r: &mut Request) -> HookResult {
         c.keepalive_state()
     );
     let root = r.document_root().unwrap_or("").to_string();
-    let data = stat(
-        &format!("{root}/data.bin"),
-        apache::ffi::APR_FINFO_MIN as i32,
-    );
+    let data = stat(&format!("{root}/data.bin"), FinfoFields::MIN);
     out += &format!(
         "stat size={:?} type={:?} missing={}\n",
         data.as_ref().map(|f| f.size),
         data.as_ref().map(|f| f.filetype),
-        stat(&format!("{root}/nope"), apache::ffi::APR_FINFO_MIN as i32).is_none()
+        stat(&format!("{root}/nope"), FinfoFields::MIN).is_none()
     );
-    let found = r.set_finfo_from(
-        &format!("{root}/data.bin"),
-        apache::ffi::APR_FINFO_MIN as i32,
-    );
+    let found = r.set_finfo_from(&format!("{root}/data.bin"), FinfoFields::MIN);
     out += &format!("finfo_from found={found} size={}\n", r.finfo().size);
     out += &format!(
         "define demo={} nope={} restart_time={}\n",

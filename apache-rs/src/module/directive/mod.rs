@@ -5,64 +5,44 @@ pub(crate) mod args;
 pub(crate) mod registry;
 
 use crate::apr::Pool;
+use crate::core::bits::bit_set;
 use crate::core::strings;
 use crate::server::Server;
 use apache_sys as ffi;
 use std::os::raw::c_int;
 
-/// Where a directive may appear (httpd's `req_override`): a set of places, combined with `|`.
-///
-/// ```
-/// use apache::module::Context;
-/// let anywhere_but_htaccess = Context::RSRC_CONF | Context::ACCESS_CONF;
-/// assert!(anywhere_but_htaccess.contains(Context::ACCESS_CONF));
-/// assert!(!anywhere_but_htaccess.contains(Context::OR_FILEINFO));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Context(c_int);
-
-impl Context {
-    /// Outside any `<Directory>`/`<Location>`: server and virtual host level.
-    pub const RSRC_CONF: Context = Context(ffi::RSRC_CONF as c_int);
-    /// Inside `<Directory>`, `<Location>`, `<Files>` sections.
-    pub const ACCESS_CONF: Context = Context(ffi::ACCESS_CONF as c_int);
-    /// In `.htaccess` under `AllowOverride Limit`.
-    pub const OR_LIMIT: Context = Context(ffi::OR_LIMIT as c_int);
-    /// In `.htaccess` under `AllowOverride Options`.
-    pub const OR_OPTIONS: Context = Context(ffi::OR_OPTIONS as c_int);
-    /// In `.htaccess` under `AllowOverride FileInfo`.
-    pub const OR_FILEINFO: Context = Context(ffi::OR_FILEINFO as c_int);
-    /// In `.htaccess` under `AllowOverride AuthConfig`.
-    pub const OR_AUTHCFG: Context = Context(ffi::OR_AUTHCFG as c_int);
-    /// In `.htaccess` under `AllowOverride Indexes`.
-    pub const OR_INDEXES: Context = Context(ffi::OR_INDEXES as c_int);
-    /// Anywhere, `.htaccess` included under any `AllowOverride`.
-    pub const OR_ALL: Context = Context(ffi::OR_ALL as c_int);
-    /// Nowhere in `.htaccess`.
-    pub const OR_NONE: Context = Context(ffi::OR_NONE as c_int);
-    /// Run while the configuration is first read (for directives that change how it is read).
-    pub const EXEC_ON_READ: Context = Context(ffi::EXEC_ON_READ as c_int);
-
-    /// This set and `other`'s places: `|` for a `const`.
-    pub const fn union(self, other: Context) -> Context {
-        Context(self.0 | other.0)
-    }
-
-    /// Whether every place of `other` is in this set.
-    pub const fn contains(self, other: Context) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// The `req_override` bits httpd reads.
-    pub const fn bits(self) -> c_int {
-        self.0
-    }
-}
-
-impl std::ops::BitOr for Context {
-    type Output = Context;
-    fn bitor(self, other: Context) -> Context {
-        self.union(other)
+bit_set! {
+    /// Where a directive may appear (httpd's `req_override`): a set of places, combined with
+    /// `|`.
+    ///
+    /// ```
+    /// use apache::module::Context;
+    /// let anywhere_but_htaccess = Context::RSRC_CONF | Context::ACCESS_CONF;
+    /// assert!(anywhere_but_htaccess.contains(Context::ACCESS_CONF));
+    /// assert!(!anywhere_but_htaccess.contains(Context::OR_FILEINFO));
+    /// ```
+    Context(c_int) {
+        /// Outside any `<Directory>`/`<Location>`: server and virtual host level.
+        RSRC_CONF = ffi::RSRC_CONF;
+        /// Inside `<Directory>`, `<Location>`, `<Files>` sections.
+        ACCESS_CONF = ffi::ACCESS_CONF;
+        /// In `.htaccess` under `AllowOverride Limit`.
+        OR_LIMIT = ffi::OR_LIMIT;
+        /// In `.htaccess` under `AllowOverride Options`.
+        OR_OPTIONS = ffi::OR_OPTIONS;
+        /// In `.htaccess` under `AllowOverride FileInfo`.
+        OR_FILEINFO = ffi::OR_FILEINFO;
+        /// In `.htaccess` under `AllowOverride AuthConfig`.
+        OR_AUTHCFG = ffi::OR_AUTHCFG;
+        /// In `.htaccess` under `AllowOverride Indexes`.
+        OR_INDEXES = ffi::OR_INDEXES;
+        /// Anywhere, `.htaccess` included under any `AllowOverride`.
+        OR_ALL = ffi::OR_ALL;
+        /// Nowhere in `.htaccess`.
+        OR_NONE = ffi::OR_NONE;
+        /// Run while the configuration is first read (for directives that change how it is
+        /// read).
+        EXEC_ON_READ = ffi::EXEC_ON_READ;
     }
 }
 
