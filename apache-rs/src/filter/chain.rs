@@ -6,7 +6,7 @@ use crate::filter::instance::Ctx;
 use crate::http::Request;
 use apache_sys as ffi;
 use std::any::TypeId;
-use std::os::raw::c_void;
+use std::os::raw::{c_char, c_void};
 
 impl Request {
     /// A new empty brigade in the request pool, for a handler that writes with brigades.
@@ -26,40 +26,19 @@ impl Request {
 
     /// Adds a registered output filter to this request; `false` when no filter has that name.
     pub fn add_output_filter(&mut self, name: &str) -> bool {
-        let n = self.pool().c_str(name);
-        // SAFETY: valid request and connection; the name lives in the request pool.
-        let f = unsafe {
-            ffi::ap_add_output_filter(
-                n,
-                std::ptr::null_mut(),
-                self.as_ptr(),
-                (*self.as_ptr()).connection,
-            )
-        };
-        !f.is_null()
+        self.add_filter(ffi::ap_add_output_filter, name, std::ptr::null_mut())
     }
 
     /// Adds a registered input filter to this request; `false` when no filter has that name.
     pub fn add_input_filter(&mut self, name: &str) -> bool {
-        let n = self.pool().c_str(name);
-        // SAFETY: as above.
-        let f = unsafe {
-            ffi::ap_add_input_filter(
-                n,
-                std::ptr::null_mut(),
-                self.as_ptr(),
-                (*self.as_ptr()).connection,
-            )
-        };
-        !f.is_null()
+        self.add_filter(ffi::ap_add_input_filter, name, std::ptr::null_mut())
     }
-}
 
-impl Request {
-    /// Adds a registered output filter whose state ([`Filter::ctx`](crate::filter::Filter::ctx)) starts as `ctx` instead
-    /// of `T::default()`: one filter function can serve several instances that each know what
-    /// they are for. `false` when no filter has that name (`ctx` is then dropped). The context
-    /// is dropped with the request's pool, possibly on another thread, hence `Send`:
+    /// Adds a registered output filter whose state ([`Filter::ctx`](crate::filter::Filter::ctx))
+    /// starts as `ctx` instead of `T::default()`: one filter function can serve several
+    /// instances that each know what they are for. `false` when no filter has that name (`ctx`
+    /// is then dropped). The context is dropped with the request's pool, possibly on another
+    /// thread, hence `Send`:
     ///
     /// ```compile_fail,E0277
     /// fn add(r: &mut apache::Request) {
@@ -71,22 +50,11 @@ impl Request {
         name: &str,
         ctx: T,
     ) -> bool {
-        let n = self.pool().c_str(name);
         let c = self.pool().alloc_raw(Ctx {
             type_id: TypeId::of::<T>(),
             value: ctx,
         });
-        // SAFETY: valid request and connection; the name and the context live in the request
-        // pool, as long as the filter.
-        let f = unsafe {
-            ffi::ap_add_output_filter(
-                n,
-                c as *mut c_void,
-                self.as_ptr(),
-                (*self.as_ptr()).connection,
-            )
-        };
-        !f.is_null()
+        self.add_filter(ffi::ap_add_output_filter, name, c.cast())
     }
 
     /// Adds a registered input filter whose state starts as `ctx`; see
@@ -96,42 +64,47 @@ impl Request {
         name: &str,
         ctx: T,
     ) -> bool {
-        let n = self.pool().c_str(name);
         let c = self.pool().alloc_raw(Ctx {
             type_id: TypeId::of::<T>(),
             value: ctx,
         });
-        // SAFETY: as above.
-        let f = unsafe {
-            ffi::ap_add_input_filter(
-                n,
-                c as *mut c_void,
-                self.as_ptr(),
-                (*self.as_ptr()).connection,
-            )
-        };
-        !f.is_null()
+        self.add_filter(ffi::ap_add_input_filter, name, c.cast())
+    }
+
+    /// Adds filter `name` to this request's chain with `add`, its state `ctx` (NULL, or a
+    /// `Ctx` in the request pool).
+    fn add_filter(&mut self, add: ApAddFilter, name: &str, ctx: *mut c_void) -> bool {
+        let n = self.pool().c_str(name);
+        // SAFETY: this thread's request and its connection; the name and the state live in
+        // the request pool, as long as the filter.
+        !unsafe { add(n, ctx, self.as_ptr(), self.raw().connection) }.is_null()
     }
 }
 
 impl Connection {
     /// Adds a registered connection-level output filter (from `pre_connection`).
     pub fn add_output_filter(&mut self, name: &str) -> bool {
-        let n = self.pool().c_str(name);
-        // SAFETY: valid connection; no request.
-        let f = unsafe {
-            ffi::ap_add_output_filter(n, std::ptr::null_mut(), std::ptr::null_mut(), self.as_ptr())
-        };
-        !f.is_null()
+        self.add_filter(ffi::ap_add_output_filter, name)
     }
 
     /// Adds a registered connection-level input filter (from `pre_connection`).
     pub fn add_input_filter(&mut self, name: &str) -> bool {
+        self.add_filter(ffi::ap_add_input_filter, name)
+    }
+
+    /// Adds filter `name` to this connection's chain with `add`.
+    fn add_filter(&mut self, add: ApAddFilter, name: &str) -> bool {
         let n = self.pool().c_str(name);
-        // SAFETY: as above.
-        let f = unsafe {
-            ffi::ap_add_input_filter(n, std::ptr::null_mut(), std::ptr::null_mut(), self.as_ptr())
-        };
-        !f.is_null()
+        // SAFETY: this thread's connection, no request; the name lives in the connection pool.
+        !unsafe { add(n, std::ptr::null_mut(), std::ptr::null_mut(), self.as_ptr()) }.is_null()
     }
 }
+
+/// `ap_add_output_filter` or `ap_add_input_filter`: adds the filter registered under a name to
+/// a request's chain (or a connection's, for a NULL request).
+type ApAddFilter = unsafe extern "C" fn(
+    *const c_char,
+    *mut c_void,
+    *mut ffi::request_rec,
+    *mut ffi::conn_rec,
+) -> *mut ffi::ap_filter_t;

@@ -83,15 +83,8 @@ impl Registrar {
     where
         F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
     {
-        // SAFETY: registering during register_hooks with a 'static name and function.
-        unsafe {
-            ffi::ap_register_output_filter(
-                name.as_ptr(),
-                Some(output_tramp::<F>),
-                None,
-                ftype.raw(),
-            )
-        };
+        // SAFETY: during register_hooks, single-threaded.
+        unsafe { register_output::<F>(name, ftype) };
     }
 
     /// Registers an input filter under `name`. The function fills the brigade it is given, from
@@ -100,11 +93,37 @@ impl Registrar {
     where
         F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
     {
-        // SAFETY: registering during register_hooks with a 'static name and function.
-        unsafe {
-            ffi::ap_register_input_filter(name.as_ptr(), Some(input_tramp::<F>), None, ftype.raw())
-        };
+        // SAFETY: during register_hooks, single-threaded.
+        unsafe { register_input::<F>(name, ftype) };
     }
+}
+
+/// Registers `F` as the output filter `name` (httpd copies the name).
+///
+/// # Safety
+/// httpd is single-threaded: in `register_hooks` or reading its configuration.
+unsafe fn register_output<F>(name: &CStr, ftype: FilterType)
+where
+    F: Fn(&mut Filter, &mut Brigade) -> FilterResult + Copy + 'static,
+{
+    // SAFETY: see # Safety; the trampoline is 'static.
+    unsafe {
+        ffi::ap_register_output_filter(name.as_ptr(), Some(output_tramp::<F>), None, ftype.raw())
+    };
+}
+
+/// Registers `F` as the input filter `name` (httpd copies the name).
+///
+/// # Safety
+/// As for [`register_output`].
+unsafe fn register_input<F>(name: &CStr, ftype: FilterType)
+where
+    F: Fn(&mut Filter, &mut Brigade, InputMode, bool, i64) -> FilterResult + Copy + 'static,
+{
+    // SAFETY: see # Safety; the trampoline is 'static.
+    unsafe {
+        ffi::ap_register_input_filter(name.as_ptr(), Some(input_tramp::<F>), None, ftype.raw())
+    };
 }
 
 /// A filter name as httpd wants it, or why it cannot be one.
@@ -149,16 +168,8 @@ impl Directive {
     {
         self.configuring()?;
         let name = filter_name(name)?;
-        // SAFETY: the configuration is read by one thread; httpd copies the name into its
-        // own pool; the function is 'static.
-        unsafe {
-            ffi::ap_register_output_filter(
-                name.as_ptr(),
-                Some(output_tramp::<F>),
-                None,
-                ftype.raw(),
-            )
-        };
+        // SAFETY: the configuration is read by one thread (checked by `configuring`).
+        unsafe { register_output::<F>(&name, ftype) };
         Ok(())
     }
 
@@ -176,9 +187,7 @@ impl Directive {
         self.configuring()?;
         let name = filter_name(name)?;
         // SAFETY: as for register_output_filter.
-        unsafe {
-            ffi::ap_register_input_filter(name.as_ptr(), Some(input_tramp::<F>), None, ftype.raw())
-        };
+        unsafe { register_input::<F>(&name, ftype) };
         Ok(())
     }
 }

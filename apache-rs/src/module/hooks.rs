@@ -13,10 +13,9 @@
 //! # fn main() {}
 //! ```
 //!
-//! httpd calls a function pointer, so each hook function gets its own `extern "C"` trampoline:
-//! one generic function, monomorphized per hook function type. Function items and capture-less
-//! closures are zero-sized, so the trampoline makes the value out of nothing and calls it; user
-//! code needs no `extern "C"` and no `unsafe`.
+//! httpd calls a function pointer, so each hook function gets its own `extern "C"` trampoline
+//! (see [`crate::core::fn_value`]); every trampoline is registered through one path,
+//! [`Registrar::register`].
 
 use crate::apr::Pool;
 use crate::conn::Connection;
