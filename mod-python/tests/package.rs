@@ -561,26 +561,36 @@ fn get_http10(port: u16, path: &str) -> (u16, String) {
     (status, body.to_string())
 }
 
-/// Under a threaded MPM, a handler running beside a CGI script sees neither the script's
-/// environment nor its stdout (3.5 swapped both for the whole process).
+/// Under the threaded MPMs (event and worker), a handler running beside a CGI script sees
+/// neither the script's environment nor its stdout (3.5 swapped both for the whole process).
 #[test]
 fn cgihandler_leaves_other_threads_alone() {
-    let httpd = ours(Mpm::Event);
+    for mpm in [Mpm::Event, Mpm::Worker] {
+        cgi_beside_a_handler(mpm);
+    }
+}
+
+fn cgi_beside_a_handler(mpm: Mpm) {
+    let httpd = ours(mpm);
     let port = httpd.port();
     let slow = std::thread::spawn(move || get_http10(port, "/cgi/slow.py"));
     let deadline = Instant::now() + Duration::from_millis(700);
     let mut seen = 0;
     while Instant::now() < deadline {
-        assert_eq!(text(&httpd, "/bystander"), "gateway=None method=None");
+        assert_eq!(
+            text(&httpd, "/bystander"),
+            "gateway=None method=None",
+            "{mpm:?}"
+        );
         seen += 1;
         std::thread::sleep(Duration::from_millis(20));
     }
     let (status, body) = slow.join().unwrap();
-    assert_eq!(status, 200, "{body}");
-    assert!(seen > 5, "{seen}");
+    assert_eq!(status, 200, "{mpm:?}: {body}");
+    assert!(seen > 5, "{mpm:?}: {seen}");
     let expected: String = (0..20)
         .map(|i| format!("line {i} gateway=Python-CGI/1.1\n"))
         .collect::<String>()
         + "done\n";
-    assert_eq!(body, expected);
+    assert_eq!(body, expected, "{mpm:?}");
 }
