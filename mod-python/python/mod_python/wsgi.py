@@ -24,6 +24,7 @@ the error_log at level info.
 """
 
 import os
+import re
 import sys
 import threading
 import time
@@ -172,6 +173,8 @@ def _is_latin1(text):
 
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_token = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+").fullmatch
+_bad_value = re.compile(r"[\r\n\0]").search
 
 
 def _not_bytes(data):
@@ -206,7 +209,17 @@ class Response(object):
             raise ValueError("a WSGI status is 'NNN Reason', not %r" % (status,))
         if type(headers) is not list:
             raise TypeError("WSGI response headers are a list, not %s" % type(headers).__name__)
-        self.headers = [(item[0], _check_header(item)) for item in headers]
+        for item in headers:
+            # The common case, checked inline: a pair of ASCII str, the name a token, no line
+            # break in the value. Anything else takes the long way, which says what is wrong
+            # (or encodes a Latin-1 value).
+            if (type(item) is not tuple or len(item) != 2 or type(item[0]) is not str
+                    or type(item[1]) is not str or not item[1].isascii()
+                    or _bad_value(item[1]) or not _token(item[0])):
+                self.headers = [(item[0], _check_header(item)) for item in headers]
+                break
+        else:
+            self.headers = headers
         self.status = status
         return self.write
 
