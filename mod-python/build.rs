@@ -51,8 +51,34 @@ fn package_sources() {
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }
 
+/// What `apxs` says of the httpd this module is built for, for `mod_python.version`
+/// (empty when apxs is missing).
+fn apxs_values() {
+    let query = |what: &str| {
+        Command::new("apxs")
+            .args(["-q", what])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (sbindir, progname) = (query("SBINDIR"), query("PROGNAME"));
+    let httpd = if sbindir.is_empty() || progname.is_empty() {
+        String::new()
+    } else {
+        format!("{sbindir}/{progname}")
+    };
+    println!("cargo:rustc-env=MOD_PYTHON_APXS_HTTPD={httpd}");
+    for name in ["LIBEXECDIR", "SYSCONFDIR"] {
+        println!("cargo:rustc-env=MOD_PYTHON_APXS_{name}={}", query(name));
+    }
+}
+
 fn main() {
     package_sources();
+    apxs_values();
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
     let version = Command::new(&python)
@@ -64,4 +90,5 @@ fn main() {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "3".into());
     println!("cargo:rustc-env=MOD_PYTHON_PY_VERSION={version}");
+    println!("cargo:rustc-env=MOD_PYTHON_PYTHON_BIN={python}");
 }

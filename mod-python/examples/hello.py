@@ -6,7 +6,7 @@ import mod_python
 
 def handler(req):
     req.content_type = "text/plain"
-    req.write("hello from mod_python %s\n" % mod_python.version)
+    req.write("hello from mod_python %s\n" % mod_python.mp_version)
     return apache.OK
 
 

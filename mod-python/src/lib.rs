@@ -24,7 +24,7 @@ use config::{DirConf, Phase, SrvConf};
 
 apache::module!(python_module, file: "mod_python.c", dir_config: DirConf, server_config: SrvConf);
 
-/// This project's version of mod_python, as the `Server:` banner and `mod_python.version` say.
+/// This project's version of mod_python, as the `Server:` banner and `mod_python.mp_version` say.
 pub const VERSION: &str = concat!("3.5.0+rs.", env!("CARGO_PKG_VERSION"));
 
 apache::hook!(post_config, banner);

@@ -150,6 +150,18 @@ fn tab_find(
 /// Sets (`add` false: replacing every value) or adds a value.
 #[pyfunction]
 fn tab_put(h: usize, which: u8, key: &str, value: &Bound<'_, PyAny>, add: bool) -> PyResult<()> {
+    // bytes go in as they are: a WSGI header value is Latin-1 text sent as its bytes.
+    if let Ok(raw) = value.cast::<PyBytes>() {
+        let raw = raw.as_bytes();
+        return with(h, |r| {
+            let t = table(r, which)?;
+            if !add {
+                t.unset(key);
+            }
+            t.add_bytes(key, raw);
+            Ok(())
+        });
+    }
     let v = text(value)?;
     with(h, |r| {
         let t = table(r, which)?;

@@ -16,7 +16,7 @@ use crate::native::{stale, with};
 use apache::http::Request;
 use apache::http::{FileInfo, FinfoFields, RemoteHost};
 use apache::Server;
-use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyIOError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
@@ -275,6 +275,12 @@ pub fn call(
                 obj(py, (host, i32::from(is_ip)))
             }
         }
+        // mod_python.wsgi, when an application fails once its body has begun.
+        "abort_response" => {
+            r.abort_response()
+                .map_err(|e| PyIOError::new_err(e.to_string()))?;
+            Ok(py.None())
+        }
         // For req.hlist: the section configuring the request, and whether it is a <Location>.
         "hlist_context" => {
             let conf = r.dir_config::<crate::ThisModule>();
@@ -303,6 +309,8 @@ pub fn conn_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
             "local_host" => py_opt(py, c.local_host()),
             "double_reverse" => obj(py, c.double_reverse()),
             "keepalive" => obj(py, c.keepalive_state()),
+            // Read when asked: set by httpd once a write to the client has failed.
+            "aborted" => obj(py, c.aborted()),
             _ => Err(PyAttributeError::new_err(name.to_string())),
         }
     })
@@ -419,7 +427,25 @@ fn config_tree(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     Server::with_main(|s| tree(py, s.config_tree())).unwrap_or_else(|| Ok(PyList::empty(py)))
 }
 
+/// `mod_python.version`'s values: those of the running httpd, and those `apxs` gave the build.
+#[pyfunction]
+fn build_info() -> Vec<(&'static str, String)> {
+    let (major, minor, patch) = apache::server::httpd_version();
+    vec![
+        ("HTTPD_VERSION", format!("{major}.{minor}.{patch}")),
+        (
+            "APR_VERSION",
+            apache::server::apr_version().unwrap_or("").to_string(),
+        ),
+        ("HTTPD", env!("MOD_PYTHON_APXS_HTTPD").to_string()),
+        ("LIBEXECDIR", env!("MOD_PYTHON_APXS_LIBEXECDIR").to_string()),
+        ("SYSCONFDIR", env!("MOD_PYTHON_APXS_SYSCONFDIR").to_string()),
+        ("PYTHON_BIN", env!("MOD_PYTHON_PYTHON_BIN").to_string()),
+    ]
+}
+
 pub fn add_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(build_info, m)?)?;
     m.add_function(wrap_pyfunction!(conn_get, m)?)?;
     m.add_function(wrap_pyfunction!(main_server_handle, m)?)?;
     m.add_function(wrap_pyfunction!(req_server_handle, m)?)?;

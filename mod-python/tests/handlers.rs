@@ -9,7 +9,7 @@ import sys
 
 def handler(req):
     req.content_type = 'text/plain'
-    req.headers_out['X-Version'] = mod_python.version
+    req.headers_out['X-Version'] = mod_python.mp_version
     req.write('hello world\n')
     return apache.OK
 
@@ -101,7 +101,7 @@ def extensions(req):
     return apache.OK
 
 def which_mod_python(req):
-    req.write(mod_python.__file__ + ' ' + mod_python.version)
+    req.write(mod_python.__file__ + ' ' + mod_python.version.version)
     return apache.OK
 
 def info(req):

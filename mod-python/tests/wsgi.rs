@@ -168,6 +168,82 @@ def compat(environ, start_response):
         yield b'body=' + got + b';'
         yield b'done'
     return rest()
+
+# PEP 3333's types: each case breaks one rule (or, for latin1, keeps them all).
+def pep(environ, start_response):
+    case = environ['QUERY_STRING']
+    status, headers = '200 OK', [('Content-Type', 'text/plain')]
+    if case == 'latin1':
+        headers.append(('X-Word', 'caf\xe9'))
+    elif case == 'bytes_value':
+        headers.append(('X-Word', b'x'))
+    elif case == 'bytes_name':
+        headers.append((b'X-Word', 'x'))
+    elif case == 'beyond_latin1':
+        headers.append(('X-Word', 'caf\u0117'))
+    elif case == 'newline':
+        headers.append(('X-Word', 'a\r\nX-Injected: yes'))
+    elif case == 'bad_name':
+        headers.append(('X Word', 'x'))
+    elif case == 'tuple':
+        headers = tuple(headers)
+    elif case == 'status_bytes':
+        status = b'200 OK'
+    elif case == 'status_int':
+        status = 200
+    elif case == 'status_form':
+        status = '200'
+    try:
+        write = start_response(status, headers)
+    except (TypeError, ValueError) as e:
+        environ['wsgi.errors'].write('start_response refused %s: %s: %s\n'
+                                     % (case, type(e).__name__, e))
+        raise
+    if case == 'str_body':
+        return ['text, not bytes']
+    if case == 'str_write':
+        write('text')
+    return [b'sent']
+
+def late_failure(environ, start_response):
+    case = environ['QUERY_STRING']
+    headers = [('Content-Type', 'text/plain')]
+    if case == 'sized':
+        headers.append(('Content-Length', '100'))
+    start_response('200 OK', headers)
+    yield b'first;'
+    if case == 'str':
+        yield 'a str block'
+    raise ValueError('failed after the body began')
+
+def input_flag(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    body = environ['wsgi.input'].read() if environ.get('wsgi.input_terminated') else b'-'
+    return [b'terminated=%r got=%r' % (environ.get('wsgi.input_terminated'), body)]
+
+def endless(environ, start_response):
+    # Until the client has gone (bounded: at most 10 s and 64 MiB).
+    start_response('200 OK', [('Content-Type', 'application/octet-stream')])
+    block = b'x' * 65536
+    deadline = time.time() + 10
+    for _ in range(1024):
+        if time.time() > deadline:
+            break
+        yield block
+        time.sleep(0.005)
+"#;
+
+/// An application in a file of its own with the suffix mod_wsgi users give it.
+const WSGI_FILE: &str = r#"
+def application(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [('file app: script=%s path=%s filename=%s' % (environ['SCRIPT_NAME'],
+             environ['PATH_INFO'], environ['SCRIPT_FILENAME'])).encode()]
+
+def other(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [('other callable: script=%s path=%s filename=%s' % (environ['SCRIPT_NAME'],
+             environ['PATH_INFO'], environ['SCRIPT_FILENAME'])).encode()]
 "#;
 
 /// `<Location path>` serving `app` (module[::callable]) through mod_python.wsgi.
@@ -203,6 +279,13 @@ fn config() -> String {
         ("/missing", "wsgiapps::nothere"),
         ("/nomodule", "nosuchmodule::application"),
         ("/compat", "wsgiapps::compat"),
+        ("/pep", "wsgiapps::pep"),
+        ("/late", "wsgiapps::late_failure"),
+        ("/input_flag", "wsgiapps::input_flag"),
+        ("/endless", "wsgiapps::endless"),
+        ("/byfile", "@ROOT@/apps/site.wsgi"),
+        ("/byfile_other", "apps/site.wsgi::other"),
+        ("/nofile", "@ROOT@/apps/missing.wsgi"),
     ] {
         c += &location(path, Some(app), "");
     }
@@ -218,6 +301,8 @@ fn config() -> String {
         Some("wsgiapps::compat"),
         "    PythonOption mod_python.wsgi.base_uri /based/here\n",
     );
+    c += "<Directory @ROOT@/htdocs/scripts>\n    AddHandler mod_python .wsgi\n    \
+          PythonHandler mod_python.wsgi\n</Directory>\n";
     c += "<Directory @ROOT@/htdocs/dir>\n    SetHandler mod_python\n    PythonHandler mod_python.wsgi\n    \
           PythonOption mod_python.wsgi.application wsgiapps::env\n</Directory>\n";
     c
@@ -229,6 +314,8 @@ fn builder(module: PathBuf, mpm: Mpm) -> harness::Builder {
         .module("python_module", module)
         .file("py/wsgiapps.py", APPS)
         .file("htdocs/dir/file.txt", "a file\n")
+        .file("apps/site.wsgi", WSGI_FILE)
+        .file("htdocs/scripts/hello.wsgi", WSGI_FILE)
         .config(&config())
 }
 
@@ -253,6 +340,22 @@ fn wait_for_log(httpd: &Httpd, what: &str) -> String {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Requests `path` on a kept-alive connection with a second request behind it; returns what
+/// came back, after checking the first response was aborted as httpd aborts a broken one:
+/// its last chunk left out and the connection closed, so the second request gets no answer.
+fn aborted(httpd: &Httpd, path: &str) -> String {
+    let raw = httpd.raw(
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            .as_bytes(),
+    );
+    let t = String::from_utf8_lossy(&raw).into_owned();
+    assert!(
+        !t.contains("\r\n0\r\n\r\n") && t.matches("HTTP/1.1 ").count() == 1,
+        "{path}: not aborted: {t}"
+    );
+    t
 }
 
 #[test]
@@ -461,12 +564,12 @@ fn status_lines_and_headers() {
             (404, "no such thing".into()),
             "{mpm:?}"
         );
-        // start_response called again before any body: the last call wins.
-        let r = httpd.get("/twice");
-        assert_eq!(
-            (r.status, r.header("X-First"), r.header("X-Second")),
-            (201, None, Some("2")),
-            "{mpm:?}"
+        // start_response called again without exc_info is a fatal error (PEP 3333).
+        assert_eq!(httpd.get("/twice").status, 500, "{mpm:?}");
+        let log = wait_for_log(&httpd, "called a second time");
+        assert!(
+            log.contains("RuntimeError: start_response called a second time without exc_info"),
+            "{mpm:?}: {log}"
         );
         // Content-Length is respected: what goes beyond is not sent, and the kept-alive
         // connection's next answer is intact.
@@ -528,9 +631,9 @@ fn generators_are_sent_as_they_come_and_close_is_called() {
         );
         assert_eq!(get(&httpd, "/close"), (200, "one;two".into()), "{mpm:?}");
         wait_for_log(&httpd, "close() called, fail=False");
-        // close() is called when the iteration fails too.
-        let r = httpd.get("/close?fail");
-        assert!(r.text().starts_with("one;"), "{mpm:?}: {}", r.text());
+        // close() is called when the iteration fails too (which aborts the response).
+        let t = aborted(&httpd, "/close?fail");
+        assert!(t.ends_with("\r\n\r\n4\r\none;\r\n"), "{mpm:?}: {t}");
         let log = wait_for_log(&httpd, "ValueError: iteration failed");
         assert!(
             log.contains("close() called, fail=False")
@@ -557,11 +660,12 @@ fn exc_info_replaces_the_headers_or_re_raises_once_they_are_sent() {
             (503, Some("5"), None, "replacement body"),
             "{mpm:?}"
         );
-        // After, it raises the application's own exception again, which ends the response.
-        let r = httpd.get("/exc_late");
-        assert_eq!(r.status, 200, "{mpm:?}");
-        assert!(r.text().starts_with("partial;"), "{mpm:?}: {}", r.text());
-        assert!(!r.text().contains("not reached"), "{mpm:?}: {}", r.text());
+        // After, it raises the application's own exception again, which aborts the response.
+        let t = aborted(&httpd, "/exc_late");
+        assert!(
+            t.starts_with("HTTP/1.1 200 OK\r\n") && t.ends_with("\r\n\r\n8\r\npartial;\r\n"),
+            "{mpm:?}: {t}"
+        );
         let log = wait_for_log(&httpd, "KeyError: 'original'");
         assert!(
             log.contains("re-raised the original: True") && log.contains("KeyError: 'original'"),
@@ -767,5 +871,182 @@ fn the_same_applications_answer_as_on_c_mod_python_3_5() {
         } else {
             eprintln!("C mod_python is not installed: compared with the expected answers only");
         }
+    }
+}
+
+#[test]
+fn headers_status_and_body_are_held_to_pep_3333_types() {
+    for mpm in MPMS {
+        let httpd = server(mpm);
+        // Latin-1 text goes out as its bytes, one per character.
+        let raw = httpd.raw(b"GET /pep?latin1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert!(
+            raw.windows(14).any(|w| w == b"X-Word: caf\xe9\r\n"),
+            "{mpm:?}: {}",
+            String::from_utf8_lossy(&raw)
+        );
+        for (case, error) in [
+            ("bytes_value", "TypeError"),
+            ("bytes_name", "TypeError"),
+            ("beyond_latin1", "TypeError"),
+            ("tuple", "TypeError"),
+            ("status_bytes", "TypeError"),
+            ("status_int", "TypeError"),
+            ("newline", "ValueError"),
+            ("bad_name", "ValueError"),
+            ("status_form", "ValueError"),
+        ] {
+            let r = httpd.get(&format!("/pep?{case}"));
+            assert_eq!(r.status, 500, "{mpm:?} {case}");
+            assert!(r.header("X-Word").is_none() && r.header("X-Injected").is_none());
+            let log = wait_for_log(&httpd, &format!("start_response refused {case}: {error}"));
+            assert!(
+                log.contains(&format!("start_response refused {case}: {error}")),
+                "{mpm:?} {case}: {log}"
+            );
+        }
+        // A str block, returned or written before anything was sent: a 500, nothing sent.
+        for case in ["str_body", "str_write"] {
+            let r = httpd.get(&format!("/pep?{case}"));
+            assert_eq!(
+                (r.status, r.text().contains("sent")),
+                (500, false),
+                "{mpm:?} {case}"
+            );
+        }
+        let log = wait_for_log(&httpd, "TypeError: a WSGI body is made of bytes, not str");
+        assert!(
+            log.matches("TypeError: a WSGI body is made of bytes, not str")
+                .count()
+                >= 2,
+            "{mpm:?}: {log}"
+        );
+        // One that comes after the body began: the response is aborted.
+        let t = aborted(&httpd, "/late?str");
+        assert!(t.ends_with("\r\n\r\n6\r\nfirst;\r\n"), "{mpm:?}: {t}");
+    }
+}
+
+#[test]
+fn a_failure_after_the_body_began_aborts_the_response() {
+    for mpm in MPMS {
+        let httpd = server(mpm);
+        // Chunked: the last chunk is left out and the connection closed.
+        let t = aborted(&httpd, "/late");
+        assert!(
+            t.starts_with("HTTP/1.1 200 OK\r\n") && t.ends_with("\r\n\r\n6\r\nfirst;\r\n"),
+            "{mpm:?}: {t}"
+        );
+        let log = wait_for_log(&httpd, "ValueError: failed after the body began");
+        assert!(
+            log.contains("Traceback (most recent call last):")
+                && log.contains("ValueError: failed after the body began"),
+            "{mpm:?}: {log}"
+        );
+        // With a Content-Length: the connection closes short of it.
+        let t = aborted(&httpd, "/late?sized");
+        assert!(
+            t.contains("Content-Length: 100\r\n") && t.ends_with("\r\n\r\nfirst;"),
+            "{mpm:?}: {t}"
+        );
+        // The server goes on serving.
+        assert_eq!(
+            get(&httpd, "/hello"),
+            (200, "hello world\n".into()),
+            "{mpm:?}"
+        );
+    }
+}
+
+#[test]
+fn wsgi_input_terminated_lets_a_chunked_body_be_read_to_its_end() {
+    for mpm in MPMS {
+        let httpd = server(mpm);
+        let r = httpd.request(
+            "POST",
+            "/input_flag",
+            &[("Transfer-Encoding", "chunked")],
+            b"4\r\nabcd\r\n3\r\nefg\r\n0\r\n\r\n",
+        );
+        assert_eq!(r.text(), "terminated=True got=b'abcdefg'", "{mpm:?}");
+    }
+}
+
+#[test]
+fn a_client_that_goes_away_is_one_line_at_level_info() {
+    for mpm in MPMS {
+        let httpd = server(mpm);
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", httpd.port())).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(b"GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut got = 0;
+        let mut buf = [0u8; 65536];
+        while got < 200_000 {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "{mpm:?}: closed early");
+            got += n;
+        }
+        drop(s);
+        let log = wait_for_log(&httpd, "the client went away");
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("the client went away"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{mpm:?}: {log}");
+        assert!(
+            lines[0].contains("[python:info]")
+                && lines[0].contains("mod_python.wsgi: the client went away before the response to /endless was complete"),
+            "{mpm:?}: {log}"
+        );
+        assert!(!log.contains("Traceback"), "{mpm:?}: {log}");
+    }
+}
+
+#[test]
+fn application_files_with_any_suffix_and_script_filename() {
+    for mpm in MPMS {
+        let httpd = server(mpm);
+        let root = httpd.root().display().to_string();
+        // Named by its path in the option (absolute, or relative to ServerRoot).
+        assert_eq!(
+            get(&httpd, "/byfile/x"),
+            (
+                200,
+                format!("file app: script=/byfile path=/x filename={root}/apps/site.wsgi")
+            ),
+            "{mpm:?}"
+        );
+        assert_eq!(
+            get(&httpd, "/byfile_other"),
+            (
+                200,
+                format!(
+                    "other callable: script=/byfile_other path= filename={root}/apps/site.wsgi"
+                )
+            ),
+            "{mpm:?}"
+        );
+        // The request's own file, given to mod_python with AddHandler.
+        assert_eq!(
+            get(&httpd, "/scripts/hello.wsgi/more"),
+            (
+                200,
+                format!(
+                    "file app: script=/scripts/hello.wsgi path=/more \
+                     filename={root}/htdocs/scripts/hello.wsgi"
+                )
+            ),
+            "{mpm:?}"
+        );
+        assert_eq!(httpd.get("/nofile").status, 500, "{mpm:?}");
+        let log = wait_for_log(&httpd, "cannot be read");
+        assert!(
+            log.contains(&format!(
+                "mod_python.wsgi: the application file {root}/apps/missing.wsgi cannot be read: \
+                 No such file or directory"
+            )),
+            "{mpm:?}: {log}"
+        );
     }
 }

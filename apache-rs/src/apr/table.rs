@@ -90,6 +90,18 @@ impl Table {
         unsafe { ffi::apr_table_add(self.as_ptr(), k.as_ptr(), v.as_ptr()) }
     }
 
+    /// Adds a value given as bytes, for values that are not UTF-8 (a Latin-1 header value, as
+    /// PEP 3333 has WSGI applications give them), cut at an interior NUL as C would read it.
+    pub fn add_bytes(&mut self, key: &str, value: &[u8]) {
+        let end = value.iter().position(|&b| b == 0).unwrap_or(value.len());
+        let (k, v) = (
+            c(key),
+            CString::new(&value[..end]).expect("no NUL before end"),
+        );
+        // SAFETY: apr_table_add copies both strings.
+        unsafe { ffi::apr_table_add(self.as_ptr(), k.as_ptr(), v.as_ptr()) }
+    }
+
     /// Appends `value` to the existing value of `key` with ", " between (or sets it).
     pub fn merge(&mut self, key: &str, value: &str) {
         let (k, v) = (c(key), c(value));

@@ -24,6 +24,23 @@ impl Request {
         AprError::check(rv)
     }
 
+    /// Ends a response whose body has begun as broken, so the client sees it incomplete rather
+    /// than a short answer that looks whole: what was sent so far is flushed, then an error
+    /// bucket `502` and the end of stream follow, as mod_proxy does when its backend fails
+    /// mid-body. httpd's chunk filter then leaves out the last chunk, its error filter closes
+    /// the connection instead of keeping it alive (so a `Content-Length` answer arrives short),
+    /// and the response is not cached. Before anything was sent (headers included) the error
+    /// bucket would become a 502 error page instead: only call this once the body has begun.
+    pub fn abort_response(&mut self) -> Result<(), AprError> {
+        self.set_no_cache(true);
+        let mut bb = self.new_brigade();
+        bb.append_flush();
+        self.pass_brigade(&mut bb)?;
+        bb.append_error(502);
+        bb.append_eos();
+        self.pass_brigade(&mut bb)
+    }
+
     /// Adds a registered output filter to this request; `false` when no filter has that name.
     pub fn add_output_filter(&mut self, name: &str) -> bool {
         self.add_filter(ffi::ap_add_output_filter, name, std::ptr::null_mut())

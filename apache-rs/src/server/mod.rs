@@ -7,5 +7,8 @@ mod process;
 mod record;
 
 pub use config_tree::ConfigNode;
-pub use process::{add_version_component, exists_config_define, mpm_query, restart_time};
+pub use process::{
+    add_version_component, apr_version, exists_config_define, httpd_version, mpm_query,
+    restart_time,
+};
 pub use record::Server;

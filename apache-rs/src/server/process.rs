@@ -12,6 +12,25 @@ pub fn add_version_component(pconf: &Pool, component: &str) {
     unsafe { ffi::ap_add_version_component(pconf.as_ptr(), c) }
 }
 
+/// The version of the running httpd, as (major, minor, patch) (`ap_get_server_revision`).
+pub fn httpd_version() -> (i32, i32, i32) {
+    let mut v = ffi::ap_version_t {
+        major: 0,
+        minor: 0,
+        patch: 0,
+        add_string: std::ptr::null(),
+    };
+    // SAFETY: httpd fills in the struct it is given.
+    unsafe { ffi::ap_get_server_revision(&mut v) };
+    (v.major, v.minor, v.patch)
+}
+
+/// The version of the APR library httpd runs with (`apr_version_string`), e.g. `1.7.2`.
+pub fn apr_version() -> Option<&'static str> {
+    // SAFETY: APR returns a pointer to a static string.
+    unsafe { crate::core::strings::to_str(ffi::apr_version_string()) }
+}
+
 /// `ap_mpm_query`: a fact about the running MPM (`AP_MPMQ_IS_THREADED`, `AP_MPMQ_MAX_THREADS`,
 /// ... from `apache::ffi`); `None` when the MPM does not know it.
 pub fn mpm_query(code: i32) -> Option<i32> {
