@@ -3,21 +3,17 @@
 //! `LoadModule python_module .../mod_python.so` and the mod_python directives work as with the
 //! C module; the `mod_python` Python package is compiled into this library.
 
-mod child_exit;
+mod apache_module;
 mod config;
-mod connection;
-mod directives;
-mod dispatch;
-mod filters;
-mod gil;
-mod interp;
-mod locks;
-mod native;
-mod native_filter;
-mod rawbytes;
-mod reqapi;
-mod reqobj;
-mod session_cache;
+mod python;
+mod serving;
+mod shared;
+
+// The files' former paths, while the code still names them.
+use apache_module::{filter as native_filter, request as native, request_fallback as reqapi};
+use python::{child_exit, dispatch, gil, interpreters as interp, rawbytes};
+use serving::{connection, filter as filters, request as reqobj};
+use shared::{global_locks as locks, session_caches as session_cache};
 
 use apache::{HookResult, Pool, Request, Server, Status};
 use config::{DirConf, Phase, SrvConf};

@@ -19,9 +19,9 @@ use std::sync::{Mutex, OnceLock, RwLock};
 /// The name of Python's main interpreter.
 pub const MAIN_INTERPRETER: &str = "main_interpreter";
 
-const BOOTSTRAP: &str = include_str!("../python/bootstrap.py");
-const OBJECTS: &str = include_str!("../python/apache_objects.py");
-const FILTER_OBJECTS: &str = include_str!("../python/filter_objects.py");
+const BOOTSTRAP: &str = include_str!("../../python/bootstrap.py");
+const OBJECTS: &str = include_str!("../../python/mod_python/_request.py");
+const FILTER_OBJECTS: &str = include_str!("../../python/mod_python/_filter.py");
 
 /// The mod_python package, compiled in: (module name, source, is a package), one entry per
 /// file of `python/mod_python` (listed by build.rs).

@@ -1,6 +1,8 @@
 //! mod_python's configuration: handlers per phase, options, and the other directives, merged
 //! across sections as mod_python 3.5 does.
 
+mod directives;
+
 use apache::module::ModuleConfig;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU16, Ordering};

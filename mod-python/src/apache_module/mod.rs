@@ -1,0 +1,3 @@
+pub mod filter;
+pub mod request;
+pub mod request_fallback;

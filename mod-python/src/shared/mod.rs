@@ -1,0 +1,2 @@
+pub mod global_locks;
+pub mod session_caches;
