@@ -7,10 +7,10 @@
 //! The GIL is released while data is read from or passed to the rest of the chain, and while
 //! waiting for a client.
 
-use crate::config::parse_single;
-use crate::filters::{send, FilterCtx, Marker, DYNAMIC};
-use crate::native::{as_bytes, with};
-use crate::reqobj::ReqState;
+use crate::apache_module::request::{as_bytes, with};
+use crate::config::FilterSpec;
+use crate::serving::filter::{send, FilterCtx, Marker, DYNAMIC};
+use crate::serving::request::ReqState;
 use apache::bucket::{AprError, Brigade};
 use apache::conn_io::ConnIo;
 use apache::filter::Filter;
@@ -310,16 +310,9 @@ fn req_register_filter(
     handler: &str,
     dir: Option<&str>,
 ) -> PyResult<()> {
-    let default = if is_input {
-        "inputfilter"
-    } else {
-        "outputfilter"
-    };
-    let spec = parse_single(handler, default, dir).map_err(PyValueError::new_err)?;
+    let spec = FilterSpec::parse(is_input, handler, name, dir).map_err(PyValueError::new_err)?;
     with(h, |r| {
-        r.state::<ReqState>()
-            .filters
-            .push((is_input, name.to_string(), spec));
+        r.state::<ReqState>().filters.push(spec);
         Ok(())
     })
 }

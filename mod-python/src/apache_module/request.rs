@@ -11,7 +11,7 @@
 //! block on the client.
 
 use crate::config::{parse_handlers, Phase};
-use crate::rawbytes::latin1_str;
+use crate::python::rawbytes::latin1_str;
 use apache::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::PyValueError;
@@ -36,8 +36,8 @@ pub fn with<R>(h: usize, f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResul
     Request::with_lent(|r| {
         if r.id() == h {
             f(r)
-        } else if crate::reqapi::is_related_to(r, h) {
-            Err(crate::reqapi::read_only())
+        } else if crate::apache_module::request_fallback::is_related_to(r, h) {
+            Err(crate::apache_module::request_fallback::read_only())
         } else {
             Err(stale())
         }
@@ -116,7 +116,7 @@ fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
 /// `table[key]`: the value, or a list of them when the key repeats.
 #[pyfunction]
 fn tab_get(py: Python<'_>, h: usize, which: u8, key: &str) -> PyResult<Py<PyAny>> {
-    crate::reqapi::with_ref(h, |r| {
+    crate::apache_module::request_fallback::with_ref(h, |r| {
         let t = table_ref(r, which)?;
         let mut values: Vec<Bound<'_, PyAny>> = t
             .iter_bytes()
@@ -176,17 +176,17 @@ fn tab_del(h: usize, which: u8, key: &str) -> PyResult<()> {
 
 #[pyfunction]
 fn tab_has(h: usize, which: u8, key: &str) -> PyResult<bool> {
-    crate::reqapi::with_ref(h, |r| Ok(table_ref(r, which)?.contains(key)))
+    crate::apache_module::request_fallback::with_ref(h, |r| Ok(table_ref(r, which)?.contains(key)))
 }
 
 #[pyfunction]
 fn tab_len(h: usize, which: u8) -> PyResult<usize> {
-    crate::reqapi::with_ref(h, |r| Ok(table_ref(r, which)?.len()))
+    crate::apache_module::request_fallback::with_ref(h, |r| Ok(table_ref(r, which)?.len()))
 }
 
 #[pyfunction]
 fn tab_items(py: Python<'_>, h: usize, which: u8) -> PyResult<Py<PyList>> {
-    crate::reqapi::with_ref(h, |r| {
+    crate::apache_module::request_fallback::with_ref(h, |r| {
         let items = table_ref(r, which)?
             .iter_bytes()
             .map(|(k, v)| Ok((header_text(py, k)?, header_text(py, v)?)))
@@ -240,7 +240,7 @@ fn opt_str(py: Python<'_>, s: Option<&str>) -> Py<PyAny> {
 /// `req.<name>` for the attributes that read the request_rec.
 #[pyfunction]
 fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
-    crate::reqapi::with_ref(h, |r| {
+    crate::apache_module::request_fallback::with_ref(h, |r| {
         let s = |v: Option<&str>| Ok(opt_str(py, v));
         let int = |v: i64| Ok(v.into_pyobject(py)?.into_any().unbind());
         let time = |v: i64| Ok((v as f64 / 1e6).into_pyobject(py)?.into_any().unbind());
@@ -272,7 +272,7 @@ fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
             "request_time" => time(r.request_time()),
             "mtime" => time(r.mtime()),
             "content_languages" => Ok(PyTuple::new(py, r.content_languages())?.into_any().unbind()),
-            _ => crate::reqapi::get(py, r, name),
+            _ => crate::apache_module::request_fallback::get(py, r, name),
         }
     })
 }
@@ -291,7 +291,7 @@ fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         });
     }
     if !matches!(name, "content_type" | "filename" | "user" | "handler") {
-        return crate::reqapi::set(h, name, value);
+        return crate::apache_module::request_fallback::set(h, name, value);
     }
     let v = value
         .cast::<PyString>()
@@ -391,7 +391,7 @@ fn req_read<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyByt
 const DIRECT_READ_MAX: usize = 1 << 20;
 
 fn read_direct<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<'py, PyBytes>> {
-    crate::rawbytes::bytes_filled_with(py, want, |buf| {
+    crate::python::rawbytes::bytes_filled_with(py, want, |buf| {
         let read = py.detach(|| {
             with(h, |r| {
                 let mut got = 0;
@@ -456,7 +456,7 @@ fn body_error(py: Python<'_>, e: std::io::Error) -> PyErr {
 /// The request's connection, in the order `mp_conn` takes its attributes.
 #[pyfunction]
 fn req_conn(py: Python<'_>, h: usize) -> PyResult<Py<PyAny>> {
-    crate::reqapi::with_ref(h, |r| {
+    crate::apache_module::request_fallback::with_ref(h, |r| {
         let c = r.connection();
         let ip = c.client_ip().unwrap_or("");
         let local = c.local_ip().unwrap_or("");
@@ -517,7 +517,7 @@ fn req_call(
             r.add_cgi_vars();
             Ok(py.None())
         }
-        _ => crate::reqapi::call(py, r, name, args),
+        _ => crate::apache_module::request_fallback::call(py, r, name, args),
     })
 }
 
@@ -544,13 +544,11 @@ fn req_internal_redirect(py: Python<'_>, h: usize, uri: &str) -> PyResult<()> {
 #[pyfunction]
 #[pyo3(signature = (h, htype, handler, dir = None))]
 fn req_add_handler(h: usize, htype: &str, handler: &str, dir: Option<&str>) -> PyResult<()> {
-    let phase = Phase::ALL
-        .into_iter()
-        .find(|p| p.directive() == htype)
+    let phase = Phase::from_directive(htype)
         .ok_or_else(|| PyValueError::new_err(format!("no handler phase named {htype:?}")))?;
     let specs = parse_handlers(phase, handler, dir).map_err(PyValueError::new_err)?;
     with(h, |r| {
-        r.state::<crate::reqobj::ReqState>()
+        r.state::<crate::serving::request::ReqState>()
             .add_handlers(phase, specs);
         Ok(())
     })
@@ -559,11 +557,11 @@ fn req_add_handler(h: usize, htype: &str, handler: &str, dir: Option<&str>) -> P
 /// The handlers added to `phase` (a directive name) since the dispatcher last asked.
 #[pyfunction]
 fn req_take_added(h: usize, phase: &str) -> PyResult<Vec<(String, String, Option<String>)>> {
-    let Some(phase) = Phase::ALL.into_iter().find(|p| p.directive() == phase) else {
+    let Some(phase) = Phase::from_directive(phase) else {
         return Ok(Vec::new());
     };
     with(h, |r| {
-        Ok(crate::reqobj::take_added(r, phase)
+        Ok(crate::serving::request::take_added(r, phase)
             .into_iter()
             .map(|hs| (hs.module, hs.callable, hs.directory))
             .collect())
@@ -573,7 +571,7 @@ fn req_take_added(h: usize, phase: &str) -> PyResult<Vec<(String, String, Option
 /// `req.get_options()`: the `PythonOption`s in effect for the request.
 #[pyfunction]
 fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
-    crate::reqapi::with_ref(h, |r| {
+    crate::apache_module::request_fallback::with_ref(h, |r| {
         Ok(r.dir_config::<crate::config::DirConf>()
             .map(|c| c.effective_options())
             .unwrap_or_default())
@@ -583,7 +581,7 @@ fn req_options(h: usize) -> PyResult<Vec<(String, String)>> {
 /// `req.get_config()`: the mod_python directives in effect for the request.
 #[pyfunction]
 fn req_config(h: usize) -> PyResult<Vec<(&'static str, String)>> {
-    crate::reqapi::with_ref(h, |r| {
+    crate::apache_module::request_fallback::with_ref(h, |r| {
         Ok(r.dir_config::<crate::config::DirConf>()
             .map(|c| c.phase_settings().config_items())
             .unwrap_or_default())
@@ -622,9 +620,9 @@ pub fn module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>
     m.add_function(wrap_pyfunction!(req_take_added, &m)?)?;
     m.add_function(wrap_pyfunction!(req_options, &m)?)?;
     m.add_function(wrap_pyfunction!(req_config, &m)?)?;
-    crate::locks::register(&m)?;
-    crate::session_cache::register(&m)?;
-    crate::native_filter::add(&m)?;
-    crate::reqapi::add_functions(&m)?;
+    crate::shared::global_locks::register(&m)?;
+    crate::shared::session_caches::register(&m)?;
+    crate::apache_module::filter::add(&m)?;
+    crate::apache_module::request_fallback::add_functions(&m)?;
     Ok(m)
 }

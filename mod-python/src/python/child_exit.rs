@@ -1,8 +1,9 @@
 //! The end of Python in a child: finalized as a Python program's end would finalize it when
 //! that is safe, else atexit functions and a flush only (see `run`).
 
-use crate::gil::{self, InterpState};
-use crate::interp::{self, describe, log_python_error, Interp, MAIN_INTERPRETER};
+use crate::config::MAIN_INTERPRETER;
+use crate::python::gil::{self, InterpState};
+use crate::python::interpreters::{self as interp, describe, log_python_error, Interp};
 use apache::logging::{log, Level};
 use pyo3::prelude::*;
 

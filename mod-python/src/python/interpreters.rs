@@ -7,17 +7,14 @@
 //! life of the child. Each interpreter gets its own `mod_python._apache` module and its own
 //! Python classes for the objects handlers see (see `native.rs`).
 
-use crate::config::{HandlerSpec, Phase, PhaseSettings};
-use crate::gil::{self, InterpState};
+use crate::config::{HandlerSpec, Phase, PhaseSettings, MAIN_INTERPRETER};
+use crate::python::gil::{self, InterpState};
 use apache::logging::{log, Level};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use std::ffi::CString;
 use std::os::raw::c_int;
 use std::sync::{Mutex, OnceLock, RwLock};
-
-/// The name of Python's main interpreter.
-pub const MAIN_INTERPRETER: &str = "main_interpreter";
 
 const BOOTSTRAP: &str = include_str!("../../python/bootstrap.py");
 const OBJECTS: &str = include_str!("../../python/mod_python/_request.py");
@@ -32,7 +29,7 @@ pub struct Interp {
     pub name: String,
     pub state: InterpState,
     /// Runs the handlers of a phase.
-    dispatcher: crate::dispatch::Dispatcher,
+    dispatcher: crate::python::dispatch::Dispatcher,
     /// `mod_python.apache._run_imports`.
     run_imports: Py<PyAny>,
     /// `_apache.mp_request`.
@@ -152,7 +149,7 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     let sys = py.import("sys")?;
     // Libraries that read sys.argv expect it to exist, as under the C module.
     sys.setattr("argv", vec!["mod_python"])?;
-    let native = crate::native::module(py, name)?;
+    let native = crate::apache_module::request::module(py, name)?;
     let code = CString::new(OBJECTS).expect("no NUL in apache_objects.py");
     let globals = native.dict();
     globals.set_item("__builtins__", py.import("builtins")?)?;
@@ -179,7 +176,7 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     Ok(Interp {
         name: name.to_string(),
         state,
-        dispatcher: crate::dispatch::Dispatcher::new(py, &apache)?,
+        dispatcher: crate::python::dispatch::Dispatcher::new(py, &apache)?,
         run_imports: apache.getattr("_run_imports")?.unbind(),
         request_class: request_class.unbind(),
     })
@@ -214,10 +211,10 @@ pub fn dispatch(
 ) -> c_int {
     gil::with_interp(interp.state, |py| {
         let run = || -> PyResult<c_int> {
-            let req = crate::reqobj::object_for(py, interp)?;
+            let req = crate::serving::request::object_for(py, interp)?;
             let result = interp.dispatcher.run(py, &req, phase, handlers, conf)?;
             if last {
-                crate::reqobj::retire(py, &req, interp);
+                crate::serving::request::retire(py, &req, interp);
             }
             Ok(result)
         };

@@ -12,17 +12,58 @@
 //! brigade are lent to the thread (`Filter::lend`) for the native functions in
 //! `native_filter.rs`, which release the GIL while data moves along the chain.
 
-use crate::config::{find_filter, DirConf, HandlerSpec, PhaseSettings};
-use crate::gil;
-use crate::interp::{self, Interp};
-use crate::reqobj::ReqState;
+use crate::config::{find_filter, DirConf, FilterSpec, HandlerSpec, PhaseSettings};
+use crate::python::gil;
+use crate::python::interpreters::{self as interp, Interp};
+use crate::serving::request::ReqState;
 use apache::bucket::{AprError, Brigade};
-use apache::filter::{Filter, FilterResult, InputMode};
+use apache::directives::{Cmd, ACCESS_CONF, RSRC_CONF};
+use apache::filter::{Filter, FilterResult, FilterType, InputMode};
 use apache::logging::{log, Level};
 use pyo3::prelude::*;
 
 /// The httpd filter that runs the Python filters registered at request time.
 pub const DYNAMIC: &str = "MOD_PYTHON";
+
+/// `PythonOutputFilter handler NAME` / `PythonInputFilter handler NAME`: NAME becomes an httpd
+/// filter (for `SetOutputFilter`, `AddOutputFilter`, ...) whose work the handler does, through
+/// [`output_filter`] or [`input_filter`].
+fn set_filter(
+    cmd: &mut Cmd,
+    conf: &mut DirConf,
+    handler: &str,
+    name: &str,
+    is_input: bool,
+) -> Result<(), String> {
+    let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
+    let spec = FilterSpec::parse(is_input, handler, &name.to_ascii_lowercase(), directory)?;
+    if is_input {
+        cmd.register_input_filter(name, input_filter, FilterType::Resource)?;
+    } else {
+        cmd.register_output_filter(name, output_filter, FilterType::Resource)?;
+    }
+    conf.add_filter(spec);
+    Ok(())
+}
+
+apache::directive!(
+    PythonOutputFilter,
+    take2,
+    |cmd: &mut Cmd, c: &mut DirConf, handler: &str, name: &str| set_filter(
+        cmd, c, handler, name, false
+    ),
+    RSRC_CONF | ACCESS_CONF,
+    "handler NAME: an output filter named NAME, done by a Python handler"
+);
+apache::directive!(
+    PythonInputFilter,
+    take2,
+    |cmd: &mut Cmd, c: &mut DirConf, handler: &str, name: &str| set_filter(
+        cmd, c, handler, name, true
+    ),
+    RSRC_CONF | ACCESS_CONF,
+    "handler NAME: an input filter named NAME, done by a Python handler"
+);
 
 /// Where the data of an output call goes once passed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -136,8 +177,8 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
 fn run(call: &Call, h: usize, is_input: bool) {
     gil::with_interp(call.interp.state, |py| {
         let result = (|| -> PyResult<()> {
-            let req = crate::reqobj::object_for(py, call.interp)?;
-            crate::native::with_lent(|r| {
+            let req = crate::serving::request::object_for(py, call.interp)?;
+            crate::apache_module::request::with_lent(|r| {
                 r.state::<ReqState>().filtered = true;
                 Ok(())
             })?;

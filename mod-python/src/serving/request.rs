@@ -10,8 +10,8 @@
 //! callables of `req.register_cleanup` ran with the request still reachable, as in 3.5.
 
 use crate::config::{HandlerSpec, Phase};
-use crate::gil;
-use crate::interp::Interp;
+use crate::python::gil;
+use crate::python::interpreters::Interp;
 use apache::Request;
 use pyo3::prelude::*;
 
@@ -20,7 +20,7 @@ pub struct ReqState {
     objects: Vec<(&'static Interp, Py<PyAny>)>,
     added: Vec<(Phase, HandlerSpec)>,
     /// Filters registered with `req.register_output_filter` / `register_input_filter`.
-    pub filters: crate::config::FilterSpecs,
+    pub filters: Vec<crate::config::FilterSpec>,
     /// A Python filter has been given the request object: it stays attached until the
     /// request ends, so the filter's later calls (the end of the response comes after the
     /// handler returns) see the object the handler set attributes on.
@@ -56,7 +56,11 @@ impl Drop for ReqState {
             gil::with_interp(interp.state, |py| {
                 let obj = obj.into_bound(py);
                 if let Err(e) = obj.call_method0("_finish") {
-                    crate::interp::log_python_error(py, "at the end of a request", &e);
+                    crate::python::interpreters::log_python_error(
+                        py,
+                        "at the end of a request",
+                        &e,
+                    );
                 }
             });
         }
@@ -74,7 +78,7 @@ pub fn take_added(r: &mut Request, phase: Phase) -> Vec<HandlerSpec> {
 /// The request object of the lent request in `interp`, made on the request's first phase
 /// there. Call holding the GIL in `interp`.
 pub fn object_for<'py>(py: Python<'py>, interp: &'static Interp) -> PyResult<Bound<'py, PyAny>> {
-    let found = crate::native::with_lent(|r| {
+    let found = crate::apache_module::request::with_lent(|r| {
         let id = r.id();
         let known = r
             .state::<ReqState>()
@@ -89,7 +93,7 @@ pub fn object_for<'py>(py: Python<'py>, interp: &'static Interp) -> PyResult<Bou
     }
     let obj = interp.new_request(py, found.0)?;
     let kept = obj.clone().unbind();
-    crate::native::with_lent(|r| {
+    crate::apache_module::request::with_lent(|r| {
         let state = r.state::<ReqState>();
         state.objects.push((interp, kept));
         if !std::mem::replace(&mut state.finish_registered, true) {
@@ -117,7 +121,11 @@ fn finish(r: &mut Request) {
             gil::with_interp(interp.state, |py| {
                 let obj = obj.into_bound(py);
                 if let Err(e) = obj.call_method0("_finish") {
-                    crate::interp::log_python_error(py, "at the end of a request", &e);
+                    crate::python::interpreters::log_python_error(
+                        py,
+                        "at the end of a request",
+                        &e,
+                    );
                 }
             });
         }
@@ -134,7 +142,7 @@ pub fn retire(py: Python<'_>, obj: &Bound<'_, PyAny>, interp: &'static Interp) {
     if waiting {
         return;
     }
-    let taken = crate::native::with_lent(|r| {
+    let taken = crate::apache_module::request::with_lent(|r| {
         let state = r.state::<ReqState>();
         if !state.added.is_empty() || state.filtered || !state.filters.is_empty() {
             return Ok(None);

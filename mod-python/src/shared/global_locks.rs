@@ -32,12 +32,8 @@ apache::hook!(post_config, |pconf: &Pool,
  -> HookResult {
     let count = s
         .dir_config::<DirConf>()
-        .and_then(|c| {
-            c.effective_options()
-                .into_iter()
-                .find(|(k, _)| k == "mod_python.mutex_locks")
-        })
-        .map(|(_, v)| {
+        .and_then(|c| c.option("mod_python.mutex_locks"))
+        .map(|v| {
             v.parse::<usize>()
                 .ok()
                 .filter(|n| (1..=1024).contains(n))

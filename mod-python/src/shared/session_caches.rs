@@ -43,12 +43,9 @@ apache::hook!(child_init, attach, Order::FIRST);
 
 /// The option's value as the server sees it (a virtual host inherits the main server's).
 fn spec_of(s: &Server) -> Option<String> {
-    s.dir_config::<DirConf>().and_then(|c| {
-        c.effective_options()
-            .into_iter()
-            .find(|(k, _)| k == OPTION)
-            .map(|(_, v)| v.trim().to_string())
-    })
+    s.dir_config::<DirConf>()
+        .and_then(|c| c.option(OPTION))
+        .map(|v| v.trim().to_string())
 }
 
 /// Where the option was read, so an error in one of many virtual hosts can be found.
