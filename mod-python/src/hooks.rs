@@ -3,7 +3,7 @@
 
 use crate::config::{self, DirConf, Phase, SrvConf};
 use crate::python::{child_exit, interpreters as interp};
-use crate::serving::{connection, filter as filters, request as reqobj};
+use crate::serving::{connection, filter as filters, phase};
 use crate::shared::global_locks as locks;
 use apache::{HookResult, Pool, Request, Server, Status};
 
@@ -26,20 +26,23 @@ apache::hook!(post_read_request, post_read_request);
 apache::hook!(translate_name, translate_name);
 apache::hook!(map_to_storage, map_to_storage);
 apache::hook!(header_parser, header_parser);
-apache::hook!(access_checker, |r: &mut Request| run_phase(
+apache::hook!(access_checker, |r: &mut Request| phase::run(
     r,
     Phase::Access
 ));
-apache::hook!(check_user_id, |r: &mut Request| run_phase(r, Phase::Authen));
-apache::hook!(auth_checker, |r: &mut Request| run_phase(r, Phase::Authz));
-apache::hook!(type_checker, |r: &mut Request| run_phase(r, Phase::Type));
-apache::hook!(fixups, |r: &mut Request| run_phase(r, Phase::Fixup));
+apache::hook!(check_user_id, |r: &mut Request| phase::run(
+    r,
+    Phase::Authen
+));
+apache::hook!(auth_checker, |r: &mut Request| phase::run(r, Phase::Authz));
+apache::hook!(type_checker, |r: &mut Request| phase::run(r, Phase::Type));
+apache::hook!(fixups, |r: &mut Request| phase::run(r, Phase::Fixup));
 apache::hook!(handler, content_handler);
-apache::hook!(log_transaction, |r: &mut Request| run_phase(r, Phase::Log));
+apache::hook!(log_transaction, |r: &mut Request| phase::run(r, Phase::Log));
 // PythonCleanupHandler runs once the request is logged, while its object still answers.
 apache::hook!(
     log_transaction,
-    |r: &mut Request| run_phase(r, Phase::Cleanup),
+    |r: &mut Request| phase::run(r, Phase::Cleanup),
     apache::Order::REALLY_LAST
 );
 
@@ -76,7 +79,7 @@ fn start_python(p: &Pool, s: &Server) {
         // Read by Py_Initialize, as -O would set it. The child has no other threads yet.
         std::env::set_var("PYTHONOPTIMIZE", "1");
     }
-    interp::start(&imports);
+    interp::start(&imports, crate::apache_module::request::module);
     p.on_cleanup(child_exit::run);
 }
 
@@ -101,7 +104,7 @@ thread_local! {
 /// PythonTransHandler; then, for a URL Python alone serves, no file name: the URL is not
 /// mapped to the file system (`req.filename` is None), as with mod_python 3.5.
 fn translate_name(r: &mut Request) -> HookResult {
-    match run_phase(r, Phase::Trans)? {
+    match phase::run(r, Phase::Trans)? {
         Status::Declined if python_location(r) => {
             UNMAPPED.with(|u| u.set(r.id()));
             Ok(Status::Ok)
@@ -120,7 +123,7 @@ fn map_to_storage(r: &mut Request) -> HookResult {
 
 fn content_handler(r: &mut Request) -> HookResult {
     match r.handler() {
-        Some("mod_python") | Some("python-program") => run_phase(r, Phase::Handler),
+        Some("mod_python") | Some("python-program") => phase::run(r, Phase::Handler),
         _ => Ok(Status::Declined),
     }
 }
@@ -128,8 +131,8 @@ fn content_handler(r: &mut Request) -> HookResult {
 /// At server level PythonInitHandler runs as the first post-read-request handler.
 fn post_read_request(r: &mut Request) -> HookResult {
     let server_level = |h: &config::HandlerSpec| !h.in_section;
-    match run_phase_filtered(r, Phase::Init, server_level)? {
-        Status::Ok | Status::Declined => run_phase(r, Phase::PostReadRequest),
+    match phase::run_filtered(r, Phase::Init, server_level)? {
+        Status::Ok | Status::Declined => phase::run(r, Phase::PostReadRequest),
         other => Ok(other),
     }
 }
@@ -137,76 +140,8 @@ fn post_read_request(r: &mut Request) -> HookResult {
 /// Inside a directory PythonInitHandler runs as the first header-parser handler.
 fn header_parser(r: &mut Request) -> HookResult {
     let in_section = |h: &config::HandlerSpec| h.in_section;
-    match run_phase_filtered(r, Phase::Init, in_section)? {
-        Status::Ok | Status::Declined => run_phase(r, Phase::HeaderParser),
+    match phase::run_filtered(r, Phase::Init, in_section)? {
+        Status::Ok | Status::Declined => phase::run(r, Phase::HeaderParser),
         other => Ok(other),
-    }
-}
-
-fn run_phase(r: &mut Request, phase: Phase) -> HookResult {
-    run_phase_filtered(r, phase, |_| true)
-}
-
-fn run_phase_filtered(
-    r: &mut Request,
-    phase: Phase,
-    keep: impl Fn(&config::HandlerSpec) -> bool,
-) -> HookResult {
-    // Most phases of most requests: no handler anywhere, none added; nothing to look up.
-    if !config::configured(phase) && !r.has_state() {
-        return Ok(Status::Declined);
-    }
-    let added = reqobj::take_added(r, phase);
-    let Some(conf) = r.dir_config::<DirConf>() else {
-        return Ok(Status::Declined);
-    };
-    let configured = match conf.handlers_for(phase) {
-        Some(list) => list,
-        // Most phases of most requests: nothing to do, and nothing allocated to find out.
-        None if added.is_empty() => return Ok(Status::Declined),
-        None => Default::default(),
-    };
-    // The file name is only needed for `| .ext` and PythonInterpPerDirectory.
-    let wants_filename = conf.interp_per_directory == Some(true)
-        || configured
-            .iter()
-            .chain(&added)
-            .any(|h| !h.extensions.is_empty());
-    let filename = if wants_filename { r.filename() } else { None };
-    // Usually every configured handler applies and none was added: the configuration's own
-    // list is used, shared rather than copied.
-    let handlers =
-        if added.is_empty() && configured.iter().all(|h| keep(h) && h.applies_to(filename)) {
-            configured
-        } else {
-            let mut list: Vec<_> = configured
-                .iter()
-                .filter(|h| keep(h) && h.applies_to(filename))
-                .cloned()
-                .collect();
-            list.extend(added);
-            std::sync::Arc::new(list)
-        };
-    let Some(first) = handlers.first() else {
-        return Ok(Status::Declined);
-    };
-    let is_dir = conf.interp_per_directory == Some(true)
-        && r.finfo().kind == Some(apache::response::FileKind::Directory);
-    let name = conf.interpreter_name(first, filename, is_dir, r.server().server_hostname());
-    // The content handler's phase is the request's last in Python unless log or cleanup
-    // handlers follow; then its request object is retired without taking the GIL again.
-    let last = phase == Phase::Handler
-        && !conf.has_handlers(Phase::Log)
-        && !conf.has_handlers(Phase::Cleanup);
-    let settings = conf.phase_settings();
-    let Some(interp) = interp::get(&name) else {
-        return Ok(Status::Http(500));
-    };
-    let code = r.lend(|| interp::dispatch(interp, phase, &handlers, &settings, last));
-    match Status::from_raw(code) {
-        // The response has already ended (httpd's 413 for a chunked body over
-        // LimitRequestBody, found by a read the handler then failed on): no second one.
-        Status::Http(status) if status >= 400 && r.eos_sent() => Ok(Status::FilterError),
-        status => Ok(status),
     }
 }

@@ -10,7 +10,7 @@
 use crate::apache_module::request::{as_bytes, with};
 use crate::config::FilterSpec;
 use crate::serving::filter::{send, FilterCtx, Marker, DYNAMIC};
-use crate::serving::request::ReqState;
+use crate::serving::request::RequestState;
 use apache::bucket::{AprError, Brigade};
 use apache::conn_io::ConnIo;
 use apache::filter::Filter;
@@ -312,7 +312,7 @@ fn req_register_filter(
 ) -> PyResult<()> {
     let spec = FilterSpec::parse(is_input, handler, name, dir).map_err(PyValueError::new_err)?;
     with(h, |r| {
-        r.state::<ReqState>().filters.push(spec);
+        r.state::<RequestState>().filters.push(spec);
         Ok(())
     })
 }
@@ -322,8 +322,8 @@ fn req_register_filter(
 #[pyfunction]
 fn req_add_filter(h: usize, is_input: bool, name: &str) -> PyResult<()> {
     with(h, |r| {
-        let mine =
-            crate::config::find_filter(&r.state::<ReqState>().filters, is_input, name).is_some();
+        let mine = crate::config::find_filter(&r.state::<RequestState>().filters, is_input, name)
+            .is_some();
         let added = match (mine, is_input) {
             (true, false) => r.add_output_filter_with(
                 DYNAMIC,

@@ -12,21 +12,13 @@
 
 use crate::config::{parse_handlers, Phase};
 use crate::python::rawbytes::latin1_str;
+use crate::serving::request::stale;
 use apache::logging::{log, Level};
 use apache::Request;
 use pyo3::exceptions::PyValueError;
-use pyo3::exceptions::{PyIOError, PyKeyError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyIOError, PyKeyError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
-
-pub fn stale() -> PyErr {
-    PyRuntimeError::new_err("the request this object belongs to is no longer being served")
-}
-
-/// Runs `f` on the request lent to this thread.
-pub fn with_lent<R>(f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResult<R> {
-    Request::with_lent(f).unwrap_or_else(|_| Err(stale()))
-}
 
 /// Runs `f` on the request `h` if it is the one lent to this thread.
 pub fn with<R>(h: usize, f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResult<R> {
@@ -548,7 +540,7 @@ fn req_add_handler(h: usize, htype: &str, handler: &str, dir: Option<&str>) -> P
         .ok_or_else(|| PyValueError::new_err(format!("no handler phase named {htype:?}")))?;
     let specs = parse_handlers(phase, handler, dir).map_err(PyValueError::new_err)?;
     with(h, |r| {
-        r.state::<crate::serving::request::ReqState>()
+        r.state::<crate::serving::request::RequestState>()
             .add_handlers(phase, specs);
         Ok(())
     })

@@ -12,7 +12,8 @@
 //! `req.prev`, `req.next`): [`with_ref`] finds it by walking those links from the lent request,
 //! and such objects are read-only.
 
-use crate::apache_module::request::{stale, with};
+use crate::apache_module::request::with;
+use crate::serving::request::stale;
 use apache::request::Request;
 use apache::response::{FileInfo, RemoteHost};
 use apache::Server;

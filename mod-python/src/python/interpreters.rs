@@ -7,9 +7,11 @@
 //! life of the child. Each interpreter gets its own `mod_python._apache` module and its own
 //! Python classes for the objects handlers see (see `native.rs`).
 
+use super::dispatch::Dispatcher;
+use super::gil::{self, InterpState};
 use crate::config::{HandlerSpec, Phase, PhaseSettings, MAIN_INTERPRETER};
-use crate::python::gil::{self, InterpState};
 use apache::logging::{log, Level};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use std::ffi::CString;
@@ -29,7 +31,7 @@ pub struct Interp {
     pub name: String,
     pub state: InterpState,
     /// Runs the handlers of a phase.
-    dispatcher: crate::python::dispatch::Dispatcher,
+    dispatcher: Dispatcher,
     /// `mod_python.apache._run_imports`.
     run_imports: Py<PyAny>,
     /// `_apache.mp_request`.
@@ -50,6 +52,13 @@ static INTERPRETERS: RwLock<Vec<&'static Interp>> = RwLock::new(Vec::new());
 /// Held while a sub-interpreter is made, so that a name gets only one.
 static CREATING: Mutex<()> = Mutex::new(());
 static MAIN: OnceLock<&'static Interp> = OnceLock::new();
+
+/// Makes an interpreter's `mod_python._apache` module, given the interpreter's name. The
+/// layers above this one define what the module holds; [`start`] is given the function.
+pub type NativeModule = for<'py> fn(Python<'py>, &str) -> PyResult<Bound<'py, PyModule>>;
+
+/// The function [`start`] was given.
+static NATIVE_MODULE: OnceLock<NativeModule> = OnceLock::new();
 
 fn find(name: &str) -> Option<&'static Interp> {
     let all = INTERPRETERS.read().unwrap_or_else(|e| e.into_inner());
@@ -114,7 +123,8 @@ pub struct Import {
 /// Starts Python in this child, then runs the `PythonImport`s in the interpreters they name,
 /// in order. pyo3 releases the GIL after initializing, so threads of a threaded MPM can take
 /// turns.
-pub fn start(imports: &[Import]) {
+pub fn start(imports: &[Import], native_module: NativeModule) {
+    let _ = NATIVE_MODULE.set(native_module);
     Python::initialize();
     let main = Python::attach(|py| {
         let state = gil::current_interpreter(py);
@@ -149,7 +159,10 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     let sys = py.import("sys")?;
     // Libraries that read sys.argv expect it to exist, as under the C module.
     sys.setattr("argv", vec!["mod_python"])?;
-    let native = crate::apache_module::request::module(py, name)?;
+    let make_native = NATIVE_MODULE
+        .get()
+        .ok_or_else(|| PyRuntimeError::new_err("mod_python's native module is not given"))?;
+    let native = make_native(py, name)?;
     let code = CString::new(OBJECTS).expect("no NUL in apache_objects.py");
     let globals = native.dict();
     globals.set_item("__builtins__", py.import("builtins")?)?;
@@ -176,7 +189,7 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     Ok(Interp {
         name: name.to_string(),
         state,
-        dispatcher: crate::python::dispatch::Dispatcher::new(py, &apache)?,
+        dispatcher: Dispatcher::new(py, &apache)?,
         run_imports: apache.getattr("_run_imports")?.unbind(),
         request_class: request_class.unbind(),
     })
@@ -199,32 +212,6 @@ pub fn log_python_error(py: Python<'_>, when: &str, e: &PyErr) {
     );
 }
 
-/// Runs the handlers of `phase` for the lent request in `interp`; returns the status for
-/// httpd. `last`: no Python phase of this request follows in this interpreter, so its
-/// request object can be retired in the same hold of the GIL.
-pub fn dispatch(
-    interp: &'static Interp,
-    phase: Phase,
-    handlers: &[HandlerSpec],
-    conf: &PhaseSettings,
-    last: bool,
-) -> c_int {
-    gil::with_interp(interp.state, |py| {
-        let run = || -> PyResult<c_int> {
-            let req = crate::serving::request::object_for(py, interp)?;
-            let result = interp.dispatcher.run(py, &req, phase, handlers, conf)?;
-            if last {
-                crate::serving::request::retire(py, &req, interp);
-            }
-            Ok(result)
-        };
-        run().unwrap_or_else(|e| {
-            log_python_error(py, phase.directive(), &e);
-            500
-        })
-    })
-}
-
 /// The interpreters, main first then in order of creation; `None` when the registry stays
 /// locked (prefork's SIGTERM handler interrupted the thread adding to it).
 pub fn registered() -> Option<Vec<&'static Interp>> {
@@ -241,6 +228,19 @@ pub fn registered() -> Option<Vec<&'static Interp>> {
 }
 
 impl Interp {
+    /// Runs `handlers` for `phase` on the request object `req` (see [`Dispatcher::run`]).
+    /// Call holding the GIL in this interpreter.
+    pub fn run_handlers(
+        &self,
+        py: Python<'_>,
+        req: &Bound<'_, PyAny>,
+        phase: Phase,
+        handlers: &[HandlerSpec],
+        conf: &PhaseSettings,
+    ) -> PyResult<c_int> {
+        self.dispatcher.run(py, req, phase, handlers, conf)
+    }
+
     /// Lets go of the handlers its dispatch found, before the interpreter ends.
     pub fn forget_handlers(&self, py: Python<'_>) {
         self.dispatcher.forget(py);

@@ -15,7 +15,7 @@
 use crate::config::{find_filter, DirConf, FilterSpec, HandlerSpec, PhaseSettings};
 use crate::python::gil;
 use crate::python::interpreters::{self as interp, Interp};
-use crate::serving::request::ReqState;
+use crate::serving::request::RequestState;
 use apache::bucket::{AprError, Brigade};
 use apache::directives::{Cmd, ACCESS_CONF, RSRC_CONF};
 use apache::filter::{Filter, FilterResult, FilterType, InputMode};
@@ -139,7 +139,7 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
     let r = f.request()?;
     let (name, spec) = match dynamic {
         Some(n) => {
-            let spec = find_filter(&r.state::<ReqState>().filters, is_input, &n).cloned();
+            let spec = find_filter(&r.state::<RequestState>().filters, is_input, &n).cloned();
             (n, spec)
         }
         None => {
@@ -178,8 +178,8 @@ fn run(call: &Call, h: usize, is_input: bool) {
     gil::with_interp(call.interp.state, |py| {
         let result = (|| -> PyResult<()> {
             let req = crate::serving::request::object_for(py, call.interp)?;
-            crate::apache_module::request::with_lent(|r| {
-                r.state::<ReqState>().filtered = true;
+            crate::serving::request::with_lent(|r| {
+                r.state::<RequestState>().filtered = true;
                 Ok(())
             })?;
             let apache = py.import("mod_python._apache")?;

@@ -1,3 +1,4 @@
 pub mod connection;
 pub mod filter;
+pub mod phase;
 pub mod request;
