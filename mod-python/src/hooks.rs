@@ -79,7 +79,7 @@ fn start_python(p: &Pool, s: &Server) {
         // Read by Py_Initialize, as -O would set it. The child has no other threads yet.
         std::env::set_var("PYTHONOPTIMIZE", "1");
     }
-    interp::start(&imports, crate::apache_module::request::module);
+    interp::start(&imports, crate::apache_module::build);
     p.on_cleanup(child_exit::run);
 }
 
