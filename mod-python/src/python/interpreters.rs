@@ -1,11 +1,12 @@
 //! The embedded CPython: started once per child, with named interpreters made on demand.
 //!
 //! As in mod_python 3.5, handlers run in an interpreter chosen by name (by default the virtual
-//! host's server name; see [`crate::config::interpreter_name`]). `main_interpreter` is
-//! Python's main interpreter; any other name gets a sub-interpreter of its own, with its own
-//! `sys.modules`, made the first time a request (or `PythonImport`) names it, and kept for the
-//! life of the child. Each interpreter gets its own `mod_python._apache` module and its own
-//! Python classes for the objects handlers see (see `native.rs`).
+//! host's server name; see [`DirConf::interpreter_name`](crate::config::DirConf::interpreter_name)).
+//! `main_interpreter` is Python's main interpreter; any other name gets a sub-interpreter of
+//! its own, with its own `sys.modules`, made the first time a request (or `PythonImport`)
+//! names it, and kept for the life of the child. Each interpreter gets its own
+//! `mod_python._apache` module (made by the function given to [`start`]) and so its own Python
+//! classes for the objects handlers see (`mod_python._request` and its kin).
 
 use super::dispatch::Dispatcher;
 use super::gil::{self, InterpState};
@@ -19,8 +20,6 @@ use std::os::raw::c_int;
 use std::sync::{Mutex, OnceLock, RwLock};
 
 const BOOTSTRAP: &str = include_str!("../../python/bootstrap.py");
-const OBJECTS: &str = include_str!("../../python/mod_python/_request.py");
-const FILTER_OBJECTS: &str = include_str!("../../python/mod_python/_filter.py");
 
 /// The mod_python package, compiled in: (module name, source, is a package), one entry per
 /// file of `python/mod_python` (listed by build.rs).
@@ -34,7 +33,7 @@ pub struct Interp {
     dispatcher: Dispatcher,
     /// `mod_python.apache._run_imports`.
     run_imports: Py<PyAny>,
-    /// `_apache.mp_request`.
+    /// `mod_python._request.mp_request`, this interpreter's own.
     request_class: Py<PyAny>,
 }
 
@@ -163,12 +162,6 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
         .get()
         .ok_or_else(|| PyRuntimeError::new_err("mod_python's native module is not given"))?;
     let native = make_native(py, name)?;
-    let code = CString::new(OBJECTS).expect("no NUL in apache_objects.py");
-    let globals = native.dict();
-    globals.set_item("__builtins__", py.import("builtins")?)?;
-    py.run(&code, Some(&globals), None)?;
-    let code = CString::new(FILTER_OBJECTS).expect("no NUL in filter_objects.py");
-    py.run(&code, Some(&globals), None)?;
     sys.getattr("modules")?
         .set_item("mod_python._apache", &native)?;
     let code = CString::new(BOOTSTRAP).expect("no NUL in bootstrap.py");
@@ -184,7 +177,7 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     }
     boot.call_method1("install", (sources,))?;
     let apache = py.import("mod_python.apache")?;
-    let request_class = native.getattr("mp_request")?;
+    let request_class = py.import("mod_python._request")?.getattr("mp_request")?;
     request_class.setattr("interpreter", name)?;
     Ok(Interp {
         name: name.to_string(),

@@ -63,9 +63,9 @@ pub fn process(c: &mut Connection) -> HookResult {
     let code = io.lend(|| {
         gil::with_interp(interp.state, |py| {
             let run = || -> PyResult<i32> {
-                let apache = py.import("mod_python._apache")?;
-                apache
-                    .getattr("_conn_dispatch")?
+                let connection = py.import("mod_python._connection")?;
+                connection
+                    .getattr("dispatch")?
                     .call1((
                         handle,
                         fields,

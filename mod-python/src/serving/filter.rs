@@ -182,8 +182,8 @@ fn run(call: &Call, h: usize, is_input: bool) {
                 r.state::<RequestState>().filtered = true;
                 Ok(())
             })?;
-            let apache = py.import("mod_python._apache")?;
-            apache.getattr("_filter_dispatch")?.call1((
+            let filter = py.import("mod_python._filter")?;
+            filter.getattr("dispatch")?.call1((
                 h,
                 &call.name,
                 is_input,
