@@ -2,6 +2,7 @@
 
 mod bench;
 mod prereqs;
+mod python_lint;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -9,7 +10,8 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
 
   demo [--port N]        build everything and serve the examples on 127.0.0.1 until Ctrl-C
-  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, build, every test (--quick: no fmt/clippy)
+  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, ruff and mypy, build, every test
+                         (--quick: no fmt/clippy/ruff/mypy)
   install [--dry-run]    release build; copy the modules into httpd's module directory
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
   bench [--seconds N] [--rounds N] [--connections N] [--transfers N] [--only NAME,...]
@@ -87,6 +89,7 @@ fn test(args: &[String]) -> Result<(), String> {
                 "warnings",
             ]),
         )?;
+        python_lint::check()?;
     }
     // Integration tests load the modules' .so files, so every cdylib is built first.
     run("build", cargo().args(["build", "--workspace"]))?;
