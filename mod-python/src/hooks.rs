@@ -21,6 +21,12 @@ apache::hook!(register, |reg| {
     reg.input_filter(c"MOD_PYTHON", filters::input_filter, FilterType::Resource);
 });
 apache::hook!(process_connection, connection::process);
+// Before any other module's child_init, while the new child has one thread.
+apache::hook!(
+    child_init,
+    set_python_environment,
+    apache::Order::REALLY_FIRST
+);
 apache::hook!(child_init, start_python);
 apache::hook!(post_read_request, post_read_request);
 apache::hook!(translate_name, translate_name);
@@ -55,6 +61,19 @@ fn banner(pconf: &Pool, _plog: &Pool, _s: &Server) -> HookResult {
     Ok(Status::Ok)
 }
 
+/// `PythonOptimize On`: Python runs as with `-O`, through the environment variable that
+/// `Py_Initialize` reads (in `start_python`, a later child_init hook).
+fn set_python_environment(_p: &Pool, s: &Server) {
+    if s.module_config::<SrvConf>().is_some_and(|c| c.optimize) {
+        // SAFETY: `set_var` must not run while another thread reads or writes the environment.
+        // This is the new child's first child_init hook: httpd's parent forked the child from
+        // one thread, so the child has that thread alone; its MPM starts worker threads only
+        // after every child_init hook, and no other module's child_init (some start threads,
+        // as mod_watchdog's does) has run yet.
+        unsafe { std::env::set_var("PYTHONOPTIMIZE", "1") };
+    }
+}
+
 /// Python starts in each child, never in the parent: a parent that initialized Python would
 /// leak it across every restart, and forked children would inherit its threads' state.
 /// `PythonImport`s of every server then run, each with its server's `PythonPath`.
@@ -75,10 +94,6 @@ fn start_python(p: &Pool, s: &Server) {
         }
     }
     locks::child_init(p);
-    if s.module_config::<SrvConf>().is_some_and(|c| c.optimize) {
-        // Read by Py_Initialize, as -O would set it. The child has no other threads yet.
-        std::env::set_var("PYTHONOPTIMIZE", "1");
-    }
     interp::start(&imports, crate::apache_module::build);
     p.on_cleanup(child_exit::run);
 }

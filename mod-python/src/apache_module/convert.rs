@@ -1,9 +1,9 @@
 //! Values between Python and httpd: text and bytes in, text and objects out.
 
+use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyIOError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use pyo3::IntoPyObjectExt;
 
 /// An I/O failure as Python's `IOError`.
 pub fn io_error(e: impl std::fmt::Display) -> PyErr {

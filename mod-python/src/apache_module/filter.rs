@@ -7,8 +7,8 @@
 
 use super::convert::{as_bytes, io_error};
 use super::handles::with;
-use crate::config::{find_filter, FilterSpec};
-use crate::serving::filter::{send, FilterCtx, Marker, DYNAMIC};
+use crate::config::{FilterSpec, find_filter};
+use crate::serving::filter::{DYNAMIC, FilterCtx, Marker, send};
 use crate::serving::request::RequestState;
 use apache::bucket::{AprError, Brigade};
 use apache::filter::Filter;

@@ -2,7 +2,7 @@
 //! configuration as read, and files' information (`apache.stat`).
 
 use super::request_fallback::finfo_tuple;
-use apache::logging::{log, Level};
+use apache::logging::{Level, log};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 

@@ -8,9 +8,9 @@
 use super::convert::{as_bytes, io_error, opt_str};
 use super::handles::{handle_of, with, with_ref};
 use super::request_fallback;
-use crate::config::{parse_handlers, DirConf, Phase};
+use crate::config::{DirConf, Phase, parse_handlers};
 use crate::python::rawbytes::{bytes_filled_with, latin1_str};
-use crate::serving::request::{take_added, RequestState};
+use crate::serving::request::{RequestState, take_added};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};

@@ -139,7 +139,7 @@ pub fn set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         _ => {
             return Err(PyAttributeError::new_err(format!(
                 "attribute '{name}' of 'mp_request' objects is not writable"
-            )))
+            )));
         }
     };
     with(h, |r| {

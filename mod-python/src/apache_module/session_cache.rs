@@ -2,8 +2,8 @@
 //! `mod_python.Session.SocacheSession`. Every cache operation runs without the GIL.
 
 use crate::shared::session_caches::{self, OPTION};
-use apache::socache::Cache;
 use apache::Error;
+use apache::socache::Cache;
 use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;

@@ -1,7 +1,7 @@
 //! The per-directory configuration: handlers per phase, options and the other directives,
 //! merged across sections as mod_python 3.5 does.
 
-use super::phase::{mark_configured, PerPhase, Phase};
+use super::phase::{PerPhase, Phase, mark_configured};
 use super::{FilterSpec, HandlerSpec, MAIN_INTERPRETER};
 use apache::directives::ModuleConfig;
 use std::borrow::Cow;

@@ -3,7 +3,7 @@
 //! `PythonOutputFilter` and `PythonInputFilter` are declared with the filters they register
 //! (`serving/filter.rs`); what they record is [`FilterSpec`](super::FilterSpec).
 
-use super::{parse_handlers, parse_single, DirConf, HandlerSpec, Phase, SrvConf};
+use super::{DirConf, HandlerSpec, Phase, SrvConf, parse_handlers, parse_single};
 use apache::directives::{Cmd, OR_ALL, RSRC_CONF};
 
 /// Where a handler directive is: the `<Directory>` (or `.htaccess` directory) to put on

@@ -161,9 +161,11 @@ mod tests {
             names(&specs),
             [("a", "fixuphandler"), ("b", "f"), ("c", "fixuphandler")]
         );
-        assert!(specs
-            .iter()
-            .all(|h| h.directory.as_deref() == Some("/srv/app")));
+        assert!(
+            specs
+                .iter()
+                .all(|h| h.directory.as_deref() == Some("/srv/app"))
+        );
         assert!(specs.iter().all(|h| h.extensions.is_empty()));
     }
 

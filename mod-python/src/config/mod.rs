@@ -14,8 +14,8 @@ mod phase;
 mod server;
 
 pub use dir::{DirConf, PhaseSettings};
-pub use handler::{find_filter, parse_handlers, parse_single, FilterSpec, HandlerSpec};
-pub use phase::{configured, PerPhase, Phase};
+pub use handler::{FilterSpec, HandlerSpec, find_filter, parse_handlers, parse_single};
+pub use phase::{PerPhase, Phase, configured};
 pub use server::SrvConf;
 
 /// The name of Python's main interpreter, as mod_python 3.5 calls it.

@@ -52,8 +52,10 @@ mod tests {
         assert_eq!(merged.imports, [("b".to_string(), "vhost".to_string())]);
         assert!(merged.optimize);
         assert_eq!(merged.connection_handler.unwrap().module, "echo");
-        assert!(SrvConf::merge(&main, &SrvConf::default())
-            .imports
-            .is_empty());
+        assert!(
+            SrvConf::merge(&main, &SrvConf::default())
+                .imports
+                .is_empty()
+        );
     }
 }

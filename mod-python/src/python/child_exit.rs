@@ -3,8 +3,8 @@
 
 use crate::config::MAIN_INTERPRETER;
 use crate::python::gil::{self, InterpState};
-use crate::python::interpreters::{self as interp, describe, log_python_error, Interp};
-use apache::logging::{log, Level};
+use crate::python::interpreters::{self as interp, Interp, describe, log_python_error};
+use apache::logging::{Level, log};
 use pyo3::prelude::*;
 
 /// The child is exiting (its pool is being destroyed, after the MPM joined its workers):

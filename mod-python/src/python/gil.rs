@@ -16,16 +16,16 @@
 //! This file and rawbytes.rs hold all of mod-python's `unsafe`: here, CPython's thread-state
 //! and interpreter API, which pyo3 does not wrap.
 
-use apache::logging::{log, Level};
-use pyo3::ffi;
+use apache::logging::{Level, log};
 use pyo3::Python;
+use pyo3::ffi;
 use std::cell::{Cell, RefCell};
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-extern "C" {
+unsafe extern "C" {
     // Exported by libpython (renamed PyThreadState_GetUnchecked in 3.13, the old name kept);
     // pyo3-ffi does not declare it.
     fn _PyThreadState_UncheckedGet() -> *mut ffi::PyThreadState;
@@ -414,9 +414,8 @@ pub fn begin_close(wait: Duration) -> Result<Closing, Busy> {
     // SAFETY: only reads which thread state holds the GIL (NULL when none does).
     let current = unsafe { _PyThreadState_UncheckedGet() };
     // SAFETY: reads thread-specific storage of the initialized runtime; no GIL needed.
-    if !current.is_null()
-        && (is_mine(current) || current == unsafe { ffi::PyGILState_GetThisThreadState() })
-    {
+    let gilstate = unsafe { ffi::PyGILState_GetThisThreadState() };
+    if !current.is_null() && (is_mine(current) || current == gilstate) {
         // This thread holds the GIL outside `with_interp` (Python starting in child_init).
         return Err(Busy::ThisThread);
     }
@@ -583,7 +582,7 @@ impl Watchdog {
                             limit.as_secs()
                         ),
                     );
-                    extern "C" {
+                    unsafe extern "C" {
                         fn _exit(status: c_int) -> !;
                     }
                     // SAFETY: ends the process at once; nothing of it is used afterwards.

@@ -10,8 +10,8 @@
 
 use super::dispatch::Dispatcher;
 use super::gil::{self, InterpState};
-use crate::config::{HandlerSpec, Phase, PhaseSettings, MAIN_INTERPRETER};
-use apache::logging::{log, Level};
+use crate::config::{HandlerSpec, MAIN_INTERPRETER, Phase, PhaseSettings};
+use apache::logging::{Level, log};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};

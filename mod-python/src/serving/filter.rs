@@ -12,14 +12,14 @@
 //! brigade are lent to the thread (`Filter::lend`) for the native functions in
 //! `native_filter.rs`, which release the GIL while data moves along the chain.
 
-use crate::config::{find_filter, DirConf, FilterSpec, HandlerSpec, PhaseSettings};
+use crate::config::{DirConf, FilterSpec, HandlerSpec, PhaseSettings, find_filter};
 use crate::python::gil;
 use crate::python::interpreters::{self as interp, Interp};
 use crate::serving::request::RequestState;
 use apache::bucket::{AprError, Brigade};
-use apache::directives::{Cmd, ACCESS_CONF, RSRC_CONF};
+use apache::directives::{ACCESS_CONF, Cmd, RSRC_CONF};
 use apache::filter::{Filter, FilterResult, FilterType, InputMode};
-use apache::logging::{log, Level};
+use apache::logging::{Level, log};
 use pyo3::prelude::*;
 
 /// The httpd filter that runs the Python filters registered at request time.
@@ -153,7 +153,9 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
         let kind = if is_input { "input" } else { "output" };
         log(
             Level::Error,
-            &format!("mod_python: no Python handler for {kind} filter {name:?} here; passing data on untouched"),
+            &format!(
+                "mod_python: no Python handler for {kind} filter {name:?} here; passing data on untouched"
+            ),
         );
         return None;
     };

@@ -4,7 +4,7 @@
 use super::request;
 use crate::config::{self, DirConf, HandlerSpec, Phase, PhaseSettings};
 use crate::python::gil;
-use crate::python::interpreters::{self as interp, log_python_error, Interp};
+use crate::python::interpreters::{self as interp, Interp, log_python_error};
 use apache::{HookResult, Request, Status};
 use pyo3::prelude::*;
 use std::os::raw::c_int;
