@@ -54,13 +54,14 @@ pub(crate) fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs a command in the workspace, streaming its output; fails naming the step.
+/// Runs a command in the workspace (unless it was given a directory of its own), streaming its
+/// output; fails naming the step.
 pub(crate) fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(workspace());
+    }
     eprintln!("xtask: {step}: {cmd:?}");
-    let status = cmd
-        .current_dir(workspace())
-        .status()
-        .map_err(|e| format!("{step}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("{step}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
