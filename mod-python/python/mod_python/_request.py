@@ -10,6 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from functools import partial
+from operator import itemgetter
 from typing import Any, NoReturn
 
 from mod_python._apache import (
@@ -85,42 +86,22 @@ class mp_uri(tuple[Any, ...]):
     """req.parsed_uri: a tuple indexed by apache.URI_*, with the same parts as attributes."""
 
     __slots__ = ()
+    # Properties reading the tuple's items, set below.
+    scheme: str | None
+    hostinfo: str | None
+    user: str | None
+    password: str | None
+    hostname: str | None
+    port: int | None
+    path: str | None
+    query: str | None
+    fragment: str | None
 
-    @property
-    def scheme(self) -> str | None:
-        return self[0]
 
-    @property
-    def hostinfo(self) -> str | None:
-        return self[1]
-
-    @property
-    def user(self) -> str | None:
-        return self[2]
-
-    @property
-    def password(self) -> str | None:
-        return self[3]
-
-    @property
-    def hostname(self) -> str | None:
-        return self[4]
-
-    @property
-    def port(self) -> int | None:
-        return self[5]
-
-    @property
-    def path(self) -> str | None:
-        return self[6]
-
-    @property
-    def query(self) -> str | None:
-        return self[7]
-
-    @property
-    def fragment(self) -> str | None:
-        return self[8]
+for _i, _name in enumerate(("scheme", "hostinfo", "user", "password", "hostname", "port",
+                            "path", "query", "fragment")):
+    setattr(mp_uri, _name, property(itemgetter(_i)))
+del _i, _name
 
 
 class mp_hlist:

@@ -13,8 +13,8 @@
 //! zero: only then may Python be finalized ([`Closing::finalize`]). Afterwards every entry is
 //! refused without touching Python.
 //!
-//! This file and rawbytes.rs hold all of mod-python's `unsafe`: here, CPython's thread-state
-//! and interpreter API, which pyo3 does not wrap.
+//! This file and rawbytes.rs hold mod-python's `unsafe` (but for the one environment write in
+//! hooks.rs): here, CPython's thread-state and interpreter API, which pyo3 does not wrap.
 
 use apache::logging::{Level, log};
 use pyo3::Python;
@@ -241,7 +241,7 @@ pub fn new_interpreter<R>(
 /// Runs `f` without the GIL when this thread holds it with one of its own states (httpd code
 /// called from a native function that did not release it, such as a Python filter run while a
 /// handler's call reads the body), and takes it back afterwards; otherwise just runs `f`.
-/// Used around [`crate::python::interpreters::get`], which may wait for another thread making an
+/// Used around `interpreters::get`, which may wait for another thread making an
 /// interpreter, and that thread for the GIL.
 pub fn released<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: only reads which thread state holds the GIL.

@@ -10,13 +10,12 @@
 
 use super::dispatch::Dispatcher;
 use super::gil::{self, InterpState};
-use crate::config::{HandlerSpec, MAIN_INTERPRETER, Phase, PhaseSettings};
+use crate::config::MAIN_INTERPRETER;
 use apache::logging::{Level, log};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use std::ffi::CString;
-use std::os::raw::c_int;
 use std::sync::{Mutex, OnceLock, RwLock};
 
 const BOOTSTRAP: &str = include_str!("../../python/bootstrap.py");
@@ -221,17 +220,9 @@ pub fn registered() -> Option<Vec<&'static Interp>> {
 }
 
 impl Interp {
-    /// Runs `handlers` for `phase` on the request object `req` (see [`Dispatcher::run`]).
-    /// Call holding the GIL in this interpreter.
-    pub fn run_handlers(
-        &self,
-        py: Python<'_>,
-        req: &Bound<'_, PyAny>,
-        phase: Phase,
-        handlers: &[HandlerSpec],
-        conf: &PhaseSettings,
-    ) -> PyResult<c_int> {
-        self.dispatcher.run(py, req, phase, handlers, conf)
+    /// What runs the handlers of a phase in this interpreter.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
     }
 
     /// Lets go of the handlers its dispatch found, before the interpreter ends.

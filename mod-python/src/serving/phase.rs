@@ -92,7 +92,7 @@ fn dispatch(
     gil::with_interp(interp.state, |py| {
         let run = || -> PyResult<c_int> {
             let req = request::object_for(py, interp)?;
-            let result = interp.run_handlers(py, &req, phase, handlers, conf)?;
+            let result = interp.dispatcher().run(py, &req, phase, handlers, conf)?;
             if last {
                 request::retire(py, &req, interp);
             }

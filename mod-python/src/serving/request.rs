@@ -11,7 +11,7 @@
 
 use crate::config::{HandlerSpec, Phase};
 use crate::python::gil;
-use crate::python::interpreters::Interp;
+use crate::python::interpreters::{Interp, log_python_error};
 use apache::Request;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -65,18 +65,7 @@ impl RequestState {
 /// so it runs first) are detached here, without their request.
 impl Drop for RequestState {
     fn drop(&mut self) {
-        for (interp, obj) in self.objects.drain(..) {
-            gil::with_interp(interp.state, |py| {
-                let obj = obj.into_bound(py);
-                if let Err(e) = obj.call_method0("_finish") {
-                    crate::python::interpreters::log_python_error(
-                        py,
-                        "at the end of a request",
-                        &e,
-                    );
-                }
-            });
-        }
+        finish_objects(std::mem::take(&mut self.objects));
     }
 }
 
@@ -129,20 +118,21 @@ fn finish(r: &mut Request) {
     if objects.is_empty() {
         return;
     }
-    r.lend(|| {
-        for (interp, obj) in objects {
-            gil::with_interp(interp.state, |py| {
-                let obj = obj.into_bound(py);
-                if let Err(e) = obj.call_method0("_finish") {
-                    crate::python::interpreters::log_python_error(
-                        py,
-                        "at the end of a request",
-                        &e,
-                    );
-                }
-            });
-        }
-    });
+    r.lend(|| finish_objects(objects));
+}
+
+/// Runs each request object's `_finish` (its cleanups, then its detachment) in its
+/// interpreter; a failure is logged.
+fn finish_objects(objects: Vec<(&'static Interp, Py<PyAny>)>) {
+    for (interp, obj) in objects {
+        gil::with_interp(interp.state, |py| {
+            // Released here, under the GIL (see gil::with_interp).
+            let obj = obj.into_bound(py);
+            if let Err(e) = obj.call_method0("_finish") {
+                log_python_error(py, "at the end of a request", &e);
+            }
+        });
+    }
 }
 
 /// The request's last Python phase in `interp` is over: detaches its object now, unless
