@@ -2,6 +2,11 @@
 //!
 //! `LoadModule python_module .../mod_python.so` and the mod_python directives work as with the
 //! C module; the `mod_python` Python package is compiled into this library.
+//!
+//! The crate is in layers, each using only those below it (docs/src/design.md draws them):
+//! `hooks` (the httpd module and its hooks), `apache_module` (the native `_apache` module),
+//! `serving` (a request, filter call or connection being served), `python` (CPython), `shared`
+//! (resources of all children) and `config` (the directives and configuration).
 
 // The unit tests (config's) build the configuration alone: everything else runs inside httpd
 // and links against it, which a test program cannot. What only the rest uses is unused there.
