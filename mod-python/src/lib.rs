@@ -2,222 +2,37 @@
 //!
 //! `LoadModule python_module .../mod_python.so` and the mod_python directives work as with the
 //! C module; the `mod_python` Python package is compiled into this library.
+//!
+//! The crate is in layers, each using only those below it (docs/src/design.md draws them):
+//! `hooks` (the httpd module and its hooks), `apache_module` (the native `_apache` module),
+//! `serving` (a request, filter call or connection being served), `python` (CPython), `shared`
+//! (resources of all children) and `config` (the directives and configuration).
 
-mod apache_module;
+// The unit tests (config's) build the configuration alone: everything else runs inside httpd
+// and links against it, which a test program cannot. What only the rest uses is unused there.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
+
 mod config;
+
+#[cfg(not(test))]
+mod apache_module;
+#[cfg(not(test))]
+mod hooks;
+#[cfg(not(test))]
 mod python;
+#[cfg(not(test))]
 mod serving;
+#[cfg(not(test))]
 mod shared;
 
-// The files' former paths, while the code still names them.
-use apache_module::{filter as native_filter, request as native, request_fallback as reqapi};
-use python::{child_exit, dispatch, gil, interpreters as interp, rawbytes};
-use serving::{connection, filter as filters, request as reqobj};
-use shared::{global_locks as locks, session_caches as session_cache};
+#[cfg(not(test))]
+pub use hooks::VERSION;
 
-use apache::{HookResult, Pool, Request, Server, Status};
-use config::{DirConf, Phase, SrvConf};
-
-apache::module!(python_module, file: "mod_python.c", dir_config: DirConf, server_config: SrvConf);
-
-/// This project's version of mod_python, as the `Server:` banner and `mod_python.mp_version` say.
-pub const VERSION: &str = concat!("3.5.0+rs.", env!("CARGO_PKG_VERSION"));
-
-apache::hook!(post_config, banner);
-// The filter that runs Python filters registered at request time (`req.register_*_filter`);
-// those named by PythonOutputFilter / PythonInputFilter are registered as they are read.
-apache::hook!(register, |reg| {
-    use apache::filter::FilterType;
-    reg.output_filter(c"MOD_PYTHON", filters::output_filter, FilterType::Resource);
-    reg.input_filter(c"MOD_PYTHON", filters::input_filter, FilterType::Resource);
-});
-apache::hook!(process_connection, connection::process);
-apache::hook!(child_init, start_python);
-apache::hook!(post_read_request, post_read_request);
-apache::hook!(translate_name, translate_name);
-apache::hook!(map_to_storage, map_to_storage);
-apache::hook!(header_parser, header_parser);
-apache::hook!(access_checker, |r: &mut Request| run_phase(
-    r,
-    Phase::Access
-));
-apache::hook!(check_user_id, |r: &mut Request| run_phase(r, Phase::Authen));
-apache::hook!(auth_checker, |r: &mut Request| run_phase(r, Phase::Authz));
-apache::hook!(type_checker, |r: &mut Request| run_phase(r, Phase::Type));
-apache::hook!(fixups, |r: &mut Request| run_phase(r, Phase::Fixup));
-apache::hook!(handler, content_handler);
-apache::hook!(log_transaction, |r: &mut Request| run_phase(r, Phase::Log));
-// PythonCleanupHandler runs once the request is logged, while its object still answers.
-apache::hook!(
-    log_transaction,
-    |r: &mut Request| run_phase(r, Phase::Cleanup),
-    apache::Order::REALLY_LAST
+// At the crate root, where `directive!` finds the `ThisModule` it defines.
+#[cfg(not(test))]
+apache::module!(
+    python_module,
+    file: "mod_python.c",
+    dir_config: config::DirConf,
+    server_config: config::SrvConf
 );
-
-fn banner(pconf: &Pool, _plog: &Pool, _s: &Server) -> HookResult {
-    let component = format!(
-        "mod_python/{VERSION} Python/{}",
-        env!("MOD_PYTHON_PY_VERSION")
-    );
-    apache::server::add_version_component(pconf, &component);
-    Ok(Status::Ok)
-}
-
-/// Python starts in each child, never in the parent: a parent that initialized Python would
-/// leak it across every restart, and forked children would inherit its threads' state.
-/// `PythonImport`s of every server then run, each with its server's `PythonPath`.
-fn start_python(p: &Pool, s: &Server) {
-    let mut imports = Vec::new();
-    for server in s.iter() {
-        let path = server
-            .dir_config::<ThisModule>()
-            .and_then(|c| c.python_path.as_deref().map(str::to_string));
-        if let Some(conf) = server.module_config::<ThisModule>() {
-            for (module, interpreter) in &conf.imports {
-                imports.push(interp::Import {
-                    module: module.clone(),
-                    interpreter: interpreter.clone(),
-                    python_path: path.clone(),
-                });
-            }
-        }
-    }
-    locks::child_init(p);
-    if s.module_config::<ThisModule>().is_some_and(|c| c.optimize) {
-        // Read by Py_Initialize, as -O would set it. The child has no other threads yet.
-        std::env::set_var("PYTHONOPTIMIZE", "1");
-    }
-    interp::start(&imports);
-    p.on_cleanup(child_exit::run);
-}
-
-/// Whether Python alone serves this URL: `SetHandler mod_python` (or `python-program`) with
-/// the content handlers configured in a `<Location>`.
-fn python_location(r: &Request) -> bool {
-    r.dir_config::<ThisModule>()
-        .is_some_and(DirConf::handler_in_location)
-        && matches!(
-            r.configured_handler(),
-            Some("mod_python") | Some("python-program")
-        )
-}
-
-thread_local! {
-    /// The request translate_name left without a file name because Python alone serves it:
-    /// map_to_storage, which runs next on the same thread, no longer sees the `<Location>`
-    /// configuration (httpd resets it to the server's before that phase).
-    static UNMAPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// PythonTransHandler; then, for a URL Python alone serves, no file name: the URL is not
-/// mapped to the file system (`req.filename` is None), as with mod_python 3.5.
-fn translate_name(r: &mut Request) -> HookResult {
-    match run_phase(r, Phase::Trans)? {
-        Status::Declined if python_location(r) => {
-            UNMAPPED.with(|u| u.set(r.id()));
-            Ok(Status::Ok)
-        }
-        other => Ok(other),
-    }
-}
-
-/// Nothing to find on disk for a URL Python alone serves: spares httpd's directory walk.
-fn map_to_storage(r: &mut Request) -> HookResult {
-    if UNMAPPED.with(|u| u.replace(0)) == r.id() && r.filename().is_none() {
-        return Ok(Status::Ok);
-    }
-    Ok(Status::Declined)
-}
-
-fn content_handler(r: &mut Request) -> HookResult {
-    match r.handler() {
-        Some("mod_python") | Some("python-program") => run_phase(r, Phase::Handler),
-        _ => Ok(Status::Declined),
-    }
-}
-
-/// At server level PythonInitHandler runs as the first post-read-request handler.
-fn post_read_request(r: &mut Request) -> HookResult {
-    let server_level = |h: &config::HandlerSpec| !h.in_section;
-    match run_phase_filtered(r, Phase::Init, server_level)? {
-        Status::Ok | Status::Declined => run_phase(r, Phase::PostReadRequest),
-        other => Ok(other),
-    }
-}
-
-/// Inside a directory PythonInitHandler runs as the first header-parser handler.
-fn header_parser(r: &mut Request) -> HookResult {
-    let in_section = |h: &config::HandlerSpec| h.in_section;
-    match run_phase_filtered(r, Phase::Init, in_section)? {
-        Status::Ok | Status::Declined => run_phase(r, Phase::HeaderParser),
-        other => Ok(other),
-    }
-}
-
-fn run_phase(r: &mut Request, phase: Phase) -> HookResult {
-    run_phase_filtered(r, phase, |_| true)
-}
-
-fn run_phase_filtered(
-    r: &mut Request,
-    phase: Phase,
-    keep: impl Fn(&config::HandlerSpec) -> bool,
-) -> HookResult {
-    // Most phases of most requests: no handler anywhere, none added; nothing to look up.
-    if !config::configured(phase) && !r.has_state() {
-        return Ok(Status::Declined);
-    }
-    let added = reqobj::take_added(r, phase);
-    let Some(conf) = r.dir_config::<ThisModule>() else {
-        return Ok(Status::Declined);
-    };
-    let configured = match conf.handlers_for(phase) {
-        Some(list) => list,
-        // Most phases of most requests: nothing to do, and nothing allocated to find out.
-        None if added.is_empty() => return Ok(Status::Declined),
-        None => Default::default(),
-    };
-    // The file name is only needed for `| .ext` and PythonInterpPerDirectory.
-    let wants_filename = conf.interp_per_directory == Some(true)
-        || configured
-            .iter()
-            .chain(&added)
-            .any(|h| !h.extensions.is_empty());
-    let filename = if wants_filename { r.filename() } else { None };
-    // Usually every configured handler applies and none was added: the configuration's own
-    // list is used, shared rather than copied.
-    let handlers =
-        if added.is_empty() && configured.iter().all(|h| keep(h) && h.applies_to(filename)) {
-            configured
-        } else {
-            let mut list: Vec<_> = configured
-                .iter()
-                .filter(|h| keep(h) && h.applies_to(filename))
-                .cloned()
-                .collect();
-            list.extend(added);
-            std::sync::Arc::new(list)
-        };
-    let Some(first) = handlers.first() else {
-        return Ok(Status::Declined);
-    };
-    let is_dir = conf.interp_per_directory == Some(true)
-        && r.finfo().kind == Some(apache::http::FileKind::Directory);
-    let name = conf.interpreter_name(first, filename, is_dir, r.server().server_hostname());
-    // The content handler's phase is the request's last in Python unless log or cleanup
-    // handlers follow; then its request object is retired without taking the GIL again.
-    let last = phase == Phase::Handler
-        && !conf.has_handlers(Phase::Log)
-        && !conf.has_handlers(Phase::Cleanup);
-    let settings = conf.phase_settings();
-    let Some(interp) = interp::get(&name) else {
-        return Ok(Status::Http(500));
-    };
-    let code = r.lend(|| interp::dispatch(interp, phase, &handlers, &settings, last));
-    match Status::from_raw(code) {
-        // The response has already ended (httpd's 413 for a chunked body over
-        // LimitRequestBody, found by a read the handler then failed on): no second one.
-        Status::Http(status) if status >= 400 && r.eos_sent() => Ok(Status::FilterError),
-        status => Ok(status),
-    }
-}

@@ -179,7 +179,9 @@ fn conf(debug: bool) -> String {
         ("/use_stale", "handlers::use_stale"),
         ("/filename", "handlers::filename"),
     ] {
-        c += &format!("<Location {loc}>\n    SetHandler mod_python\n    PythonHandler {handler}\n</Location>\n");
+        c += &format!(
+            "<Location {loc}>\n    SetHandler mod_python\n    PythonHandler {handler}\n</Location>\n"
+        );
     }
     c += "<Location /options>\n    PythonOption a 1\n    PythonOption b 2\n    PythonOption gone x\n</Location>\n";
     c += "<Location /options/sub>\n    PythonOption a 3\n    PythonOption gone\n</Location>\n";

@@ -246,7 +246,9 @@ fn add_handler_serves_py_files_with_the_directory_on_sys_path() {
 }
 
 fn changing_handler(value: &str) -> String {
-    format!("import os\nfrom mod_python import apache\n\ndef handler(req):\n    req.write('{value} %d' % os.getpid())\n    return apache.OK\n")
+    format!(
+        "import os\nfrom mod_python import apache\n\ndef handler(req):\n    req.write('{value} %d' % os.getpid())\n    return apache.OK\n"
+    )
 }
 
 /// Rewrites `file` with a modification time clearly later than before, even on file systems

@@ -321,9 +321,11 @@ fn a_changed_page_is_read_again() {
                 "two 2\n",
                 "{mpm:?}"
             );
-            assert!(get(&httpd, "/psp/page.psp")
-                .text()
-                .contains("<footer>new</footer>"));
+            assert!(
+                get(&httpd, "/psp/page.psp")
+                    .text()
+                    .contains("<footer>new</footer>")
+            );
         }
     }
 }

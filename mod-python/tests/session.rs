@@ -128,8 +128,7 @@ def handler(req):
     return apache.OK
 "#;
 
-const PAGE: &str =
-    "<% session['n'] = session.get('n', 0) + 1 %>n=<%= session['n'] %> new=<%= session.is_new() %>\n";
+const PAGE: &str = "<% session['n'] = session.get('n', 0) + 1 %>n=<%= session['n'] %> new=<%= session.is_new() %>\n";
 
 fn location(path: &str, options: &[(&str, &str)]) -> String {
     let mut s = format!(

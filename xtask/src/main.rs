@@ -2,6 +2,7 @@
 
 mod bench;
 mod prereqs;
+mod python_lint;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -9,7 +10,8 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
 
   demo [--port N]        build everything and serve the examples on 127.0.0.1 until Ctrl-C
-  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, build, every test (--quick: no fmt/clippy)
+  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, ruff and mypy, build, every test
+                         (--quick: no fmt/clippy/ruff/mypy)
   install [--dry-run]    release build; copy the modules into httpd's module directory
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
   bench [--seconds N] [--rounds N] [--connections N] [--transfers N] [--only NAME,...]
@@ -52,13 +54,14 @@ pub(crate) fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs a command in the workspace, streaming its output; fails naming the step.
+/// Runs a command in the workspace (unless it was given a directory of its own), streaming its
+/// output; fails naming the step.
 pub(crate) fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(workspace());
+    }
     eprintln!("xtask: {step}: {cmd:?}");
-    let status = cmd
-        .current_dir(workspace())
-        .status()
-        .map_err(|e| format!("{step}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("{step}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -87,6 +90,7 @@ fn test(args: &[String]) -> Result<(), String> {
                 "warnings",
             ]),
         )?;
+        python_lint::check()?;
     }
     // Integration tests load the modules' .so files, so every cdylib is built first.
     run("build", cargo().args(["build", "--workspace"]))?;

@@ -1,170 +1,48 @@
-# The objects handlers are given: run by mod_python.so inside each interpreter's
-# mod_python._apache module, whose native functions (tab_*, req_*) these classes call. Being
-# Python classes, they belong to the interpreter that made them, as sub-interpreters require.
+"""mp_request: the request object every handler is given, over the native functions of
+_apache (req_*); and the values its attributes hold (mp_finfo, mp_uri, mp_hlist).
 
-HEADERS_IN, HEADERS_OUT, ERR_HEADERS_OUT, NOTES, SUBPROCESS_ENV, CONN_NOTES = range(6)
+Made by mod_python.so, one per request and interpreter. Being Python classes, these belong to
+the interpreter that imported this module, as sub-interpreters require.
+"""
 
+from __future__ import annotations
 
-class mp_table(object):
-    """One of a request's tables (headers_in, headers_out, ...): keys are case-insensitive and
-    may repeat; a repeated key reads as a list of its values."""
+import traceback
+from collections.abc import Callable
+from functools import partial
+from operator import itemgetter
+from typing import Any, NoReturn
 
-    # The request object, not its handle: a table kept past its request must stop working
-    # when the request object does.
-    __slots__ = ("_r", "_w")
-
-    def __init__(self, req, which):
-        self._r = req
-        self._w = which
-
-    def __getitem__(self, key):
-        return tab_get(self._r._h, self._w, key)
-
-    def __setitem__(self, key, value):
-        tab_put(self._r._h, self._w, key, value, False)
-
-    def add(self, key, value):
-        tab_put(self._r._h, self._w, key, value, True)
-
-    def __delitem__(self, key):
-        tab_del(self._r._h, self._w, key)
-
-    def __contains__(self, key):
-        return tab_has(self._r._h, self._w, key)
-
-    has_key = __contains__
-
-    def __len__(self):
-        return tab_len(self._r._h, self._w)
-
-    def get(self, key, default=None):
-        return tab_find(self._r._h, self._w, key, default)
-
-    def setdefault(self, key, default=""):
-        try:
-            return tab_get(self._r._h, self._w, key)
-        except KeyError:
-            tab_put(self._r._h, self._w, key, default, False)
-            return default
-
-    def items(self):
-        return tab_items(self._r._h, self._w)
-
-    def keys(self):
-        return [k for k, _ in tab_items(self._r._h, self._w)]
-
-    def values(self):
-        return [v for _, v in tab_items(self._r._h, self._w)]
-
-    def __iter__(self):
-        return iter(self.keys())
-
-    def update(self, other=(), **more):
-        pairs = other.items() if hasattr(other, "items") else other
-        for k, v in list(pairs) + list(more.items()):
-            self[k] = v
-
-    def copy(self):
-        return dict(self.items())
-
-    def clear(self):
-        tab_clear(self._r._h, self._w)
-
-    def __eq__(self, other):
-        return dict(self.items()) == dict(other.items() if hasattr(other, "items") else other)
-
-    def __repr__(self):
-        return repr(dict(self.items()))
-
-
-class mp_conn(object):
-    """The connection a request came on, as it was when asked."""
-
-    __slots__ = ("remote_ip", "remote_host", "local_ip", "local_addr", "remote_addr", "id",
-                 "keepalives", "aborted", "_req")
-
-    def __init__(self, remote_ip, remote_host, local_ip, local_addr, remote_addr, id,
-                 keepalives, aborted):
-        self.remote_ip = remote_ip
-        self.remote_host = remote_host
-        self.local_ip = local_ip
-        self.local_addr = local_addr
-        self.remote_addr = remote_addr
-        self.id = id
-        self.keepalives = keepalives
-        self.aborted = aborted
-
-    @property
-    def client_ip(self):
-        return self.remote_ip
-
-    # Read from the connection when asked (through the request it was reached from).
-    @property
-    def base_server(self):
-        return mp_server(conn_get(self._req._h, "base_server"))
-
-    remote_logname = property(lambda self: conn_get(self._req._h, "remote_logname"))
-    local_host = property(lambda self: conn_get(self._req._h, "local_host"))
-    double_reverse = property(lambda self: conn_get(self._req._h, "double_reverse"))
-    keepalive = property(lambda self: conn_get(self._req._h, "keepalive"))
-
-    @property
-    def notes(self):
-        return mp_table(self._req, CONN_NOTES)
-
-
-class mp_server(object):
-    """A (virtual) server, named by its handle; its attributes are read when asked."""
-
-    __slots__ = ("_s",)
-
-    def __init__(self, handle):
-        self._s = handle
-
-    def __eq__(self, other):
-        return isinstance(other, mp_server) and other._s == self._s
-
-    def __hash__(self):
-        return hash(self._s)
-
-    @property
-    def next(self):
-        n = srv_get(self._s, "next")
-        return mp_server(n) if n else None
-
-    def get_options(self):
-        return dict(srv_options(self._s))
-
-    def get_config(self):
-        return dict(srv_config(self._s))
-
-    def register_cleanup(self, req, callable, data=None):
-        """Runs callable(data) when the child process exits."""
-        _register_exit_cleanup(callable, data)
-
-    def log_error(self, message, level=3):
-        log_error(str(message), int(level))
-
-
-for _name in ("server_hostname", "server_admin", "port", "is_virtual", "defn_name",
-              "defn_line_number", "error_fname", "loglevel", "names", "wild_names",
-              "limit_req_line", "limit_req_fieldsize", "limit_req_fields", "timeout",
-              "keep_alive", "keep_alive_max", "keep_alive_timeout", "path", "pathlen",
-              "restart_time", "my_generation"):
-    setattr(mp_server, _name, property(lambda self, _n=_name: srv_get(self._s, _n)))
-
-
-def _register_exit_cleanup(callable, data=None):
-    import atexit
-
-    def run():
-        try:
-            callable(data)  # as 3.5: None when no data was given
-        except Exception:
-            import traceback
-            log_error("mod_python: cleanup at child exit failed: " + traceback.format_exc(), 3)
-    atexit.register(run)
-
+from mod_python._apache import (
+    log_error,
+    req_add_filter,
+    req_add_handler,
+    req_attr,
+    req_attr_set,
+    req_call,
+    req_config,
+    req_conn,
+    req_flush,
+    req_get,
+    req_internal_redirect,
+    req_options,
+    req_read,
+    req_register_filter,
+    req_sendfile,
+    req_server_handle,
+    req_set,
+    req_write,
+)
+from mod_python._connection import mp_conn
+from mod_python._server import mp_server
+from mod_python._table import (
+    ERR_HEADERS_OUT,
+    HEADERS_IN,
+    HEADERS_OUT,
+    NOTES,
+    SUBPROCESS_ENV,
+    mp_table,
+)
 
 FINFO_FIELDS = ("fname", "filetype", "valid", "protection", "user", "group", "size", "inode",
                 "device", "nlink", "atime", "mtime", "ctime", "name")
@@ -173,82 +51,108 @@ _FINFO_INDEX = ("protection", "inode", "device", "nlink", "user", "group", "size
                 "mtime", "ctime", "fname", "name", "filetype")
 
 
-class mp_finfo(object):
+class mp_finfo:
     """What httpd knows of a file (req.finfo, apache.stat()): attributes, or indexes
     apache.FINFO_*. All None but filetype (apache.APR_NOFILE) when there is no file."""
 
     __slots__ = FINFO_FIELDS
+    fname: str | None
+    filetype: int
+    valid: int | None
+    protection: int | None
+    user: int | None
+    group: int | None
+    size: int | None
+    inode: int | None
+    device: int | None
+    nlink: int | None
+    atime: int | None
+    mtime: int | None
+    ctime: int | None
+    name: str | None
 
-    def __init__(self, *fields):
-        for k, v in zip(FINFO_FIELDS, fields):
+    def __init__(self, *fields: Any) -> None:
+        for k, v in zip(FINFO_FIELDS, fields, strict=False):
             setattr(self, k, v)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Any:
         return getattr(self, _FINFO_INDEX[i])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "{%s}" % ", ".join("%r: %r" % (k, getattr(self, k)) for k in FINFO_FIELDS)
 
 
-class mp_uri(tuple):
+class mp_uri(tuple[Any, ...]):
     """req.parsed_uri: a tuple indexed by apache.URI_*, with the same parts as attributes."""
 
     __slots__ = ()
-    scheme = property(lambda self: self[0])
-    hostinfo = property(lambda self: self[1])
-    user = property(lambda self: self[2])
-    password = property(lambda self: self[3])
-    hostname = property(lambda self: self[4])
-    port = property(lambda self: self[5])
-    path = property(lambda self: self[6])
-    query = property(lambda self: self[7])
-    fragment = property(lambda self: self[8])
+    # Properties reading the tuple's items, set below.
+    scheme: str | None
+    hostinfo: str | None
+    user: str | None
+    password: str | None
+    hostname: str | None
+    port: int | None
+    path: str | None
+    query: str | None
+    fragment: str | None
 
 
-class mp_hlist(object):
+for _i, _name in enumerate(("scheme", "hostinfo", "user", "password", "hostname", "port",
+                            "path", "query", "fragment")):
+    setattr(mp_uri, _name, property(itemgetter(_i)))
+del _i, _name
+
+
+class mp_hlist:
     """req.hlist: the handler being run."""
 
     __slots__ = ("handler", "directory", "is_location", "silent", "parent")
+    handler: str
+    directory: str | None
+    is_location: bool
+    silent: int
+    parent: mp_hlist | None
 
-    def __init__(self, handler, directory, is_location, silent=0):
+    def __init__(self, handler: str, directory: str | None, is_location: bool,
+                 silent: int = 0) -> None:
         self.handler = handler
         self.directory = directory
         self.is_location = is_location
         self.silent = silent
         self.parent = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "{'handler':%r,'directory':%r,'is_location':%r,'silent':%r}" % (
             self.handler, self.directory, self.is_location, self.silent)
 
 
 # The request's fields are properties over native functions (bound to the field's name with
 # functools.partial): reading or setting one runs no Python frame.
-from functools import partial as _partial
+def _reader(name: str) -> property:
+    return property(partial(req_attr, name), doc="request_rec's %s" % name)
 
 
-def _reader(name):
-    return property(_partial(req_attr, name), doc="request_rec's %s" % name)
-
-
-def _field(name):
-    return property(_partial(req_attr, name), _partial(req_attr_set, name),
+def _field(name: str) -> property:
+    return property(partial(req_attr, name), partial(req_attr_set, name),
                     doc="request_rec's %s (writable)" % name)
 
 
-class _table(object):
+class _TableAttribute:
     """A request's table attribute, read-only as in 3.5: the table object is made on first use
     and kept with the request object, so `req.headers_in[...]` makes no new object each time."""
 
     __slots__ = ("which", "key")
+    which: int
+    key: str
 
-    def __init__(self, which):
+    def __init__(self, which: int) -> None:
         self.which = which
 
-    def __set_name__(self, owner, name):
+    def __set_name__(self, owner: type, name: str) -> None:
         self.key = "_t_" + name
 
-    def __get__(self, obj, owner=None):
+    def __get__(self, obj: mp_request | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
         d = obj.__dict__
@@ -257,59 +161,109 @@ class _table(object):
             table = d[self.key] = mp_table(obj, self.which)
         return table
 
-    def __set__(self, obj, value):
+    def __set__(self, obj: mp_request, value: object) -> NoReturn:
         raise AttributeError("attribute '%s' of 'mp_request' objects is not writable"
                              % self.key[3:])
 
 
-class mp_request(object):
+class mp_request:
     """The request being served (request_rec), passed to every handler. Handlers may add
     attributes of their own: the same object serves all the phases of a request that run in
     this interpreter."""
 
     # Defaults that a request changes only when it needs to, so making the object is cheap.
-    phase = None
+    phase: str | None = None
     extension = property(lambda self: None, doc="the extension a `| .ext` handler matched")
     _rbuf = b""
-    _cleanups = ()
+    _cleanups: list[tuple[Callable[[Any], object], Any]] | tuple[()] = ()
     _added = False
+    # (module, callable, directory) of the handler running, set by mod_python.so.
+    _hspec: tuple[str, str, str | None]
 
     # Made by mod_python.so as mp_request() with `_h` then set: no __init__, so making one
     # runs no Python code. `interpreter` is set on the class, which is this interpreter's own.
     _h = 0
-    interpreter = None
+    interpreter: str | None = None
 
-    headers_in = _table(HEADERS_IN)
-    headers_out = _table(HEADERS_OUT)
-    err_headers_out = _table(ERR_HEADERS_OUT)
-    notes = _table(NOTES)
-    subprocess_env = _table(SUBPROCESS_ENV)
+    headers_in = _TableAttribute(HEADERS_IN)
+    headers_out = _TableAttribute(HEADERS_OUT)
+    err_headers_out = _TableAttribute(ERR_HEADERS_OUT)
+    notes = _TableAttribute(NOTES)
+    subprocess_env = _TableAttribute(SUBPROCESS_ENV)
+
+    # The request_rec's fields, read (and some written) through properties set below.
+    method: str | None
+    unparsed_uri: str | None
+    hostname: str | None
+    protocol: str | None
+    the_request: str | None
+    content_encoding: str | None
+    useragent_ip: str | None
+    range: str | None
+    method_number: int
+    header_only: int
+    proto_num: int
+    remaining: int
+    read_length: int
+    request_time: float
+    mtime: float
+    content_languages: tuple[str, ...]
+    useragent_addr: tuple[str | None, int]
+    allowed: int
+    allowed_xmethods: tuple[str, ...]
+    allowed_methods: tuple[str, ...]
+    clength: int
+    bytes_sent: int
+    sent_bodyct: int
+    boundary: None
+    read_body: int
+    read_chunked: int
+    expecting_100: int
+    vlist_validator: str | None
+    eos_sent: int
+    status: int
+    content_type: str | None
+    filename: str | None
+    user: str | None
+    handler: str | None
+    uri: str | None
+    args: str | None
+    path_info: str | None
+    canonical_filename: str | None
+    ap_auth_type: str | None
+    status_line: str | None
+    assbackwards: int
+    proxyreq: int
+    no_cache: int
+    used_path_info: int
+    chunked: int
+    no_local_copy: int
 
     @property
-    def connection(self):
+    def connection(self) -> mp_conn:
         c = mp_conn(*req_conn(self._h))
         c._req = self
         return c
 
     @property
-    def server(self):
+    def server(self) -> mp_server:
         return mp_server(req_server_handle(self._h))
 
     # Writing.
-    def write(self, data, flush=1):
+    def write(self, data: str | bytes, flush: int = 1) -> None:
         req_write(self._h, data, bool(flush))
 
-    def flush(self):
+    def flush(self) -> None:
         req_flush(self._h)
 
-    def sendfile(self, path, offset=0, len=-1):
+    def sendfile(self, path: str, offset: int = 0, len: int = -1) -> int:
         return req_sendfile(self._h, path, offset, len)
 
-    def set_content_length(self, length):
+    def set_content_length(self, length: int) -> None:
         req_call(self._h, "set_content_length", length)
 
     # Reading the body. _rbuf holds what readline read ahead.
-    def read(self, len=-1):
+    def read(self, len: int | None = -1) -> bytes:
         buf = self._rbuf
         if len is None or len < 0:
             self._rbuf = b""
@@ -322,7 +276,7 @@ class mp_request(object):
             return buf + req_read(self._h, len - buf.__len__())
         return req_read(self._h, len)
 
-    def readline(self, len=-1):
+    def readline(self, len: int | None = -1) -> bytes:
         limit = len if len is not None and len >= 0 else None
         buf = self._rbuf
         while True:
@@ -339,8 +293,8 @@ class mp_request(object):
                 return buf
             buf += more
 
-    def readlines(self, sizehint=-1):
-        lines = []
+    def readlines(self, sizehint: int | None = -1) -> list[bytes]:
+        lines: list[bytes] = []
         total = 0
         while True:
             line = self.readline()
@@ -351,71 +305,88 @@ class mp_request(object):
             if sizehint is not None and 0 <= sizehint <= total:
                 return lines
 
-    def discard_request_body(self):
+    def discard_request_body(self) -> int:
         return req_call(self._h, "discard_request_body")
 
     # Configuration.
-    def get_options(self):
+    def get_options(self) -> dict[str, str]:
         return dict(req_options(self._h))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, str]:
         return dict(req_config(self._h))
 
-    # Handlers and the request's life.
-    def add_handler(self, htype, handler, dir=None):
+    # Handlers, filters and the request's life.
+    def add_handler(self, htype: str, handler: str, dir: str | None = None) -> None:
         req_add_handler(self._h, htype, handler, dir)
         self._added = True
 
-    def register_cleanup(self, callable, data=None):
+    def register_output_filter(self, filter_name: str, filter_handler: str,
+                               dir: str | None = None) -> None:
+        """A filter for this request only, added with req.add_output_filter(filter_name)."""
+        req_register_filter(self._h, False, filter_name, filter_handler, dir)
+
+    def register_input_filter(self, filter_name: str, filter_handler: str,
+                              dir: str | None = None) -> None:
+        req_register_filter(self._h, True, filter_name, filter_handler, dir)
+
+    def add_output_filter(self, filter_name: str) -> None:
+        """Adds a filter: one registered for this request, or any filter httpd knows."""
+        req_add_filter(self._h, False, filter_name)
+
+    def add_input_filter(self, filter_name: str) -> None:
+        req_add_filter(self._h, True, filter_name)
+
+    def register_cleanup(self, callable: Callable[[Any], object], data: Any = None) -> None:
         if not self._h:
             raise RuntimeError("the request this object belongs to is no longer being served")
         if not self._cleanups:
             self._cleanups = []
         self._cleanups.append((callable, data))
 
-    def log_error(self, message, level=3):
+    def log_error(self, message: object, level: int = 3) -> None:
         log_error(str(message), int(level))
 
-    def internal_redirect(self, uri):
+    def internal_redirect(self, uri: str) -> None:
         req_internal_redirect(self._h, uri)
 
     # Authentication, URLs and CGI variables.
-    def get_basic_auth_pw(self):
+    def get_basic_auth_pw(self) -> str | None:
         return req_call(self._h, "get_basic_auth_pw")
 
-    def auth_name(self):
+    def auth_name(self) -> str | None:
         return req_call(self._h, "auth_name")
 
-    def auth_type(self):
+    def auth_type(self) -> str | None:
         return req_call(self._h, "auth_type")
 
-    def document_root(self):
+    def document_root(self) -> str | None:
         return req_call(self._h, "document_root")
 
-    def construct_url(self, uri):
+    def construct_url(self, uri: str) -> str:
         return req_call(self._h, "construct_url", uri)
 
-    def get_remote_host(self, type=1, str_is_ip=None):
+    def get_remote_host(self, type: int = 1, str_is_ip: object = None) -> Any:
         return req_call(self._h, "get_remote_host", int(type), str_is_ip)
 
-    def is_initial_req(self):
+    def is_initial_req(self) -> bool:
         return req_call(self._h, "is_initial_req")
 
-    def add_common_vars(self):
+    def add_common_vars(self) -> None:
         req_call(self._h, "add_common_vars")
 
-    def add_cgi_vars(self):
+    def add_cgi_vars(self) -> None:
         req_call(self._h, "add_cgi_vars")
 
-    # The rest of 3.5's request API (attributes computed when read; see reqapi.rs).
+    # The rest of 3.5's request API (attributes computed when read; see
+    # apache_module/request_fallback.rs).
     finfo = property(lambda self: mp_finfo(*req_get(self._h, "finfo")),
                      lambda self, value: req_set(self._h, "finfo", value))
 
     @property
-    def parsed_uri(self):
+    def parsed_uri(self) -> mp_uri:
         return mp_uri(req_get(self._h, "parsed_uri"))
 
-    def _related(self, which):
+    def _related(self, which: str) -> mp_request | None:
         h = req_get(self._h, which)
         if not h:
             return None
@@ -432,7 +403,7 @@ class mp_request(object):
     next = property(lambda self: self._related("next"))
 
     @property
-    def hlist(self):
+    def hlist(self) -> mp_hlist | None:
         spec = self.__dict__.get("_hspec")
         if spec is None:
             return None
@@ -441,54 +412,57 @@ class mp_request(object):
         section, in_location = req_call(self._h, "hlist_context")
         return mp_hlist(handler, directory or section, bool(in_location))
 
-    def allow_methods(self, methods, reset=0):
+    def allow_methods(self, methods: list[str] | tuple[str, ...], reset: int = 0) -> None:
         req_call(self._h, "allow_methods", list(methods), reset)
 
-    def meets_conditions(self):
+    def meets_conditions(self) -> int:
         return req_call(self._h, "meets_conditions")
 
-    def set_etag(self):
+    def set_etag(self) -> None:
         req_call(self._h, "set_etag")
 
-    def set_last_modified(self):
+    def set_last_modified(self) -> None:
         req_call(self._h, "set_last_modified")
 
-    def update_mtime(self, mtime):
+    def update_mtime(self, mtime: float) -> None:
         req_call(self._h, "update_mtime", mtime)
 
-    def is_https(self):
+    def is_https(self) -> int:
         return req_call(self._h, "is_https")
 
-    def ssl_var_lookup(self, var_name):
+    def ssl_var_lookup(self, var_name: str) -> str | None:
         return req_call(self._h, "ssl_var_lookup", var_name)
 
-    def send_http_header(self):
+    def send_http_header(self) -> None:
         """Kept for compatibility: headers go out with the first write."""
 
-    def requires(self):
+    # 3.5's methods built on the configuration and on CGI variables, in mod_python.apache
+    # (imported when called: mod_python.apache imports this module).
+    def requires(self) -> tuple[str, ...]:
         from mod_python import apache
         return apache._requires(self)
 
-    def get_addhandler_exts(self):
+    def get_addhandler_exts(self) -> str:
         from mod_python import apache
         return apache._addhandler_exts(self)
 
-    def build_wsgi_env(self):
+    def build_wsgi_env(self) -> dict[str, Any]:
         from mod_python import apache
         return apache._build_wsgi_env(self)
 
-    def wsgi_start_response(self, status, response_headers, exc_info=None):
+    def wsgi_start_response(self, status: str, response_headers: list[tuple[str, str]],
+                            exc_info: Any = None) -> Callable[..., None]:
         from mod_python import apache
         return apache._wsgi_start_response(self, status, response_headers, exc_info)
 
     # Called by mod_python.so.
-    def _finish(self):
+    def _finish(self) -> None:
         """The request has ended (its pool is being destroyed, the request lent to this
         thread): run the registered cleanups with the object still attached, last registered
         first as 3.5's pool cleanups run, then detach it. The response is over: the methods
         that would send or read anything refuse, with the error a failed write gives."""
-        def ended(*args, **kwargs):
-            raise IOError("the response has ended: a request cleanup cannot send or read")
+        def ended(*args: object, **kwargs: object) -> NoReturn:
+            raise OSError("the response has ended: a request cleanup cannot send or read")
         refused = ("write", "flush", "sendfile", "read", "readline", "readlines",
                    "discard_request_body", "internal_redirect")
         for name in refused:
@@ -500,7 +474,6 @@ class mp_request(object):
                 try:
                     callable(data)  # as 3.5: None when no data was given
                 except BaseException:
-                    import traceback
                     log_error("mod_python: request cleanup failed: " + traceback.format_exc(),
                               3)
         finally:
@@ -515,9 +488,9 @@ for _name in ("method", "unparsed_uri", "hostname", "protocol", "the_request",
               "content_encoding", "useragent_ip", "range", "method_number", "header_only",
               "proto_num", "remaining", "read_length", "request_time", "mtime",
               "content_languages",
-              "useragent_addr", "allowed", "allowed_xmethods", "allowed_methods", "clength", "bytes_sent",
-              "sent_bodyct", "boundary", "read_body", "read_chunked", "expecting_100",
-              "vlist_validator", "eos_sent"):
+              "useragent_addr", "allowed", "allowed_xmethods", "allowed_methods", "clength",
+              "bytes_sent", "sent_bodyct", "boundary", "read_body", "read_chunked",
+              "expecting_100", "vlist_validator", "eos_sent"):
     setattr(mp_request, _name, _reader(_name))
 for _name in ("status", "content_type", "filename", "user", "handler",
               "uri", "args", "path_info", "canonical_filename", "ap_auth_type", "status_line",

@@ -1,15 +1,23 @@
 """mod_python.apache: constants, the handler dispatcher, and helpers for handlers."""
 
-import os
-import sys
-import time
-import threading
-import traceback
+from __future__ import annotations
+
 import importlib
 import importlib.util
+import os
+import sys
+import threading
+import time
+import traceback
 import urllib.parse
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
 
 from mod_python import _apache
+from mod_python._request import mp_finfo, mp_request
+from mod_python._server import mp_server
+from mod_python._server import register_exit_cleanup as _register_exit_cleanup
 
 # Return codes of handlers.
 OK = 0
@@ -248,8 +256,12 @@ def log_error(message, level=APLOG_ERR, server=None):
     _apache.log_error(str(message), int(level))
 
 
-main_server = (_apache.mp_server(_apache.main_server_handle())
-               if _apache.main_server_handle() else None)
+def _main_server() -> mp_server | None:
+    handle = _apache.main_server_handle()
+    return mp_server(handle) if handle else None
+
+
+main_server = _main_server()
 """The server outside any virtual host (a server object, like req.server)."""
 
 interpreter = _apache.interpreter
@@ -269,7 +281,7 @@ def exists_config_define(name):
 def stat(fname, wanted):
     """The file's information as a finfo object (like req.finfo), asking for the
     APR_FINFO_* fields in wanted."""
-    return _apache.mp_finfo(*_apache.stat(str(fname), int(wanted)))
+    return mp_finfo(*_apache.stat(str(fname), int(wanted)))
 
 
 def config_tree():
@@ -280,22 +292,23 @@ def config_tree():
 
 def register_cleanup(callable, data=None):
     """Runs callable(data) when the child process exits (data is None when not given)."""
-    _apache._register_exit_cleanup(callable, data)
+    _register_exit_cleanup(callable, data)
 
 
 def mpm_query(code):
     return _apache.mpm_query(int(code))
 
 
-_module_mtimes = {}
+# The modification time of each module's file when it was (re)loaded, by sys.modules key.
+_module_mtimes: dict[str, float | None] = {}
 # When each module's file was last looked at: as in mod_python 3.5, a module's file is checked
 # for changes at most once a second, which spares a stat() on nearly every request.
-_module_checked = {}
+_module_checked: dict[str, float] = {}
 _CHECK_INTERVAL = 1.0
 _monotonic = time.monotonic
 
 
-def _due_for_check(key):
+def _due_for_check(key: str) -> bool:
     now = _monotonic()
     if now - _module_checked.get(key, -_CHECK_INTERVAL) < _CHECK_INTERVAL:
         return False
@@ -303,7 +316,7 @@ def _due_for_check(key):
     return True
 
 
-def _module_file_mtime(module):
+def _module_file_mtime(module: ModuleType) -> float | None:
     path = getattr(module, "__file__", None)
     if path:
         try:
@@ -350,7 +363,7 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     return module
 
 
-def _import_file(filename, autoreload, log):
+def _import_file(filename: str, autoreload: object, log: object) -> ModuleType:
     key = "_mp_" + filename.replace("/", "_").replace(".", "_")
     module = sys.modules.get(key)
     if module is not None and (not autoreload or not _due_for_check(key)):
@@ -362,6 +375,8 @@ def _import_file(filename, autoreload, log):
         module = sys.modules.get(key)
         if module is None or (autoreload and _module_mtimes.get(key) != mtime):
             spec = importlib.util.spec_from_file_location(key, filename)
+            if spec is None or spec.loader is None:
+                raise ImportError("cannot load %r as a module" % filename, path=filename)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             # Published only once complete, so other threads never see it half-made.
@@ -382,7 +397,7 @@ def parse_qsl(qs, keep_blank_values=0, strict_parsing=0):
                                   strict_parsing=bool(strict_parsing))
 
 
-class table(object):
+class table:
     """A case-insensitive mapping whose keys may repeat, like httpd's tables."""
 
     def __init__(self, items=None):
@@ -435,26 +450,33 @@ class table(object):
         return "table(%r)" % (self._items,)
 
 
-_last_python_path = None
+# The PythonPath expression sys.path was last set from (mod_python.so reads it too).
+_last_python_path: str | None = None
 
 
-def _set_python_path(expression):
+def _set_python_path(expression: str | None) -> None:
+    """Sets sys.path from a PythonPath expression, unless it was the last one set."""
     global _last_python_path
     if expression and expression != _last_python_path:
         new_path = eval(expression, {"sys": sys, "os": os})
         # "sys.path+[...]" evaluated again each time sections with different PythonPath take
         # turns would grow sys.path without end; keep each entry once, first place wins.
         seen = set()
-        sys.path[:] = [p for p in new_path if not (p in seen or seen.add(p))]
+        unique = []
+        for p in new_path:
+            if p not in seen:
+                seen.add(p)
+                unique.append(p)
+        sys.path[:] = unique
         _last_python_path = expression
 
 
-def _report(req, phase, debug, exc=None):
+def _report(req: mp_request, phase: str, debug: bool, exc: BaseException | None = None) -> int:
     """Logs `exc` (by default the exception being handled); with PythonDebug On also sends
     it to the client."""
     if exc is None:
         exc = sys.exc_info()[1]
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    text = "".join(traceback.format_exception(exc))
     for line in ("mod_python: exception in %s:\n%s" % (phase, text)).rstrip().split("\n"):
         _apache.log_error(line, APLOG_ERR)
     if debug and not req.eos_sent:  # a response that has ended gets nothing more
@@ -468,7 +490,8 @@ def _report(req, phase, debug, exc=None):
     return HTTP_INTERNAL_SERVER_ERROR
 
 
-def _find_handler(module_name, callable_name, autoreload, directory, what):
+def _find_handler(module_name: str, callable_name: str, autoreload: object,
+                  directory: str | None, what: str) -> Any:
     """Imports a handler's module (with `directory` first on sys.path) and finds its callable
     (dotted names go down attributes). What cannot be found raises an error that says which
     handler of `what` (a phase or filter) it was, and for a module, the path searched."""
@@ -492,8 +515,9 @@ def _find_handler(module_name, callable_name, autoreload, directory, what):
     return obj
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False,
-              result=DECLINED):
+def _dispatch(req: mp_request, phase: str, handlers: list[tuple[str, str, str | None]],
+              debug: bool, autoreload: bool, python_path: str | None, pdb: bool = False,
+              result: int = DECLINED) -> int:
     """Runs the handlers of a phase in order while they return OK; returns the last result
     (`result` when none runs).
 
@@ -518,19 +542,21 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False,
             module_name, callable_name, directory = handlers[i]
             i += 1
             obj = _find_handler(module_name, callable_name, autoreload, directory, phase)
+            answer: Any
             try:
                 if pdb:
                     # PythonEnablePdb: meant for httpd -X, with a terminal on stdin.
                     import pdb as debugger
-                    result = debugger.runcall(obj, req)
+                    answer = debugger.runcall(obj, req)
                 else:
-                    result = obj(req)
+                    answer = obj(req)
             except SERVER_RETURN as e:
-                result = e.args[0] if e.args else OK
-                if result is None:
-                    result = OK
-            if result.__class__ is not int and not isinstance(result, int):
+                answer = e.args[0] if e.args else OK
+                if answer is None:
+                    answer = OK
+            if answer.__class__ is not int and not isinstance(answer, int):
                 raise TypeError("Handler '%s' returned invalid return code." % callable_name)
+            result = answer
             if result != OK:
                 return result
     except Exception:
@@ -543,7 +569,8 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, pdb=False,
 _DBM_FILE_LOCK = 0
 
 
-def _with_locked_dbm(server, dbm_module, filename, work):
+def _with_locked_dbm(server: object, dbm_module: Any, filename: str,
+                     work: Callable[[Any], Any]) -> Any:
     """work(db) on the dbm file `filename`, opened (made if missing) with `dbm_module` under the
     cross-process global lock that guards whole dbm files; work's answer."""
     _apache._global_lock(server, None, _DBM_FILE_LOCK)
@@ -557,7 +584,7 @@ def _with_locked_dbm(server, dbm_module, filename, work):
         _apache._global_unlock(server, None, _DBM_FILE_LOCK)
 
 
-def _run_imports(spec, python_path=None):
+def _run_imports(spec: str, python_path: str | None = None) -> None:
     """PythonImport: imports the module (and calls module::function) in a starting child."""
     module_name, _, func = spec.partition("::")
     try:
@@ -579,7 +606,8 @@ def init(name=None):
 
 # The request methods 3.5 built on the configuration and on CGI variables.
 
-def _sections_for(req, nodes=None, out=None):
+def _sections_for(req: mp_request, nodes: list[Any] | None = None,
+                  out: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """The directives of the configuration that apply to req, from the outermost section
     in: the top level, then <Directory> sections holding its file and <Location> sections
     holding its URI (without regular expressions or .htaccess files)."""
@@ -614,15 +642,15 @@ def _sections_for(req, nodes=None, out=None):
     return out
 
 
-def _requires(req):
+def _requires(req: mp_request) -> tuple[str, ...]:
     """The arguments of the Require directives that apply to req, one string each."""
     return tuple(args for directive, args in _sections_for(req)
                  if directive.lower() == "require")
 
 
-def _addhandler_exts(req):
+def _addhandler_exts(req: mp_request) -> str:
     """The extensions AddHandler gives to mod_python where req is, space-separated."""
-    exts = []
+    exts: list[str] = []
     for directive, args in _sections_for(req):
         if directive.lower() == "addhandler":
             words = args.split()
@@ -631,7 +659,7 @@ def _addhandler_exts(req):
     return "".join(e + " " for e in exts)
 
 
-def _build_wsgi_env(req):
+def _build_wsgi_env(req: mp_request) -> dict[str, Any]:
     """The WSGI environment of req, as 3.5 makes it for its WSGI handler."""
     req.add_common_vars()
     req.add_cgi_vars()
@@ -659,7 +687,9 @@ def _build_wsgi_env(req):
     return env
 
 
-def _wsgi_start_response(req, status, response_headers, exc_info=None):
+def _wsgi_start_response(req: mp_request, status: str,
+                         response_headers: list[tuple[str, str]],
+                         exc_info: Any = None) -> Callable[..., None]:
     """WSGI's start_response for req: sets the status and headers; returns req.write."""
     if exc_info:
         try:
@@ -722,7 +752,7 @@ def build_cgi_env(req):
     return env
 
 
-class NullIO(object):
+class NullIO:
     """A file that reads as empty and ignores what is written."""
 
     def tell(self):

@@ -31,7 +31,7 @@ import urllib.request
 import weakref
 from calendar import timegm
 from collections import OrderedDict
-from email.utils import parsedate_tz, mktime_tz
+from email.utils import mktime_tz, parsedate_tz
 from os import stat
 
 __all__ = ["NOT_INITIALIZED", "Entry", "Cache", "WeakCache", "FileCache", "HTTPEntity",
@@ -42,7 +42,7 @@ NOT_INITIALIZED = object()
 """The value of an entry not built yet (or whose weakly held value has gone)."""
 
 
-class Entry(object):
+class Entry:
     """One cached name: its key, its value (NOT_INITIALIZED until built) and the lock under
     which it is checked and built. check() and build() may keep their own data on it (a file's
     modification time, an HTTP validator)."""
@@ -53,7 +53,7 @@ class Entry(object):
         self._lock = threading.Lock()
 
 
-class Cache(object):
+class Cache:
     """A thread-safe cache of values built by `build()`, optionally bounded to `max_size`
     entries (0: unbounded), dropping the least recently used one first."""
 
@@ -159,8 +159,10 @@ class WeakCache(Cache):
     so a result is shared while in use and not kept after."""
 
     def _pack(self, entry, value):
-        def gone(ref, entry=entry, cache=weakref.ref(self)):
-            cache = cache()
+        cache_ref = weakref.ref(self)
+
+        def gone(ref, entry=entry):
+            cache = cache_ref()
             if cache is not None:
                 with cache._lock:
                     # Only if the entry still holds this value (it may have been rebuilt).
@@ -232,7 +234,7 @@ def parseRFC822Time(t):
 re_max_age = re.compile(r"max-age\s*=\s*(\d+)", re.I)
 
 
-class HTTPEntity(object):
+class HTTPEntity:
     """What an HTTPCache holds: the entity's bytes and its response headers (a dict)."""
 
     def __init__(self, entity, metadata):

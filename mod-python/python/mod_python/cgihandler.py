@@ -46,7 +46,7 @@ _install_lock = threading.Lock()
 _installed = False
 
 
-class _ThreadStream(object):
+class _ThreadStream:
     """Stands for sys.stdout or sys.stdin: the stream of the CGI script running in this
     thread, else the stream it replaced."""
 
@@ -65,7 +65,7 @@ class _ThreadStream(object):
         return iter(self._target())
 
 
-class _ThreadEnviron(object):
+class _ThreadEnviron:
     """Stands for the dict inside os.environ (and os.environb), which holds the environment as
     bytes: the CGI environment of the script running in this thread, else the process's."""
 
@@ -172,7 +172,7 @@ def _drop_helpers(directory, before):
 
 def _run(filename):
     """Runs the script as 3.5 did: a module named after its file."""
-    directory, base = os.path.split(filename)
+    base = os.path.basename(filename)
     with open(filename, "rb") as f:
         code = compile(f.read(), filename, "exec")
     name = os.path.splitext(base)[0]
@@ -194,7 +194,7 @@ def handler(req):
     with _cwd_lock:
         _route("stdout")
         _route("stdin")
-        _state.env = dict((encode_key(k), encode_value(v)) for k, v in env.items())
+        _state.env = {encode_key(k): encode_value(v) for k, v in env.items()}
         _state.streams = {"stdout": stdout, "stdin": apache.CGIStdin(req)}
         before = set(sys.modules)
         cwd = os.getcwd()

@@ -37,7 +37,7 @@ import mod_python  # for the `only_if` expressions, which name mod_python.versio
 import mod_python.version
 
 
-class Directive(object):
+class Directive:
     """One directive line."""
 
     def __init__(self, name, val, flipslash=1):
@@ -56,7 +56,7 @@ class Directive(object):
         return self._slashes("%s%s %s\n" % (" " * self.indent, self.name, self.val))
 
 
-class Comment(object):
+class Comment:
     """Comment lines."""
 
     def __init__(self, comment):
@@ -76,7 +76,7 @@ class Comment(object):
         return "".join("%s# %s\n" % (pad, line) for line in self.comment.splitlines())
 
 
-class ContainerTag(object):
+class ContainerTag:
     """A section: `<tag attr>`, what it holds, `</tag>`."""
 
     def __init__(self, tag, attr, args, flipslash=1):
@@ -107,7 +107,7 @@ class ContainerTag(object):
         return text + "%s</%s>\n" % (pad, self.tag)
 
 
-class Container(object):
+class Container:
     """A sequence of directives, sections and comments, with no text of its own; `only_if`, a
     Python expression, leaves it out of the text when false."""
 
@@ -144,13 +144,14 @@ class Container(object):
 
 def _directive_class(name, flipslash=1, default=None):
     """A Directive subclass named `name` whose instances are `name val` lines."""
-    if default is None:
-        def __init__(self, val):
-            Directive.__init__(self, name, val, flipslash)
-    else:
-        def __init__(self, val=default):
-            Directive.__init__(self, name, val, flipslash)
-    return type(name, (Directive,), {"__init__": __init__, "__module__": __name__,
+    def init_required(self, val):
+        Directive.__init__(self, name, val, flipslash)
+
+    def init_with_default(self, val=default):
+        Directive.__init__(self, name, val, flipslash)
+
+    init = init_required if default is None else init_with_default
+    return type(name, (Directive,), {"__init__": init, "__module__": __name__,
                                      "__doc__": "The %s directive." % name})
 
 
@@ -175,8 +176,27 @@ _DIRECTIVES = (
     "ServerPath ServerRoot StartServers StartThreads ThreadsPerChild Timeout TypesConfig"
 ).split()
 
+# Those write_basic_config writes, by name (so that its code names what it uses); the others
+# of the list are made in the loop below.
+CustomLog = _directive_class("CustomLog")
+DocumentRoot = _directive_class("DocumentRoot")
+ErrorLog = _directive_class("ErrorLog")
+Listen = _directive_class("Listen")
+LoadModule = _directive_class("LoadModule")
+LogLevel = _directive_class("LogLevel")
+MaxConnectionsPerChild = _directive_class("MaxConnectionsPerChild")
+MaxRequestsPerChild = _directive_class("MaxRequestsPerChild")
+PidFile = _directive_class("PidFile")
+PythonHandler = _directive_class("PythonHandler")
+PythonOption = _directive_class("PythonOption")
+ServerName = _directive_class("ServerName")
+ServerRoot = _directive_class("ServerRoot")
+SetHandler = _directive_class("SetHandler")
+TypesConfig = _directive_class("TypesConfig")
+
 for _name in _DIRECTIVES:
-    globals()[_name] = _directive_class(_name)
+    if _name not in globals():
+        globals()[_name] = _directive_class(_name)
 # Regular expressions and Python expressions keep their backslashes.
 LogFormat = _directive_class("LogFormat", flipslash=0)
 PythonPath = _directive_class("PythonPath", flipslash=0)
@@ -245,7 +265,7 @@ def _mpm_module(modpath):
 
 def write_basic_config(server_root, listen="0.0.0.0:8888", conf="conf", logs="logs",
                        htdocs="public", pythonhandler="mod_python.publisher",
-                       pythonpath=[], pythonoptions=[], mp_comments=[],
+                       pythonpath=(), pythonoptions=(), mp_comments=(),
                        conf_name="httpd_conf.py", createdirs=True, replace_config=False):
     """Writes `server_root/conf/conf_name`: a Python script that prints an httpd.conf serving
     `htdocs` through `pythonhandler` on `listen`; makes the directories first (createdirs).

@@ -19,32 +19,29 @@ import platform
 import subprocess
 import sys
 
-try:
-    from mod_python import _apache
-except ImportError:  # outside httpd: nothing native to ask
-    _apache = None
-
 
 def _ask_apxs():
     names = ("SBINDIR", "PROGNAME", "LIBEXECDIR", "SYSCONFDIR", "HTTPD_VERSION")
     try:
-        out = subprocess.run(["apxs", "-q"] + list(names), capture_output=True, text=True,
+        out = subprocess.run(["apxs", "-q", *names], capture_output=True, text=True,
                              timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return {"PYTHON_BIN": sys.executable}
-    found = dict(zip(names, out.strip().split(";;")))
+    found = dict(zip(names, out.strip().split(";;"), strict=False))
     if found.get("SBINDIR") and found.get("PROGNAME"):
         found["HTTPD"] = found["SBINDIR"] + "/" + found["PROGNAME"]
     found["PYTHON_BIN"] = sys.executable
     return found
 
 
-if _apache is not None:
-    version = "3.5.0+rs." + _apache.crate_version
-    _values = dict(_apache.build_info())
-else:
+try:
+    from mod_python import _apache
+except ImportError:  # outside httpd: nothing native to ask
     version = "3.5.0+rs"
     _values = _ask_apxs()
+else:
+    version = "3.5.0+rs." + _apache.crate_version
+    _values = dict(_apache.build_info())
 
 HTTPD = _values.get("HTTPD", "")
 HTTPD_VERSION = _values.get("HTTPD_VERSION", "")

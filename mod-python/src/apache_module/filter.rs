@@ -1,30 +1,23 @@
-//! The native functions of `mp_filter`, the request's filter methods and the connection
-//! handler's `mp_connection`, added to each interpreter's `mod_python._apache`.
+//! The native side of `mp_filter` (`mod_python/_filter.py`), and the request's methods that
+//! register and add filters.
 //!
 //! A filter object is named by a handle, the filter instance's identity, and reaches the
-//! filter and the brigade of its call through `Filter::with_lent` (see `filters.rs`); a
-//! connection object likewise reaches its connection's `ConnIo` through `ConnIo::with_lent`.
-//! The GIL is released while data is read from or passed to the rest of the chain, and while
-//! waiting for a client.
+//! filter and the brigade of its call through `Filter::with_lent` (see `serving/filter.rs`).
+//! The GIL is released while data is read from or passed to the rest of the chain.
 
-use crate::config::parse_single;
-use crate::filters::{send, FilterCtx, Marker, DYNAMIC};
-use crate::native::{as_bytes, with};
-use crate::reqobj::ReqState;
+use super::convert::{as_bytes, io_error};
+use super::handles::with;
+use crate::config::{FilterSpec, find_filter};
+use crate::serving::filter::{DYNAMIC, FilterCtx, Marker, send};
+use crate::serving::request::RequestState;
 use apache::apr::{AprError, Brigade};
-use apache::conn::ConnIo;
 use apache::filter::Filter;
-use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use std::io::Write;
 
 fn stale() -> PyErr {
     PyRuntimeError::new_err("the filter call this object belongs to is over")
-}
-
-fn io_error(e: impl std::fmt::Display) -> PyErr {
-    PyIOError::new_err(e.to_string())
 }
 
 /// Runs `f` on the filter `h` if it is the one lent to this thread.
@@ -310,16 +303,9 @@ fn req_register_filter(
     handler: &str,
     dir: Option<&str>,
 ) -> PyResult<()> {
-    let default = if is_input {
-        "inputfilter"
-    } else {
-        "outputfilter"
-    };
-    let spec = parse_single(handler, default, dir).map_err(PyValueError::new_err)?;
+    let spec = FilterSpec::parse(is_input, handler, name, dir).map_err(PyValueError::new_err)?;
     with(h, |r| {
-        r.state::<ReqState>()
-            .filters
-            .push((is_input, name.to_string(), spec));
+        r.state::<RequestState>().filters.push(spec);
         Ok(())
     })
 }
@@ -329,8 +315,7 @@ fn req_register_filter(
 #[pyfunction]
 fn req_add_filter(h: usize, is_input: bool, name: &str) -> PyResult<()> {
     with(h, |r| {
-        let mine =
-            crate::config::find_filter(&r.state::<ReqState>().filters, is_input, name).is_some();
+        let mine = find_filter(&r.state::<RequestState>().filters, is_input, name).is_some();
         let added = match (mine, is_input) {
             (true, false) => r.add_output_filter_with(
                 DYNAMIC,
@@ -359,84 +344,6 @@ fn req_add_filter(h: usize, is_input: bool, name: &str) -> PyResult<()> {
     })
 }
 
-/// Runs `f` on the connection `h`'s `ConnIo`, lent to this thread by a connection handler.
-fn with_conn<R>(h: usize, f: impl FnOnce(&mut ConnIo<'_>) -> std::io::Result<R>) -> PyResult<R> {
-    let not_served =
-        || PyRuntimeError::new_err("the connection is not being served by a connection handler");
-    if h == 0 {
-        return Err(not_served());
-    }
-    ConnIo::with_lent(|io| {
-        if io.connection().as_ptr() as usize == h {
-            f(io).map_err(io_error)
-        } else {
-            Err(not_served())
-        }
-    })
-    .unwrap_or_else(|_| Err(not_served()))
-}
-
-/// Pieces a read without a limit asks for at a time.
-const CONN_CHUNK: usize = 64 * 1024;
-
-/// `conn.read([len])`: at most `len` bytes, waiting for at least one; without `len`, all
-/// until the client closes.
-#[pyfunction]
-fn conn_read<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyBytes>> {
-    let data = py.detach(|| {
-        with_conn(h, |io| match usize::try_from(n) {
-            Ok(n) => io.read_bytes(n),
-            Err(_) => {
-                let mut all = Vec::new();
-                loop {
-                    let part = io.read_bytes(CONN_CHUNK)?;
-                    if part.is_empty() {
-                        return Ok(all);
-                    }
-                    all.extend_from_slice(&part);
-                }
-            }
-        })
-    })?;
-    Ok(PyBytes::new(py, &data))
-}
-
-/// `conn.readline([len])`: a line with its `\n`, or its first `len` bytes; empty at the end.
-#[pyfunction]
-fn conn_readline<'py>(py: Python<'py>, h: usize, n: i64) -> PyResult<Bound<'py, PyBytes>> {
-    let data = py.detach(|| {
-        with_conn(h, |io| match usize::try_from(n) {
-            Ok(0) => Ok(Vec::new()),
-            Ok(n) => io.read_line(n),
-            Err(_) => {
-                let mut line = Vec::new();
-                loop {
-                    let part = io.read_line(CONN_CHUNK)?;
-                    let done = part.is_empty() || part.ends_with(b"\n");
-                    line.extend_from_slice(&part);
-                    if done {
-                        return Ok(line);
-                    }
-                }
-            }
-        })
-    })?;
-    Ok(PyBytes::new(py, &data))
-}
-
-/// `conn.write(data)`: sent to the client at once.
-#[pyfunction]
-fn conn_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>) -> PyResult<()> {
-    let mut owned = Vec::new();
-    let bytes = as_bytes(data, &mut owned)?;
-    py.detach(|| {
-        with_conn(h, |io| {
-            io.write_all(bytes)?;
-            io.flush()
-        })
-    })
-}
-
 /// Adds these functions to an interpreter's `_apache` module.
 pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(flt_read, m)?)?;
@@ -447,8 +354,5 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(flt_disable, m)?)?;
     m.add_function(wrap_pyfunction!(req_register_filter, m)?)?;
     m.add_function(wrap_pyfunction!(req_add_filter, m)?)?;
-    m.add_function(wrap_pyfunction!(conn_read, m)?)?;
-    m.add_function(wrap_pyfunction!(conn_readline, m)?)?;
-    m.add_function(wrap_pyfunction!(conn_write, m)?)?;
     Ok(())
 }

@@ -1,83 +1,23 @@
-//! The rest of mod_python 3.5's request, connection, server and module API: the native side of
-//! attributes computed when read (`finfo`, `parsed_uri`, `main`, `allowed_methods`, ...), the
-//! setters 3.5 allows, the request methods that only ask httpd (`meets_conditions`,
-//! `allow_methods`, ...), the connection's and the server's attributes, and
-//! `apache.stat`/`exists_config_define`/`config_tree`.
+//! The rest of mod_python 3.5's request API: the native side of attributes computed when read
+//! (`finfo`, `parsed_uri`, `main`, `allowed_methods`, ...), the setters 3.5 allows, and the
+//! request methods that only ask httpd (`meets_conditions`, `allow_methods`, ...).
 //!
-//! Nothing here runs unless a handler asks: `native.rs` falls back to these functions for the
+//! Nothing here runs unless a handler asks: `request.rs` falls back to these functions for the
 //! names it does not know itself, so the attributes handlers read on every request keep their
 //! short path.
-//!
-//! A request object may name a request related to the one being served (`req.main`,
-//! `req.prev`, `req.next`): [`with_ref`] finds it by walking those links from the lent request,
-//! and such objects are read-only.
 
-use crate::native::{stale, with};
+use super::convert::{obj, py_opt};
+use super::handles::with;
+use crate::config::DirConf;
 use apache::http::Request;
 use apache::http::{FileInfo, FinfoFields, RemoteHost};
-use apache::Server;
-use pyo3::exceptions::{PyAttributeError, PyIOError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
-use pyo3::IntoPyObjectExt;
-
-/// The request named by `h` among the lent request and those linked to it (main, prev, next),
-/// a few links deep.
-fn related(r: &Request, h: usize) -> Option<&Request> {
-    let mut seen: Vec<&Request> = vec![r];
-    let mut i = 0;
-    while i < seen.len() && seen.len() < 64 {
-        let cur = seen[i];
-        i += 1;
-        for n in [cur.main(), cur.prev(), cur.next()].into_iter().flatten() {
-            if n.id() == h {
-                return Some(n);
-            }
-            if !seen.iter().any(|s| s.id() == n.id()) {
-                seen.push(n);
-            }
-        }
-    }
-    None
-}
-
-/// Runs `f` on the request `h`, for reading: the lent request, or one linked to it.
-pub fn with_ref<R>(h: usize, f: impl FnOnce(&Request) -> PyResult<R>) -> PyResult<R> {
-    if h == 0 {
-        return Err(stale());
-    }
-    Request::with_lent(|r| {
-        if r.id() == h {
-            return f(r);
-        }
-        match related(r, h) {
-            Some(o) => f(o),
-            None => Err(stale()),
-        }
-    })
-    .unwrap_or_else(|_| Err(stale()))
-}
-
-/// Whether `h` names a request linked to `r` (the lent one).
-pub fn is_related_to(r: &Request, h: usize) -> bool {
-    h != 0 && r.id() != h && related(r, h).is_some()
-}
-
-pub fn read_only() -> PyErr {
-    PyRuntimeError::new_err("this request object is read-only: it is not the request being served")
-}
-
-fn py_opt<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: Option<T>) -> PyResult<Py<PyAny>> {
-    v.into_py_any(py)
-}
-
-fn obj<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: T) -> PyResult<Py<PyAny>> {
-    v.into_py_any(py)
-}
+use pyo3::types::{PyString, PyTuple};
 
 /// A file's information in the order `mp_finfo` takes it; every field None but the type when
 /// there is no such file.
-fn finfo_tuple(py: Python<'_>, f: Option<FileInfo>) -> PyResult<Py<PyAny>> {
+pub fn finfo_tuple(py: Python<'_>, f: Option<FileInfo>) -> PyResult<Py<PyAny>> {
     let Some(f) = f.filter(|f| f.filetype != 0) else {
         let none = py.None();
         let mut v: Vec<Py<PyAny>> = vec![none.clone_ref(py), obj(py, 0)?];
@@ -199,7 +139,7 @@ pub fn set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         _ => {
             return Err(PyAttributeError::new_err(format!(
                 "attribute '{name}' of 'mp_request' objects is not writable"
-            )))
+            )));
         }
     };
     with(h, |r| {
@@ -275,12 +215,6 @@ pub fn call(
                 obj(py, (host, i32::from(is_ip)))
             }
         }
-        // mod_python.wsgi, when an application fails once its body has begun.
-        "abort_response" => {
-            r.abort_response()
-                .map_err(|e| PyIOError::new_err(e.to_string()))?;
-            Ok(py.None())
-        }
         // For req.hlist: the section configuring the request, and whether it is a <Location>.
         "hlist_context" => {
             let conf = r.dir_config::<crate::ThisModule>();
@@ -288,7 +222,7 @@ pub fn call(
                 py,
                 (
                     conf.and_then(|c| c.directory.as_deref()),
-                    conf.is_some_and(crate::config::DirConf::handler_in_location),
+                    conf.is_some_and(DirConf::handler_in_location),
                 ),
             )
         }
@@ -296,172 +230,4 @@ pub fn call(
             "no request method {name}"
         ))),
     }
-}
-
-/// `req.connection.<name>` for what `mp_conn` reads when asked.
-#[pyfunction]
-pub fn conn_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
-    with_ref(h, |r| {
-        let c = r.connection();
-        match name {
-            "base_server" => obj(py, c.base_server().as_ptr() as usize),
-            "remote_logname" => py_opt(py, c.remote_logname()),
-            "local_host" => py_opt(py, c.local_host()),
-            "double_reverse" => obj(py, c.double_reverse()),
-            "keepalive" => obj(py, c.keepalive_state()),
-            // Read when asked: set by httpd once a write to the client has failed.
-            "aborted" => obj(py, c.aborted()),
-            _ => Err(PyAttributeError::new_err(name.to_string())),
-        }
-    })
-}
-
-/// Runs `f` with the server named by handle `sh` (its address), found among the server
-/// records httpd configured, so a handle from anywhere never reaches memory that is not a
-/// server.
-fn with_server<R>(sh: usize, f: impl FnOnce(&Server) -> PyResult<R>) -> PyResult<R> {
-    Server::with_main(|m| m.iter().find(|s| s.as_ptr() as usize == sh).map(f))
-        .flatten()
-        .unwrap_or_else(|| Err(PyValueError::new_err("no such server")))
-}
-
-/// The handle of the main server.
-#[pyfunction]
-pub fn main_server_handle() -> Option<usize> {
-    Server::with_main(|s| s.as_ptr() as usize)
-}
-
-/// The handle of the request's server.
-#[pyfunction]
-pub fn req_server_handle(h: usize) -> PyResult<usize> {
-    with_ref(h, |r| Ok(r.server().as_ptr() as usize))
-}
-
-/// `server.<name>`.
-#[pyfunction]
-pub fn srv_get(py: Python<'_>, sh: usize, name: &str) -> PyResult<Py<PyAny>> {
-    with_server(sh, |s| {
-        let secs = |us: i64| obj(py, us as f64 / 1e6);
-        match name {
-            "server_hostname" => py_opt(py, s.server_hostname()),
-            "server_admin" => py_opt(py, s.server_admin()),
-            "port" => obj(py, s.port()),
-            "is_virtual" => obj(py, i32::from(s.is_virtual())),
-            "defn_name" => py_opt(py, s.defn_name()),
-            "defn_line_number" => obj(py, s.defn_line_number()),
-            "error_fname" => py_opt(py, s.error_fname()),
-            "loglevel" => obj(py, s.loglevel()),
-            "names" => obj(py, PyTuple::new(py, s.names())?),
-            "wild_names" => obj(py, PyTuple::new(py, s.wild_names())?),
-            "limit_req_line" => obj(py, s.limit_req_line()),
-            "limit_req_fieldsize" => obj(py, s.limit_req_fieldsize()),
-            "limit_req_fields" => obj(py, s.limit_req_fields()),
-            "timeout" => secs(s.timeout_usec()),
-            "keep_alive" => obj(py, i32::from(s.keep_alive())),
-            "keep_alive_max" => obj(py, s.keep_alive_max()),
-            "keep_alive_timeout" => secs(s.keep_alive_timeout_usec()),
-            "path" => py_opt(py, s.path()),
-            "pathlen" => obj(py, s.pathlen()),
-            "restart_time" => py_opt(py, apache::server::restart_time().map(|t| t as f64 / 1e6)),
-            "next" => py_opt(py, s.next().map(|n| n.as_ptr() as usize)),
-            "my_generation" => obj(
-                py,
-                apache::server::mpm_query(apache::ffi::AP_MPMQ_GENERATION as i32).unwrap_or(0),
-            ),
-            _ => Err(PyAttributeError::new_err(name.to_string())),
-        }
-    })
-}
-
-/// `server.get_options()`: the `PythonOption`s of the server's configuration.
-#[pyfunction]
-pub fn srv_options(sh: usize) -> PyResult<Vec<(String, String)>> {
-    with_server(sh, |s| {
-        Ok(s.dir_config::<crate::ThisModule>()
-            .map(|c| c.effective_options())
-            .unwrap_or_default())
-    })
-}
-
-/// `server.get_config()`: the mod_python directives of the server's configuration.
-#[pyfunction]
-pub fn srv_config(sh: usize) -> PyResult<Vec<(&'static str, String)>> {
-    with_server(sh, |s| {
-        Ok(s.dir_config::<crate::ThisModule>()
-            .map(|c| c.phase_settings().config_items())
-            .unwrap_or_default())
-    })
-}
-
-/// `apache.exists_config_define(name)`.
-#[pyfunction]
-fn exists_config_define(name: &str) -> bool {
-    apache::server::exists_config_define(name)
-}
-
-/// `apache.stat(fname, wanted)`: the fields of an `mp_finfo`.
-#[pyfunction]
-fn stat(py: Python<'_>, fname: &str, wanted: i32) -> PyResult<Py<PyAny>> {
-    let f = py.detach(|| apache::http::stat(fname, FinfoFields::from_bits(wanted)));
-    finfo_tuple(py, f)
-}
-
-fn tree<'a, 'py>(
-    py: Python<'py>,
-    nodes: impl Iterator<Item = apache::server::ConfigNode<'a>>,
-) -> PyResult<Bound<'py, PyList>> {
-    let out = PyList::empty(py);
-    for n in nodes {
-        out.append((n.directive(), n.args()))?;
-        if n.first_child().is_some() {
-            out.append(tree(py, n.children())?)?;
-        }
-    }
-    Ok(out)
-}
-
-/// `apache.config_tree()`: the configuration as read, one `(directive, args)` per directive,
-/// a section followed by the list of what it holds.
-#[pyfunction]
-fn config_tree(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
-    Server::with_main(|s| tree(py, s.config_tree())).unwrap_or_else(|| Ok(PyList::empty(py)))
-}
-
-/// `mod_python.version`'s values: those of the running httpd, and those `apxs` gave the build.
-#[pyfunction]
-fn build_info() -> Vec<(&'static str, String)> {
-    let (major, minor, patch) = apache::server::httpd_version();
-    vec![
-        ("HTTPD_VERSION", format!("{major}.{minor}.{patch}")),
-        (
-            "APR_VERSION",
-            apache::server::apr_version().unwrap_or("").to_string(),
-        ),
-        ("HTTPD", env!("MOD_PYTHON_APXS_HTTPD").to_string()),
-        ("LIBEXECDIR", env!("MOD_PYTHON_APXS_LIBEXECDIR").to_string()),
-        ("SYSCONFDIR", env!("MOD_PYTHON_APXS_SYSCONFDIR").to_string()),
-        ("PYTHON_BIN", env!("MOD_PYTHON_PYTHON_BIN").to_string()),
-    ]
-}
-
-pub fn add_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(build_info, m)?)?;
-    m.add_function(wrap_pyfunction!(conn_get, m)?)?;
-    m.add_function(wrap_pyfunction!(main_server_handle, m)?)?;
-    m.add_function(wrap_pyfunction!(req_server_handle, m)?)?;
-    m.add_function(wrap_pyfunction!(srv_get, m)?)?;
-    m.add_function(wrap_pyfunction!(srv_options, m)?)?;
-    m.add_function(wrap_pyfunction!(srv_config, m)?)?;
-    m.add_function(wrap_pyfunction!(exists_config_define, m)?)?;
-    m.add_function(wrap_pyfunction!(stat, m)?)?;
-    m.add_function(wrap_pyfunction!(config_tree, m)?)?;
-    m.add(
-        "MODULE_MAGIC_NUMBER_MAJOR",
-        apache::ffi::MODULE_MAGIC_NUMBER_MAJOR,
-    )?;
-    m.add(
-        "MODULE_MAGIC_NUMBER_MINOR",
-        apache::ffi::MODULE_MAGIC_NUMBER_MINOR,
-    )?;
-    Ok(())
 }

@@ -1,6 +1,9 @@
-//! mod_python 3.5's directives.
+//! mod_python 3.5's directives, each setting the configuration of this folder.
+//!
+//! `PythonOutputFilter` and `PythonInputFilter` are declared with the filters they register
+//! (`serving/filter.rs`); what they record is [`FilterSpec`](super::FilterSpec).
 
-use crate::config::{parse_handlers, DirConf, HandlerSpec, Phase, SrvConf};
+use super::{DirConf, HandlerSpec, Phase, SrvConf, parse_handlers, parse_single};
 use apache::module::{Context, Directive, DirectiveError};
 
 /// Where a handler directive is: the `<Directory>` (or `.htaccess` directory) to put on
@@ -17,13 +20,13 @@ fn place(cmd: &Directive, spec: &mut HandlerSpec) {
     spec.in_section = cmd.path().is_some();
 }
 
-/// The handler directives, one function per phase so each is its own directive function.
-fn set_handlers<const P: usize>(
-    cmd: &mut Directive,
+/// A handler directive of `phase`: `module[::callable] ... [| .ext ...]`.
+fn set_handlers(
+    cmd: &Directive,
     conf: &mut DirConf,
     args: &str,
+    phase: Phase,
 ) -> Result<(), DirectiveError> {
-    let phase = Phase::ALL[P];
     let mut specs = parse_handlers(phase, args, None)?;
     for spec in &mut specs {
         place(cmd, spec);
@@ -33,90 +36,33 @@ fn set_handlers<const P: usize>(
     Ok(())
 }
 
-apache::directive!(
-    PythonPostReadRequestHandler,
-    raw_args,
-    set_handlers::<0>,
-    Context::RSRC_CONF,
-    "Python post-read-request handlers"
-);
-apache::directive!(
-    PythonTransHandler,
-    raw_args,
-    set_handlers::<1>,
-    Context::RSRC_CONF,
-    "Python translate-name handlers"
-);
-apache::directive!(
-    PythonHeaderParserHandler,
-    raw_args,
-    set_handlers::<2>,
-    Context::OR_ALL,
-    "Python header-parser handlers"
-);
-apache::directive!(
-    PythonInitHandler,
-    raw_args,
-    set_handlers::<3>,
-    Context::OR_ALL,
-    "Python init handlers"
-);
-apache::directive!(
-    PythonAccessHandler,
-    raw_args,
-    set_handlers::<4>,
-    Context::OR_ALL,
-    "Python access handlers"
-);
-apache::directive!(
-    PythonAuthenHandler,
-    raw_args,
-    set_handlers::<5>,
-    Context::OR_ALL,
-    "Python authentication handlers"
-);
-apache::directive!(
-    PythonAuthzHandler,
-    raw_args,
-    set_handlers::<6>,
-    Context::OR_ALL,
-    "Python authorization handlers"
-);
-apache::directive!(
-    PythonTypeHandler,
-    raw_args,
-    set_handlers::<7>,
-    Context::OR_ALL,
-    "Python type handlers"
-);
-apache::directive!(
-    PythonFixupHandler,
-    raw_args,
-    set_handlers::<8>,
-    Context::OR_ALL,
-    "Python fixup handlers"
-);
-apache::directive!(
-    PythonHandler,
-    raw_args,
-    set_handlers::<9>,
-    Context::OR_ALL,
-    "Python content handlers"
-);
-apache::directive!(
-    PythonLogHandler,
-    raw_args,
-    set_handlers::<10>,
-    Context::OR_ALL,
-    "Python log handlers"
-);
-apache::directive!(
-    PythonCleanupHandler,
-    raw_args,
-    set_handlers::<11>,
-    Context::OR_ALL,
-    "Python cleanup handlers"
-);
+/// Declares the handler directive of each phase, each its own directive function.
+macro_rules! handler_directives {
+    ($($phase:ident: $directive:ident, $context:expr, $help:literal;)*) => {$(
+        apache::directive!(
+            $directive,
+            raw_args,
+            |cmd: &mut Directive, c: &mut DirConf, args: &str| set_handlers(cmd, c, args, Phase::$phase),
+            $context,
+            $help
+        );
+    )*};
+}
+
+handler_directives! {
+    PostReadRequest: PythonPostReadRequestHandler, Context::RSRC_CONF, "Python post-read-request handlers";
+    Trans: PythonTransHandler, Context::RSRC_CONF, "Python translate-name handlers";
+    HeaderParser: PythonHeaderParserHandler, Context::OR_ALL, "Python header-parser handlers";
+    Init: PythonInitHandler, Context::OR_ALL, "Python init handlers";
+    Access: PythonAccessHandler, Context::OR_ALL, "Python access handlers";
+    Authen: PythonAuthenHandler, Context::OR_ALL, "Python authentication handlers";
+    Authz: PythonAuthzHandler, Context::OR_ALL, "Python authorization handlers";
+    Type: PythonTypeHandler, Context::OR_ALL, "Python type handlers";
+    Fixup: PythonFixupHandler, Context::OR_ALL, "Python fixup handlers";
+    Handler: PythonHandler, Context::OR_ALL, "Python content handlers";
+    Log: PythonLogHandler, Context::OR_ALL, "Python log handlers";
+    Cleanup: PythonCleanupHandler, Context::OR_ALL, "Python cleanup handlers";
+}
 
 apache::directive!(
     PythonDebug,
@@ -181,7 +127,9 @@ apache::directive!(
 apache::directive!(
     PythonPath,
     take1,
-    set_path,
+    |_: &mut Directive, c: &mut DirConf, expr: &str| c
+        .set_python_path(expr)
+        .map_err(DirectiveError::from),
     Context::OR_ALL,
     "a Python list expression giving sys.path"
 );
@@ -189,7 +137,7 @@ apache::directive!(
     PythonOption,
     take12,
     |_: &mut Directive, c: &mut DirConf, key: &str, value: Option<&str>| {
-        std::sync::Arc::make_mut(&mut c.options).push((key.to_string(), value.map(str::to_string)));
+        c.add_option(key, value);
         Ok(())
     },
     Context::OR_ALL,
@@ -199,20 +147,9 @@ apache::directive!(
     PythonHandlerModule,
     take1,
     |cmd: &mut Directive, c: &mut DirConf, module: &str| {
-        // As if every handler directive named the module, in this section: each phase runs
-        // the module's callable of that phase's default name, after any named before.
-        let mut spec = crate::config::parse_single(module, "", None)?;
+        let mut spec = parse_single(module, "", None)?;
         place(cmd, &mut spec);
-        for phase in Phase::ALL {
-            let callable = phase.default_callable();
-            c.handlers.extend(
-                phase,
-                vec![HandlerSpec {
-                    callable,
-                    ..spec.clone()
-                }],
-            );
-        }
+        c.add_handler_module(&spec);
         Ok(())
     },
     Context::OR_ALL,
@@ -227,67 +164,8 @@ apache::directive!(server PythonImport, take2, |_: &mut Directive, s: &mut SrvCo
     s.imports.push((module.to_string(), interpreter.to_string()));
     Ok(())
 }, Context::RSRC_CONF, "module[::function] interpreter: import in every child at start");
-
-fn set_path(_: &mut Directive, c: &mut DirConf, expr: &str) -> Result<(), DirectiveError> {
-    if !expr
-        .trim_start()
-        .starts_with(|ch: char| ch == '[' || ch.is_alphabetic())
-    {
-        return Err(
-            format!("{expr:?} is not a Python list expression, e.g. \"sys.path+['/x']\"").into(),
-        );
-    }
-    c.python_path = Some(expr.into());
-    Ok(())
-}
-
-/// `PythonOutputFilter handler NAME` / `PythonInputFilter handler NAME`: NAME becomes an httpd
-/// filter (for `SetOutputFilter`, `AddOutputFilter`, ...) whose work the handler does.
-fn set_filter(
-    cmd: &mut Directive,
-    conf: &mut DirConf,
-    handler: &str,
-    name: &str,
-    is_input: bool,
-) -> Result<(), DirectiveError> {
-    let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
-    let default = if is_input {
-        "inputfilter"
-    } else {
-        "outputfilter"
-    };
-    let spec = crate::config::parse_single(handler, default, directory)?;
-    if is_input {
-        cmd.register_input_filter(name, crate::filters::input_filter, FilterType::Resource)?;
-    } else {
-        cmd.register_output_filter(name, crate::filters::output_filter, FilterType::Resource)?;
-    }
-    std::sync::Arc::make_mut(&mut conf.filters).push((is_input, name.to_ascii_lowercase(), spec));
-    Ok(())
-}
-
-use apache::filter::FilterType;
-
-apache::directive!(
-    PythonOutputFilter,
-    take2,
-    |cmd: &mut Directive, c: &mut DirConf, handler: &str, name: &str| set_filter(
-        cmd, c, handler, name, false
-    ),
-    Context::RSRC_CONF | Context::ACCESS_CONF,
-    "handler NAME: an output filter named NAME, done by a Python handler"
-);
-apache::directive!(
-    PythonInputFilter,
-    take2,
-    |cmd: &mut Directive, c: &mut DirConf, handler: &str, name: &str| set_filter(
-        cmd, c, handler, name, true
-    ),
-    Context::RSRC_CONF | Context::ACCESS_CONF,
-    "handler NAME: an input filter named NAME, done by a Python handler"
-);
 apache::directive!(server PythonConnectionHandler, take1, |cmd: &mut Directive, s: &mut SrvConf, handler: &str| {
     cmd.check_context(apache::ffi::NOT_IN_DIR_LOC_FILE)?;
-    s.connection_handler = Some(crate::config::parse_single(handler, "connectionhandler", None)?);
+    s.connection_handler = Some(parse_single(handler, "connectionhandler", None)?);
     Ok(())
 }, Context::RSRC_CONF, "a Python handler serving whole connections of this (virtual) server");

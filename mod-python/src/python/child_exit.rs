@@ -1,9 +1,10 @@
 //! The end of Python in a child: finalized as a Python program's end would finalize it when
 //! that is safe, else atexit functions and a flush only (see `run`).
 
-use crate::gil::{self, InterpState};
-use crate::interp::{self, describe, log_python_error, Interp, MAIN_INTERPRETER};
-use apache::core::logging::{log, Level};
+use crate::config::MAIN_INTERPRETER;
+use crate::python::gil::{self, InterpState};
+use crate::python::interpreters::{self as interp, Interp, describe, log_python_error};
+use apache::core::logging::{Level, log};
 use pyo3::prelude::*;
 
 /// The child is exiting (its pool is being destroyed, after the MPM joined its workers):

@@ -8,7 +8,7 @@
 //! by `req.add_handler` go to the Python side (`_report`, `_dispatch`), which has the final
 //! say on what they do.
 
-use crate::config::{HandlerSpec, Phase, PhaseSettings};
+use crate::config::{HandlerSpec, PerPhase, Phase, PhaseSettings};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyModule, PyString, PyTuple};
@@ -53,7 +53,7 @@ struct Names {
     last_python_path: Py<PyString>,
     path: Py<PyString>,
     /// Each phase's directive name, as `req.phase` shows it.
-    phases: Vec<Py<PyString>>,
+    phases: PerPhase<Py<PyString>>,
 }
 
 /// The dispatch of one interpreter.
@@ -108,7 +108,7 @@ impl Dispatcher {
                 added: s("_added"),
                 last_python_path: s("_last_python_path"),
                 path: s("path"),
-                phases: Phase::ALL.iter().map(|p| s(p.directive())).collect(),
+                phases: PerPhase::from_fn(|p| s(p.directive())),
             },
             resolved: Mutex::new(HashMap::new()),
         })
@@ -127,7 +127,7 @@ impl Dispatcher {
     ) -> PyResult<c_int> {
         let autoreload = conf.autoreload.unwrap_or(true);
         let debug = conf.debug.unwrap_or(false);
-        let phase_name = self.names.phases[phase.index()].bind(py);
+        let phase_name = self.names.phases[phase].bind(py);
         if conf.pdb {
             return self.in_python(py, req, phase_name, handlers, conf, DECLINED);
         }

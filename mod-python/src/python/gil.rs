@@ -13,19 +13,19 @@
 //! zero: only then may Python be finalized ([`Closing::finalize`]). Afterwards every entry is
 //! refused without touching Python.
 //!
-//! This file and rawbytes.rs hold all of mod-python's `unsafe`: here, CPython's thread-state
-//! and interpreter API, which pyo3 does not wrap.
+//! This file and rawbytes.rs hold mod-python's `unsafe` (but for the one environment write in
+//! hooks.rs): here, CPython's thread-state and interpreter API, which pyo3 does not wrap.
 
-use apache::core::logging::{log, Level};
-use pyo3::ffi;
+use apache::core::logging::{Level, log};
 use pyo3::Python;
+use pyo3::ffi;
 use std::cell::{Cell, RefCell};
 use std::os::raw::c_int;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-extern "C" {
+unsafe extern "C" {
     // Exported by libpython (renamed PyThreadState_GetUnchecked in 3.13, the old name kept);
     // pyo3-ffi does not declare it.
     fn _PyThreadState_UncheckedGet() -> *mut ffi::PyThreadState;
@@ -241,7 +241,7 @@ pub fn new_interpreter<R>(
 /// Runs `f` without the GIL when this thread holds it with one of its own states (httpd code
 /// called from a native function that did not release it, such as a Python filter run while a
 /// handler's call reads the body), and takes it back afterwards; otherwise just runs `f`.
-/// Used around [`crate::interp::get`], which may wait for another thread making an
+/// Used around `interpreters::get`, which may wait for another thread making an
 /// interpreter, and that thread for the GIL.
 pub fn released<R>(f: impl FnOnce() -> R) -> R {
     // SAFETY: only reads which thread state holds the GIL.
@@ -414,9 +414,8 @@ pub fn begin_close(wait: Duration) -> Result<Closing, Busy> {
     // SAFETY: only reads which thread state holds the GIL (NULL when none does).
     let current = unsafe { _PyThreadState_UncheckedGet() };
     // SAFETY: reads thread-specific storage of the initialized runtime; no GIL needed.
-    if !current.is_null()
-        && (is_mine(current) || current == unsafe { ffi::PyGILState_GetThisThreadState() })
-    {
+    let gilstate = unsafe { ffi::PyGILState_GetThisThreadState() };
+    if !current.is_null() && (is_mine(current) || current == gilstate) {
         // This thread holds the GIL outside `with_interp` (Python starting in child_init).
         return Err(Busy::ThisThread);
     }
@@ -583,7 +582,7 @@ impl Watchdog {
                             limit.as_secs()
                         ),
                     );
-                    extern "C" {
+                    unsafe extern "C" {
                         fn _exit(status: c_int) -> !;
                     }
                     // SAFETY: ends the process at once; nothing of it is used afterwards.

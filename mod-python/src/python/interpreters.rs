@@ -1,27 +1,24 @@
 //! The embedded CPython: started once per child, with named interpreters made on demand.
 //!
 //! As in mod_python 3.5, handlers run in an interpreter chosen by name (by default the virtual
-//! host's server name; see [`crate::config::interpreter_name`]). `main_interpreter` is
-//! Python's main interpreter; any other name gets a sub-interpreter of its own, with its own
-//! `sys.modules`, made the first time a request (or `PythonImport`) names it, and kept for the
-//! life of the child. Each interpreter gets its own `mod_python._apache` module and its own
-//! Python classes for the objects handlers see (see `native.rs`).
+//! host's server name; see [`DirConf::interpreter_name`](crate::config::DirConf::interpreter_name)).
+//! `main_interpreter` is Python's main interpreter; any other name gets a sub-interpreter of
+//! its own, with its own `sys.modules`, made the first time a request (or `PythonImport`)
+//! names it, and kept for the life of the child. Each interpreter gets its own
+//! `mod_python._apache` module (made by the function given to [`start`]) and so its own Python
+//! classes for the objects handlers see (`mod_python._request` and its kin).
 
-use crate::config::{HandlerSpec, Phase, PhaseSettings};
-use crate::gil::{self, InterpState};
-use apache::core::logging::{log, Level};
+use super::dispatch::Dispatcher;
+use super::gil::{self, InterpState};
+use crate::config::MAIN_INTERPRETER;
+use apache::core::logging::{Level, log};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use std::ffi::CString;
-use std::os::raw::c_int;
 use std::sync::{Mutex, OnceLock, RwLock};
 
-/// The name of Python's main interpreter.
-pub const MAIN_INTERPRETER: &str = "main_interpreter";
-
 const BOOTSTRAP: &str = include_str!("../../python/bootstrap.py");
-const OBJECTS: &str = include_str!("../../python/mod_python/_request.py");
-const FILTER_OBJECTS: &str = include_str!("../../python/mod_python/_filter.py");
 
 /// The mod_python package, compiled in: (module name, source, is a package), one entry per
 /// file of `python/mod_python` (listed by build.rs).
@@ -32,10 +29,10 @@ pub struct Interp {
     pub name: String,
     pub state: InterpState,
     /// Runs the handlers of a phase.
-    dispatcher: crate::dispatch::Dispatcher,
+    dispatcher: Dispatcher,
     /// `mod_python.apache._run_imports`.
     run_imports: Py<PyAny>,
-    /// `_apache.mp_request`.
+    /// `mod_python._request.mp_request`, this interpreter's own.
     request_class: Py<PyAny>,
 }
 
@@ -53,6 +50,13 @@ static INTERPRETERS: RwLock<Vec<&'static Interp>> = RwLock::new(Vec::new());
 /// Held while a sub-interpreter is made, so that a name gets only one.
 static CREATING: Mutex<()> = Mutex::new(());
 static MAIN: OnceLock<&'static Interp> = OnceLock::new();
+
+/// Makes an interpreter's `mod_python._apache` module, given the interpreter's name. The
+/// layers above this one define what the module holds; [`start`] is given the function.
+pub type NativeModule = for<'py> fn(Python<'py>, &str) -> PyResult<Bound<'py, PyModule>>;
+
+/// The function [`start`] was given.
+static NATIVE_MODULE: OnceLock<NativeModule> = OnceLock::new();
 
 fn find(name: &str) -> Option<&'static Interp> {
     let all = INTERPRETERS.read().unwrap_or_else(|e| e.into_inner());
@@ -117,7 +121,8 @@ pub struct Import {
 /// Starts Python in this child, then runs the `PythonImport`s in the interpreters they name,
 /// in order. pyo3 releases the GIL after initializing, so threads of a threaded MPM can take
 /// turns.
-pub fn start(imports: &[Import]) {
+pub fn start(imports: &[Import], native_module: NativeModule) {
+    let _ = NATIVE_MODULE.set(native_module);
     Python::initialize();
     let main = Python::attach(|py| {
         let state = gil::current_interpreter(py);
@@ -152,13 +157,10 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     let sys = py.import("sys")?;
     // Libraries that read sys.argv expect it to exist, as under the C module.
     sys.setattr("argv", vec!["mod_python"])?;
-    let native = crate::native::module(py, name)?;
-    let code = CString::new(OBJECTS).expect("no NUL in apache_objects.py");
-    let globals = native.dict();
-    globals.set_item("__builtins__", py.import("builtins")?)?;
-    py.run(&code, Some(&globals), None)?;
-    let code = CString::new(FILTER_OBJECTS).expect("no NUL in filter_objects.py");
-    py.run(&code, Some(&globals), None)?;
+    let make_native = NATIVE_MODULE
+        .get()
+        .ok_or_else(|| PyRuntimeError::new_err("mod_python's native module is not given"))?;
+    let native = make_native(py, name)?;
     sys.getattr("modules")?
         .set_item("mod_python._apache", &native)?;
     let code = CString::new(BOOTSTRAP).expect("no NUL in bootstrap.py");
@@ -174,12 +176,12 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     }
     boot.call_method1("install", (sources,))?;
     let apache = py.import("mod_python.apache")?;
-    let request_class = native.getattr("mp_request")?;
+    let request_class = py.import("mod_python._request")?.getattr("mp_request")?;
     request_class.setattr("interpreter", name)?;
     Ok(Interp {
         name: name.to_string(),
         state,
-        dispatcher: crate::dispatch::Dispatcher::new(py, &apache)?,
+        dispatcher: Dispatcher::new(py, &apache)?,
         run_imports: apache.getattr("_run_imports")?.unbind(),
         request_class: request_class.unbind(),
     })
@@ -202,32 +204,6 @@ pub fn log_python_error(py: Python<'_>, when: &str, e: &PyErr) {
     );
 }
 
-/// Runs the handlers of `phase` for the lent request in `interp`; returns the status for
-/// httpd. `last`: no Python phase of this request follows in this interpreter, so its
-/// request object can be retired in the same hold of the GIL.
-pub fn dispatch(
-    interp: &'static Interp,
-    phase: Phase,
-    handlers: &[HandlerSpec],
-    conf: &PhaseSettings,
-    last: bool,
-) -> c_int {
-    gil::with_interp(interp.state, |py| {
-        let run = || -> PyResult<c_int> {
-            let req = crate::reqobj::object_for(py, interp)?;
-            let result = interp.dispatcher.run(py, &req, phase, handlers, conf)?;
-            if last {
-                crate::reqobj::retire(py, &req, interp);
-            }
-            Ok(result)
-        };
-        run().unwrap_or_else(|e| {
-            log_python_error(py, phase.directive(), &e);
-            500
-        })
-    })
-}
-
 /// The interpreters, main first then in order of creation; `None` when the registry stays
 /// locked (prefork's SIGTERM handler interrupted the thread adding to it).
 pub fn registered() -> Option<Vec<&'static Interp>> {
@@ -244,6 +220,11 @@ pub fn registered() -> Option<Vec<&'static Interp>> {
 }
 
 impl Interp {
+    /// What runs the handlers of a phase in this interpreter.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
     /// Lets go of the handlers its dispatch found, before the interpreter ends.
     pub fn forget_handlers(&self, py: Python<'_>) {
         self.dispatcher.forget(py);

@@ -9,7 +9,7 @@
 //! native functions, which release the GIL while they wait for the client.
 
 use crate::config::DirConf;
-use crate::{gil, interp};
+use crate::python::{gil, interpreters as interp};
 use apache::{Connection, HookResult, Status};
 use pyo3::prelude::*;
 
@@ -41,7 +41,7 @@ pub fn process(c: &mut Connection) -> HookResult {
         .interpreter
         .as_deref()
         .or_else(|| server.server_hostname())
-        .unwrap_or(interp::MAIN_INTERPRETER)
+        .unwrap_or(crate::config::MAIN_INTERPRETER)
         .to_string();
     let Some(interp) = interp::get(&name) else {
         return Ok(Status::Http(500));
@@ -63,9 +63,9 @@ pub fn process(c: &mut Connection) -> HookResult {
     let code = io.lend(|| {
         gil::with_interp(interp.state, |py| {
             let run = || -> PyResult<i32> {
-                let apache = py.import("mod_python._apache")?;
-                apache
-                    .getattr("_conn_dispatch")?
+                let connection = py.import("mod_python._connection")?;
+                connection
+                    .getattr("dispatch")?
                     .call1((
                         handle,
                         fields,

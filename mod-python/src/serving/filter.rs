@@ -12,17 +12,58 @@
 //! brigade are lent to the thread (`Filter::lend`) for the native functions in
 //! `native_filter.rs`, which release the GIL while data moves along the chain.
 
-use crate::config::{find_filter, DirConf, HandlerSpec, PhaseSettings};
-use crate::gil;
-use crate::interp::{self, Interp};
-use crate::reqobj::ReqState;
+use crate::config::{DirConf, FilterSpec, HandlerSpec, PhaseSettings, find_filter};
+use crate::python::gil;
+use crate::python::interpreters::{self as interp, Interp};
+use crate::serving::request::RequestState;
 use apache::apr::{AprError, Brigade};
-use apache::core::logging::{log, Level};
-use apache::filter::{Filter, FilterResult, InputMode};
+use apache::core::logging::{Level, log};
+use apache::filter::{Filter, FilterResult, FilterType, InputMode};
+use apache::module::{Context, Directive, DirectiveError};
 use pyo3::prelude::*;
 
 /// The httpd filter that runs the Python filters registered at request time.
 pub const DYNAMIC: &str = "MOD_PYTHON";
+
+/// `PythonOutputFilter handler NAME` / `PythonInputFilter handler NAME`: NAME becomes an httpd
+/// filter (for `SetOutputFilter`, `AddOutputFilter`, ...) whose work the handler does, through
+/// [`output_filter`] or [`input_filter`].
+fn set_filter(
+    cmd: &mut Directive,
+    conf: &mut DirConf,
+    handler: &str,
+    name: &str,
+    is_input: bool,
+) -> Result<(), DirectiveError> {
+    let directory = cmd.path().filter(|p| std::path::Path::new(p).is_dir());
+    let spec = FilterSpec::parse(is_input, handler, &name.to_ascii_lowercase(), directory)?;
+    if is_input {
+        cmd.register_input_filter(name, input_filter, FilterType::Resource)?;
+    } else {
+        cmd.register_output_filter(name, output_filter, FilterType::Resource)?;
+    }
+    conf.add_filter(spec);
+    Ok(())
+}
+
+apache::directive!(
+    PythonOutputFilter,
+    take2,
+    |cmd: &mut Directive, c: &mut DirConf, handler: &str, name: &str| set_filter(
+        cmd, c, handler, name, false
+    ),
+    Context::RSRC_CONF | Context::ACCESS_CONF,
+    "handler NAME: an output filter named NAME, done by a Python handler"
+);
+apache::directive!(
+    PythonInputFilter,
+    take2,
+    |cmd: &mut Directive, c: &mut DirConf, handler: &str, name: &str| set_filter(
+        cmd, c, handler, name, true
+    ),
+    Context::RSRC_CONF | Context::ACCESS_CONF,
+    "handler NAME: an input filter named NAME, done by a Python handler"
+);
 
 /// Where the data of an output call goes once passed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -98,7 +139,7 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
     let r = f.request()?;
     let (name, spec) = match dynamic {
         Some(n) => {
-            let spec = find_filter(&r.state::<ReqState>().filters, is_input, &n).cloned();
+            let spec = find_filter(&r.state::<RequestState>().filters, is_input, &n).cloned();
             (n, spec)
         }
         None => {
@@ -112,7 +153,9 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
         let kind = if is_input { "input" } else { "output" };
         log(
             Level::Error,
-            &format!("mod_python: no Python handler for {kind} filter {name:?} here; passing data on untouched"),
+            &format!(
+                "mod_python: no Python handler for {kind} filter {name:?} here; passing data on untouched"
+            ),
         );
         return None;
     };
@@ -136,13 +179,13 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
 fn run(call: &Call, h: usize, is_input: bool) {
     gil::with_interp(call.interp.state, |py| {
         let result = (|| -> PyResult<()> {
-            let req = crate::reqobj::object_for(py, call.interp)?;
-            crate::native::with_lent(|r| {
-                r.state::<ReqState>().filtered = true;
+            let req = crate::serving::request::object_for(py, call.interp)?;
+            crate::serving::request::with_lent(|r| {
+                r.state::<RequestState>().filtered = true;
                 Ok(())
             })?;
-            let apache = py.import("mod_python._apache")?;
-            apache.getattr("_filter_dispatch")?.call1((
+            let filter = py.import("mod_python._filter")?;
+            filter.getattr("dispatch")?.call1((
                 h,
                 &call.name,
                 is_input,

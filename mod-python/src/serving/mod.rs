@@ -1,3 +1,11 @@
+//! What mod_python keeps and runs while httpd serves something: a request (`request`, and the
+//! handlers of its phases, `phase`), a filter call (`filter`) or a whole connection
+//! (`connection`).
+//!
+//! Above `python/`, below `apache_module/`, whose native functions reach the request, filter or
+//! connection these lend to the thread.
+
 pub mod connection;
 pub mod filter;
+pub mod phase;
 pub mod request;

@@ -10,17 +10,30 @@
 //! callables of `req.register_cleanup` ran with the request still reachable, as in 3.5.
 
 use crate::config::{HandlerSpec, Phase};
-use crate::gil;
-use crate::interp::Interp;
+use crate::python::gil;
+use crate::python::interpreters::{Interp, log_python_error};
 use apache::Request;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
+/// Why a request object's call fails: its request has ended, or is not the one this thread
+/// serves.
+pub fn stale() -> PyErr {
+    PyRuntimeError::new_err("the request this object belongs to is no longer being served")
+}
+
+/// Runs `f` on the request lent to this thread.
+pub fn with_lent<R>(f: impl FnOnce(&mut Request) -> PyResult<R>) -> PyResult<R> {
+    Request::with_lent(f).unwrap_or_else(|_| Err(stale()))
+}
+
+/// mod_python's state for one request, kept in the request (`Request::state`).
 #[derive(Default)]
-pub struct ReqState {
+pub struct RequestState {
     objects: Vec<(&'static Interp, Py<PyAny>)>,
     added: Vec<(Phase, HandlerSpec)>,
     /// Filters registered with `req.register_output_filter` / `register_input_filter`.
-    pub filters: crate::config::FilterSpecs,
+    pub filters: Vec<crate::config::FilterSpec>,
     /// A Python filter has been given the request object: it stays attached until the
     /// request ends, so the filter's later calls (the end of the response comes after the
     /// handler returns) see the object the handler set attributes on.
@@ -29,7 +42,7 @@ pub struct ReqState {
     finish_registered: bool,
 }
 
-impl ReqState {
+impl RequestState {
     pub fn add_handlers(&mut self, phase: Phase, specs: Vec<HandlerSpec>) {
         self.added.extend(specs.into_iter().map(|h| (phase, h)));
     }
@@ -50,16 +63,9 @@ impl ReqState {
 
 /// Objects `finish` did not reach (it always does: it is registered after the state was made,
 /// so it runs first) are detached here, without their request.
-impl Drop for ReqState {
+impl Drop for RequestState {
     fn drop(&mut self) {
-        for (interp, obj) in self.objects.drain(..) {
-            gil::with_interp(interp.state, |py| {
-                let obj = obj.into_bound(py);
-                if let Err(e) = obj.call_method0("_finish") {
-                    crate::interp::log_python_error(py, "at the end of a request", &e);
-                }
-            });
-        }
+        finish_objects(std::mem::take(&mut self.objects));
     }
 }
 
@@ -68,16 +74,16 @@ pub fn take_added(r: &mut Request, phase: Phase) -> Vec<HandlerSpec> {
     if !r.has_state() {
         return Vec::new();
     }
-    r.state::<ReqState>().take_added(phase)
+    r.state::<RequestState>().take_added(phase)
 }
 
 /// The request object of the lent request in `interp`, made on the request's first phase
 /// there. Call holding the GIL in `interp`.
 pub fn object_for<'py>(py: Python<'py>, interp: &'static Interp) -> PyResult<Bound<'py, PyAny>> {
-    let found = crate::native::with_lent(|r| {
+    let found = with_lent(|r| {
         let id = r.id();
         let known = r
-            .state::<ReqState>()
+            .state::<RequestState>()
             .objects
             .iter()
             .find(|(i, _)| std::ptr::eq(*i, interp))
@@ -89,8 +95,8 @@ pub fn object_for<'py>(py: Python<'py>, interp: &'static Interp) -> PyResult<Bou
     }
     let obj = interp.new_request(py, found.0)?;
     let kept = obj.clone().unbind();
-    crate::native::with_lent(|r| {
-        let state = r.state::<ReqState>();
+    with_lent(|r| {
+        let state = r.state::<RequestState>();
         state.objects.push((interp, kept));
         if !std::mem::replace(&mut state.finish_registered, true) {
             r.on_pool_cleanup(finish);
@@ -108,20 +114,25 @@ fn finish(r: &mut Request) {
     if !r.has_state() {
         return;
     }
-    let objects = std::mem::take(&mut r.state::<ReqState>().objects);
+    let objects = std::mem::take(&mut r.state::<RequestState>().objects);
     if objects.is_empty() {
         return;
     }
-    r.lend(|| {
-        for (interp, obj) in objects {
-            gil::with_interp(interp.state, |py| {
-                let obj = obj.into_bound(py);
-                if let Err(e) = obj.call_method0("_finish") {
-                    crate::interp::log_python_error(py, "at the end of a request", &e);
-                }
-            });
-        }
-    });
+    r.lend(|| finish_objects(objects));
+}
+
+/// Runs each request object's `_finish` (its cleanups, then its detachment) in its
+/// interpreter; a failure is logged.
+fn finish_objects(objects: Vec<(&'static Interp, Py<PyAny>)>) {
+    for (interp, obj) in objects {
+        gil::with_interp(interp.state, |py| {
+            // Released here, under the GIL (see gil::with_interp).
+            let obj = obj.into_bound(py);
+            if let Err(e) = obj.call_method0("_finish") {
+                log_python_error(py, "at the end of a request", &e);
+            }
+        });
+    }
 }
 
 /// The request's last Python phase in `interp` is over: detaches its object now, unless
@@ -134,8 +145,8 @@ pub fn retire(py: Python<'_>, obj: &Bound<'_, PyAny>, interp: &'static Interp) {
     if waiting {
         return;
     }
-    let taken = crate::native::with_lent(|r| {
-        let state = r.state::<ReqState>();
+    let taken = with_lent(|r| {
+        let state = r.state::<RequestState>();
         if !state.added.is_empty() || state.filtered || !state.filters.is_empty() {
             return Ok(None);
         }

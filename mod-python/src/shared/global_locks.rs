@@ -1,6 +1,6 @@
-//! mod_python's cross-process global locks (`_apache._global_lock`, `_global_trylock`,
-//! `_global_unlock`), which sessions and PSP use: a fixed set of httpd global mutexes, made in
-//! `post_config` and attached in each child.
+//! mod_python's cross-process global locks, which sessions and PSP use (through
+//! `_apache._global_lock` and its kin, in `apache_module/global_locks.rs`): a fixed set of
+//! httpd global mutexes, made in `post_config` and attached in each child.
 //!
 //! `PythonOption mod_python.mutex_locks N` at server level sets how many (default 8). A lock is
 //! chosen by index, or by key: keys are hashed with FNV-1a, not Python's `hash()`, which is
@@ -8,11 +8,10 @@
 //! different children. Index 0 is left to callers that ask for it by number (mod_python's
 //! DbmSession does); keys use 1..N.
 
-use apache::shared::mutex::{self, MutexSet};
 use apache::shared::PerConfig;
+use apache::shared::mutex;
+pub use apache::shared::mutex::MutexSet;
 use apache::{HookResult, Pool, Server, Status};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
-use pyo3::prelude::*;
 
 /// The mutex type; `Mutex <mechanism> mod_python` configures it.
 const MUTEX_TYPE: &str = "mod_python";
@@ -31,12 +30,8 @@ apache::hook!(post_config, |pconf: &Pool,
  -> HookResult {
     let count = s
         .dir_config::<crate::ThisModule>()
-        .and_then(|c| {
-            c.effective_options()
-                .into_iter()
-                .find(|(k, _)| k == "mod_python.mutex_locks")
-        })
-        .map(|(_, v)| {
+        .and_then(|c| c.option("mod_python.mutex_locks"))
+        .map(|v| {
             v.parse::<usize>()
                 .ok()
                 .filter(|n| (1..=1024).contains(n))
@@ -59,95 +54,34 @@ pub fn child_init(pchild: &Pool) {
     }
 }
 
-fn locks() -> PyResult<MutexSet> {
-    LOCKS
-        .get()
-        .ok_or_else(|| PyRuntimeError::new_err("mod_python's global locks are not set up"))
-}
-
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 
-/// The lock `index` names, or the one `key` hashes to when `index` is negative.
-fn pick(set: &MutexSet, key: Option<&Bound<'_, PyAny>>, index: i64) -> PyResult<usize> {
+/// The locks of this child; `None` before `child_init` (or when httpd could not make them).
+pub fn locks() -> Option<MutexSet> {
+    LOCKS.get()
+}
+
+/// The lock `index` (0 or more) names in `set`.
+pub fn by_index(set: &MutexSet, index: i64) -> Result<usize, String> {
     let n = set.len();
-    if index >= 0 {
-        let i = usize::try_from(index).unwrap_or(usize::MAX);
-        if i >= n {
-            return Err(PyValueError::new_err(format!(
+    usize::try_from(index)
+        .ok()
+        .filter(|i| *i < n)
+        .ok_or_else(|| {
+            format!(
                 "lock index {index} out of range: there are {n} locks \
                  (PythonOption mod_python.mutex_locks)"
-            )));
-        }
-        return Ok(i);
-    }
-    let key = key
-        .filter(|k| !k.is_none())
-        .ok_or_else(|| PyValueError::new_err("a global lock needs a key or an index"))?;
-    let text = key.str()?.to_str()?.to_string();
+            )
+        })
+}
+
+/// The lock `key` hashes to in `set`: one of 1..N, the same in every child.
+pub fn by_key(set: &MutexSet, key: &str) -> usize {
+    let n = set.len();
     let spread = (n.max(2) - 1) as u64;
-    Ok(((fnv1a(text.as_bytes()) % spread) + 1) as usize % n)
-}
-
-fn lock_error(e: apache::Error) -> PyErr {
-    PyValueError::new_err(e.message)
-}
-
-/// The lock set and the index a call names. (The server argument of the 3.5 API chose the
-/// server's locks; there is one set for the whole httpd.)
-fn target(key: Option<&Bound<'_, PyAny>>, index: i64) -> PyResult<(MutexSet, usize)> {
-    let set = locks()?;
-    let i = pick(&set, key, index)?;
-    Ok((set, i))
-}
-
-/// `_global_lock(server, key, index=-1)`: waits for the lock, without the GIL.
-#[pyfunction]
-#[pyo3(signature = (server, key, index = -1))]
-fn _global_lock(
-    py: Python<'_>,
-    server: &Bound<'_, PyAny>,
-    key: Option<&Bound<'_, PyAny>>,
-    index: i64,
-) -> PyResult<()> {
-    let _ = server;
-    let (set, i) = target(key, index)?;
-    py.detach(|| set.acquire(i)).map_err(lock_error)
-}
-
-/// `_global_trylock(server, key, index=-1)`: True when the lock was free and is now held.
-#[pyfunction]
-#[pyo3(signature = (server, key, index = -1))]
-fn _global_trylock(
-    server: &Bound<'_, PyAny>,
-    key: Option<&Bound<'_, PyAny>>,
-    index: i64,
-) -> PyResult<bool> {
-    let _ = server;
-    let (set, i) = target(key, index)?;
-    set.try_acquire(i).map_err(lock_error)
-}
-
-/// `_global_unlock(server, key, index=-1)`: releases a lock this thread holds.
-#[pyfunction]
-#[pyo3(signature = (server, key, index = -1))]
-fn _global_unlock(
-    server: &Bound<'_, PyAny>,
-    key: Option<&Bound<'_, PyAny>>,
-    index: i64,
-) -> PyResult<()> {
-    let _ = server;
-    let (set, i) = target(key, index)?;
-    set.release(i).map_err(lock_error)
-}
-
-/// Adds the lock functions to an interpreter's `_apache` module.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(_global_lock, m)?)?;
-    m.add_function(wrap_pyfunction!(_global_trylock, m)?)?;
-    m.add_function(wrap_pyfunction!(_global_unlock, m)?)?;
-    Ok(())
+    ((fnv1a(key.as_bytes()) % spread) + 1) as usize % n
 }

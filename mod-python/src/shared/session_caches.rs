@@ -1,4 +1,5 @@
-//! The shared object caches behind `mod_python.Session.SocacheSession`: httpd socache
+//! The shared object caches behind `mod_python.Session.SocacheSession` (through
+//! `_apache.socache_*`, in `apache_module/session_cache.rs`): httpd socache
 //! providers (`shmcb`, `dbm`, `memcache`, `redis`) named by
 //! `PythonOption mod_python.session.socache "<provider>[:<argument>]"` at server level (main
 //! server or `<VirtualHost>`).
@@ -12,13 +13,10 @@
 //! An unknown provider fails `httpd -t` already (`check_config`); a bad argument fails
 //! start-up (`post_config`, where the provider parses it).
 
+use apache::shared::PerConfig;
 use apache::shared::mutex;
 use apache::shared::socache::{Cache, Hints, Provider};
-use apache::shared::PerConfig;
 use apache::{Error, HookResult, Order, Pool, Server, Status};
-use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
-use pyo3::prelude::*;
-use pyo3::types::PyBytes;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -42,12 +40,9 @@ apache::hook!(child_init, attach, Order::FIRST);
 
 /// The option's value as the server sees it (a virtual host inherits the main server's).
 fn spec_of(s: &Server) -> Option<String> {
-    s.dir_config::<crate::ThisModule>().and_then(|c| {
-        c.effective_options()
-            .into_iter()
-            .find(|(k, _)| k == OPTION)
-            .map(|(_, v)| v.trim().to_string())
-    })
+    s.dir_config::<crate::ThisModule>()
+        .and_then(|c| c.option(OPTION))
+        .map(|v| v.trim().to_string())
 }
 
 /// Where the option was read, so an error in one of many virtual hosts can be found.
@@ -146,93 +141,16 @@ fn attach(pchild: &Pool, _s: &Server) {
 }
 
 /// The cache `spec` names.
-fn cache(spec: &str) -> PyResult<Cache> {
+pub fn cache(spec: &str) -> Result<Cache, String> {
     let spec = spec.trim();
     CACHES
         .with(|caches| caches.get(spec).cloned())
         .flatten()
         .ok_or_else(|| {
-            PyRuntimeError::new_err(format!(
+            format!(
                 "no session cache \"{spec}\": PythonOption {OPTION} must be set at server level \
                  (main server or VirtualHost), where the cache is made at start-up, not in \
                  <Directory>, <Location> or .htaccess"
-            ))
+            )
         })
-}
-
-fn io_error(e: Error) -> PyErr {
-    PyIOError::new_err(e.message)
-}
-
-/// `socache_store(spec, key, value, expiry_seconds)`: stores `value` under `key` for that long,
-/// without the GIL. A value over the cache's limit raises `ValueError`.
-#[pyfunction]
-fn socache_store(
-    py: Python<'_>,
-    spec: &str,
-    key: &[u8],
-    value: &[u8],
-    expiry_seconds: f64,
-) -> PyResult<()> {
-    let cache = cache(spec)?;
-    let ttl = Duration::try_from_secs_f64(expiry_seconds)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "expiry of {expiry_seconds} seconds: it must be more than 0"
-            ))
-        })?;
-    let limit = cache.max_value_len();
-    if value.len() > limit {
-        return Err(PyValueError::new_err(format!(
-            "{} bytes is more than the {limit} bytes session cache \"{}\" takes \
-             (PythonOption {OPTION})",
-            value.len(),
-            spec.trim()
-        )));
-    }
-    py.detach(|| cache.store(key, value, ttl)).map_err(|e| {
-        let hint = if cache.provider_name() == "shmcb" {
-            " (shmcb also refuses a value larger than one of the subcaches it splits its \
-             memory into: give it more, e.g. shmcb:/path(2048000))"
-        } else {
-            ""
-        };
-        PyIOError::new_err(format!("{}{hint}", e.message))
-    })
-}
-
-/// `socache_retrieve(spec, key)`: the value, or None when missing or expired; without the GIL.
-#[pyfunction]
-fn socache_retrieve<'py>(
-    py: Python<'py>,
-    spec: &str,
-    key: &[u8],
-) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let cache = cache(spec)?;
-    let found = py.detach(|| cache.retrieve(key)).map_err(io_error)?;
-    Ok(found.map(|v| PyBytes::new(py, &v)))
-}
-
-/// `socache_remove(spec, key)`: False when there was nothing to remove; without the GIL.
-#[pyfunction]
-fn socache_remove(py: Python<'_>, spec: &str, key: &[u8]) -> PyResult<bool> {
-    let cache = cache(spec)?;
-    py.detach(|| cache.remove(key)).map_err(io_error)
-}
-
-/// `socache_limit(spec)`: the largest value the cache takes, in bytes.
-#[pyfunction]
-fn socache_limit(spec: &str) -> PyResult<usize> {
-    Ok(cache(spec)?.max_value_len())
-}
-
-/// Adds the cache functions to an interpreter's `_apache` module.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(socache_store, m)?)?;
-    m.add_function(wrap_pyfunction!(socache_retrieve, m)?)?;
-    m.add_function(wrap_pyfunction!(socache_remove, m)?)?;
-    m.add_function(wrap_pyfunction!(socache_limit, m)?)?;
-    Ok(())
 }

@@ -1,0 +1,92 @@
+//! `_apache.socache_*`: the shared object caches of `shared/session_caches.rs` behind
+//! `mod_python.Session.SocacheSession`. Every cache operation runs without the GIL.
+
+use crate::shared::session_caches::{self, OPTION};
+use apache::Error;
+use apache::shared::socache::Cache;
+use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::time::Duration;
+
+/// The cache `spec` names.
+fn cache(spec: &str) -> PyResult<Cache> {
+    session_caches::cache(spec).map_err(PyRuntimeError::new_err)
+}
+
+fn io_error(e: Error) -> PyErr {
+    PyIOError::new_err(e.message)
+}
+
+/// `socache_store(spec, key, value, expiry_seconds)`: stores `value` under `key` for that long,
+/// without the GIL. A value over the cache's limit raises `ValueError`.
+#[pyfunction]
+fn socache_store(
+    py: Python<'_>,
+    spec: &str,
+    key: &[u8],
+    value: &[u8],
+    expiry_seconds: f64,
+) -> PyResult<()> {
+    let cache = cache(spec)?;
+    let ttl = Duration::try_from_secs_f64(expiry_seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "expiry of {expiry_seconds} seconds: it must be more than 0"
+            ))
+        })?;
+    let limit = cache.max_value_len();
+    if value.len() > limit {
+        return Err(PyValueError::new_err(format!(
+            "{} bytes is more than the {limit} bytes session cache \"{}\" takes \
+             (PythonOption {OPTION})",
+            value.len(),
+            spec.trim()
+        )));
+    }
+    py.detach(|| cache.store(key, value, ttl)).map_err(|e| {
+        let hint = if cache.provider_name() == "shmcb" {
+            " (shmcb also refuses a value larger than one of the subcaches it splits its \
+             memory into: give it more, e.g. shmcb:/path(2048000))"
+        } else {
+            ""
+        };
+        PyIOError::new_err(format!("{}{hint}", e.message))
+    })
+}
+
+/// `socache_retrieve(spec, key)`: the value, or None when missing or expired; without the GIL.
+#[pyfunction]
+fn socache_retrieve<'py>(
+    py: Python<'py>,
+    spec: &str,
+    key: &[u8],
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let cache = cache(spec)?;
+    let found = py.detach(|| cache.retrieve(key)).map_err(io_error)?;
+    Ok(found.map(|v| PyBytes::new(py, &v)))
+}
+
+/// `socache_remove(spec, key)`: False when there was nothing to remove; without the GIL.
+#[pyfunction]
+fn socache_remove(py: Python<'_>, spec: &str, key: &[u8]) -> PyResult<bool> {
+    let cache = cache(spec)?;
+    py.detach(|| cache.remove(key)).map_err(io_error)
+}
+
+/// `socache_limit(spec)`: the largest value the cache takes, in bytes.
+#[pyfunction]
+fn socache_limit(spec: &str) -> PyResult<usize> {
+    Ok(cache(spec)?.max_value_len())
+}
+
+/// Adds these functions to an interpreter's `_apache` module.
+pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(socache_store, m)?)?;
+    m.add_function(wrap_pyfunction!(socache_retrieve, m)?)?;
+    m.add_function(wrap_pyfunction!(socache_remove, m)?)?;
+    m.add_function(wrap_pyfunction!(socache_limit, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The per-server configuration: what is read once per (virtual) server.
+
+use super::HandlerSpec;
+use apache::module::ModuleConfig;
+
+/// Per-server configuration.
+#[derive(Debug, Clone, Default)]
+pub struct SrvConf {
+    /// `PythonImport module[::function] interpreter`.
+    pub imports: Vec<(String, String)>,
+    /// `PythonOptimize On` (main server only): Python runs as with `-O`.
+    pub optimize: bool,
+    /// `PythonConnectionHandler`.
+    pub connection_handler: Option<HandlerSpec>,
+}
+
+impl ModuleConfig for SrvConf {
+    fn create(_: Option<&str>) -> Self {
+        SrvConf::default()
+    }
+
+    fn merge(base: &Self, add: &Self) -> Self {
+        // Each server's own imports: children run those of every server once.
+        SrvConf {
+            imports: add.imports.clone(),
+            optimize: add.optimize || base.optimize,
+            connection_handler: add
+                .connection_handler
+                .clone()
+                .or_else(|| base.connection_handler.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_single;
+
+    #[test]
+    fn a_virtual_host_keeps_its_own_imports_and_inherits_the_rest() {
+        let main = SrvConf {
+            imports: vec![("a".into(), "main_interpreter".into())],
+            optimize: true,
+            connection_handler: Some(parse_single("echo", "connectionhandler", None).unwrap()),
+        };
+        let vhost = SrvConf {
+            imports: vec![("b".into(), "vhost".into())],
+            ..SrvConf::default()
+        };
+        let merged = SrvConf::merge(&main, &vhost);
+        assert_eq!(merged.imports, [("b".to_string(), "vhost".to_string())]);
+        assert!(merged.optimize);
+        assert_eq!(merged.connection_handler.unwrap().module, "echo");
+        assert!(
+            SrvConf::merge(&main, &SrvConf::default())
+                .imports
+                .is_empty()
+        );
+    }
+}
