@@ -54,6 +54,23 @@ fn apxs(var: &str) -> Option<String> {
     (out.status.success() && !s.is_empty()).then_some(s)
 }
 
+/// Sends a request to a server on 127.0.0.1:`port` that the test did not start with [`Httpd`]
+/// (one that a command under test runs); `Err` when nothing answers or the answer is not HTTP.
+pub fn request_port(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Response, String> {
+    client::request(port, method, path, headers, body)
+}
+
+/// Whether an HTTP server answers on 127.0.0.1:`port`.
+pub fn answers(port: u16) -> bool {
+    client::probe(port)
+}
+
 /// The httpd binary: `$HTTPD`, else `apache2` or `httpd` in `apxs -q SBINDIR`, else
 /// `/usr/sbin/apache2`.
 pub fn httpd_binary() -> PathBuf {
