@@ -1,6 +1,7 @@
 """What pip installed: mod_python.so, the Python it was built for, and the lines that load them
 into httpd."""
 
+import importlib
 import os
 import sys
 import sysconfig
@@ -14,11 +15,12 @@ MODULE_SYMBOL = "python_module"
 
 def build_info():
     """What setup.py recorded at build time (empty when run from a source checkout)."""
+    # Imported by name: the module exists only in an installed package (setup.py writes it).
     try:
-        from mod_python_cli._build_info import INFO
+        info = importlib.import_module("mod_python_cli._build_info")
     except ImportError:
         return {}
-    return dict(INFO)
+    return dict(info.INFO)
 
 
 def module_path():
