@@ -9,7 +9,7 @@ mod client;
 pub mod standin;
 pub mod tls;
 
-pub use client::Response;
+pub use client::{request as request_port, Response};
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -52,18 +52,6 @@ fn apxs(var: &str) -> Option<String> {
     let out = Command::new("apxs").args(["-q", var]).output().ok()?;
     let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
     (out.status.success() && !s.is_empty()).then_some(s)
-}
-
-/// Sends a request to a server on 127.0.0.1:`port` that the test did not start with [`Httpd`]
-/// (one that a command under test runs); `Err` when nothing answers or the answer is not HTTP.
-pub fn request_port(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Result<Response, String> {
-    client::request(port, method, path, headers, body)
 }
 
 /// Whether an HTTP server answers on 127.0.0.1:`port`.
