@@ -1,6 +1,7 @@
 //! Records the version of the Python pyo3 links, for the `Server:` banner, which is written in
-//! the parent process where Python is not initialized; and lists the `mod_python` package's
-//! sources for the module to compile in, so adding a module to the package is adding its file.
+//! the parent process where Python is not initialized; lists the `mod_python` package's
+//! sources for the module to compile in, so adding a module to the package is adding its file;
+//! and lets httpd find a libpython that is not in a system directory (a pyenv Python's).
 
 use std::path::Path;
 use std::process::Command;
@@ -91,4 +92,44 @@ fn main() {
         .unwrap_or_else(|| "3".into());
     println!("cargo:rustc-env=MOD_PYTHON_PY_VERSION={version}");
     println!("cargo:rustc-env=MOD_PYTHON_PYTHON_BIN={python}");
+    libpython_rpath(&python);
+}
+
+/// httpd loads mod_python.so with no LD_LIBRARY_PATH, so the dynamic linker finds libpython only
+/// in its own directories: for a Python installed elsewhere (pyenv, a /opt build) the module
+/// records the directory as its run path.
+fn libpython_rpath(python: &str) {
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_config_var('LIBDIR') or ''); \
+             print(sysconfig.get_config_var('Py_ENABLE_SHARED') or 0)",
+        ])
+        .output();
+    let Ok(out) = out else { return };
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let (Some(libdir), Some(shared)) = (lines.next(), lines.next()) else {
+        return;
+    };
+    // A static libpython is linked into the module: nothing to find at run time.
+    if shared.trim() != "1" || libdir.is_empty() || is_system_lib_dir(Path::new(libdir)) {
+        return;
+    }
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{libdir}");
+}
+
+/// The directories the dynamic linker searches without being told: /lib, /usr/lib, their
+/// 64-bit and Debian multiarch (`x86_64-linux-gnu`) subdirectories.
+fn is_system_lib_dir(dir: &Path) -> bool {
+    let dir: std::path::PathBuf = dir.components().collect();
+    let bases = [Path::new("/lib"), Path::new("/usr/lib")];
+    let multiarch = dir.parent().is_some_and(|p| bases.contains(&p))
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().ends_with("-linux-gnu"));
+    bases.contains(&dir.as_path())
+        || dir == Path::new("/lib64")
+        || dir == Path::new("/usr/lib64")
+        || multiarch
 }

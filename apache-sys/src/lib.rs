@@ -5,7 +5,7 @@
 //! `pregenerated` feature is on. The C macros that bindgen cannot translate and that modules
 //! need are in [`macros`].
 //!
-//! This crate is the unsafe floor; the safe API is the `apache-rs` crate (`use apache::...`).
+//! This crate is the unsafe floor; the safe API is the `apache-httpd` crate (`use apache::...`).
 //! Nothing here links a library: module symbols are resolved against the httpd process that
 //! loads the module.
 #![deny(missing_docs)]

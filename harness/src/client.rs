@@ -78,7 +78,11 @@ pub(crate) fn raw(port: u16, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     }
 }
 
-pub(crate) fn request(
+/// Sends a request to a server on 127.0.0.1:`port` (re-exported as `request_port`, for a server
+/// the test did not start with [`crate::Httpd`], such as one a command under test runs); `Err`
+/// when nothing answers or the answer is not HTTP. A `Content-Length` is added unless the
+/// headers give one or a `Transfer-Encoding`.
+pub fn request(
     port: u16,
     method: &str,
     path: &str,

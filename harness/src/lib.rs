@@ -9,7 +9,7 @@ mod client;
 pub mod standin;
 pub mod tls;
 
-pub use client::Response;
+pub use client::{Response, request as request_port};
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -56,6 +56,11 @@ fn apxs(var: &str) -> Option<String> {
     let out = Command::new("apxs").args(["-q", var]).output().ok()?;
     let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
     (out.status.success() && !s.is_empty()).then_some(s)
+}
+
+/// Whether an HTTP server answers on 127.0.0.1:`port`.
+pub fn answers(port: u16) -> bool {
+    client::probe(port)
 }
 
 /// The httpd binary: `$HTTPD`, else `apache2` or `httpd` in `apxs -q SBINDIR`, else

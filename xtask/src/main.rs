@@ -1,6 +1,12 @@
-//! The project's commands: `cargo xtask demo | test | install | bindings | bench`.
+//! The project's commands: `cargo xtask demo | test | install | bindings | bench | docs |
+//! package | new`.
 
 mod bench;
+mod demo_index;
+mod docs;
+mod install;
+mod new;
+mod package;
 mod prereqs;
 mod python_lint;
 
@@ -12,12 +18,18 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [--port N]        build everything and serve the examples on 127.0.0.1 until Ctrl-C
   test [--quick] [-- ARGS]  fmt check, clippy -D warnings, ruff and mypy, build, every test
                          (--quick: no fmt/clippy/ruff/mypy)
-  install [--dry-run]    release build; copy the modules into httpd's module directory
+  install [--examples | NAME...] [--uninstall] [--dry-run] [--destdir DIR] [--debug]
+                         release build; copy mod_python (and the examples asked for) into
+                         httpd's module directory; --uninstall undoes the last install
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
   bench [--seconds N] [--rounds N] [--connections N] [--transfers N] [--only NAME,...]
         [--no-pin] [--instructions]
                          cost per request and per 100 MB transfer against C modules
-                         (--instructions: instructions per request under callgrind)";
+                         (--instructions: instructions per request under callgrind)
+  docs                   rustdoc -D warnings; the guide (mdBook) into target/book, links checked
+  package                cargo package the published crates (apache-sys, apache-httpd,
+                         apache-test-harness), verified, in dependency order
+  new PATH [--name NAME] a new module crate at PATH, with a test loading it into httpd";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,9 +40,12 @@ fn main() -> ExitCode {
     let result = match cmd {
         "demo" => demo(rest),
         "test" => test(rest),
-        "install" => install(rest),
+        "install" => install::run_install(rest),
         "bindings" => bindings(),
         "bench" => prereqs::ensure(prereqs::Set::Bench).and_then(|_| bench::run(rest)),
+        "docs" => docs::run_docs(rest),
+        "package" => package::run_package(rest),
+        "new" => new::run_new(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -69,7 +84,7 @@ pub(crate) fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
@@ -195,7 +210,7 @@ fn demo(args: &[String]) -> Result<(), String> {
                 .map(|u| (m.name.clone(), u.trim().to_string())),
         );
     }
-    let httpd = builder.try_start()?;
+    let httpd = demo_index::add(builder, &urls).try_start()?;
     println!(
         "httpd is serving the demo at {} (ServerRoot {})",
         httpd.base_url(),
@@ -218,80 +233,6 @@ fn demo(args: &[String]) -> Result<(), String> {
     println!("stopping httpd");
     httpd.stop();
     Ok(())
-}
-
-fn apxs(var: &str) -> Result<String, String> {
-    let out = Command::new("apxs")
-        .args(["-q", var])
-        .output()
-        .map_err(|e| format!("apxs: {e}"))?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-fn install(args: &[String]) -> Result<(), String> {
-    let dry = args.iter().any(|a| a == "--dry-run");
-    prereqs::ensure(prereqs::Set::Build)?;
-    if !dry {
-        run(
-            "release build",
-            cargo().args(["build", "--release", "--workspace"]),
-        )?;
-    }
-    let libexec = PathBuf::from(apxs("LIBEXECDIR")?);
-    let sysconf = PathBuf::from(apxs("SYSCONFDIR")?);
-    let available = sysconf.join("mods-available");
-    for m in modules("release") {
-        let dest = libexec.join(format!("mod_{}.so", m.name));
-        let load = available.join(format!("{}.load", m.name));
-        let line = format!("LoadModule {} {}\n", m.symbol, dest.display());
-        if dry {
-            println!("would copy {} -> {}", m.lib.display(), dest.display());
-            println!("would write {}: {}", load.display(), line.trim());
-            continue;
-        }
-        if !m.lib.exists() {
-            println!("skipping {}: {} was not built", m.name, m.lib.display());
-            continue;
-        }
-        if let Some(pkg) = dpkg_owner(&dest) {
-            println!(
-                "skipping {}: {} belongs to Debian's package {pkg}; remove it first",
-                m.name,
-                dest.display()
-            );
-            continue;
-        }
-        std::fs::copy(&m.lib, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
-        if available.is_dir() {
-            std::fs::write(&load, &line).map_err(|e| format!("{}: {e}", load.display()))?;
-            println!(
-                "installed {} and {} (enable with: a2enmod {})",
-                dest.display(),
-                load.display(),
-                m.name
-            );
-        } else {
-            println!(
-                "installed {}; add to httpd.conf: {}",
-                dest.display(),
-                line.trim()
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The Debian package that owns `path`, if any: such a file is not ours to overwrite.
-fn dpkg_owner(path: &Path) -> Option<String> {
-    let out = Command::new("dpkg").arg("-S").arg(path).output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    out.status.success().then(|| {
-        text.split(':')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string()
-    })
 }
 
 fn bindings() -> Result<(), String> {

@@ -32,6 +32,13 @@ fn python_headers() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "True")
 }
 
+fn python_can_import(module: &str) -> bool {
+    Command::new("/usr/bin/python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 fn libclang() -> bool {
     let dirs = [
         "/usr/lib/x86_64-linux-gnu",
@@ -69,6 +76,10 @@ fn missing(set: Set) -> Vec<&'static str> {
     }
     if !python_headers() {
         m.push("python3-dev");
+    }
+    // The `mod_python` command's test makes a virtual environment (`python3 -m venv`).
+    if set == Set::Build && !python_can_import("ensurepip") {
+        m.push("python3-venv");
     }
     if !has_cmd("pkg-config", "--version") {
         m.push("pkg-config");

@@ -1,0 +1,51 @@
+//! Every directive mod_python.so registers is in the directive reference,
+//! docs/src/mod-python.md. The list comes from the running module, through mod_info's page
+//! about it, so a directive added to the code without a word in the guide fails here.
+
+use harness::Httpd;
+use std::path::Path;
+
+/// The directives httpd knows from mod_python.so, as mod_info lists them
+/// (`<dd><tt>PythonHandler - <i>Python content handlers</i></tt></dd>`).
+fn registered_directives() -> Vec<String> {
+    let httpd = Httpd::builder()
+        .module("python_module", harness::cdylib("mod_python"))
+        .system_module("info_module", "mod_info.so")
+        .config("<Location /server-info>\n    SetHandler server-info\n</Location>")
+        .start();
+    let page = httpd.get("/server-info?mod_python.c").text();
+    let start = page
+        .find("Module Directives:")
+        .unwrap_or_else(|| panic!("no directive list from mod_info:\n{page}"));
+    let section = &page[start..];
+    let section = &section[..section
+        .find("Current Configuration:")
+        .unwrap_or(section.len())];
+    section
+        .split("<tt>")
+        .skip(1)
+        .filter_map(|s| s.split(" - ").next())
+        .map(|name| name.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn every_directive_is_in_the_directive_reference() {
+    let directives = registered_directives();
+    assert!(
+        directives.len() >= 20 && directives.iter().any(|d| d == "PythonHandler"),
+        "mod_info listed {directives:?}"
+    );
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src/mod-python.md");
+    let text = std::fs::read_to_string(&reference).unwrap();
+    // Named in a code span, alone (`PythonDebug`) or with its syntax (`PythonImport module ...`).
+    let missing: Vec<&String> = directives
+        .iter()
+        .filter(|d| !text.contains(&format!("`{d}`")) && !text.contains(&format!("`{d} ")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "registered by mod_python.so but not in {}: {missing:?}",
+        reference.display()
+    );
+}
