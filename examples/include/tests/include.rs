@@ -180,3 +180,36 @@ fn without_mod_include_the_module_loads_and_nothing_is_parsed() {
         .start();
     assert_eq!(httpd.get("/run.shtml").text(), "<!--#rsrun -->\n");
 }
+
+#[test]
+fn the_demo_configuration_serves_its_page() {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf();
+    let demo = std::fs::read_to_string(workspace.join("examples/include/demo.conf"))
+        .unwrap()
+        .replace("@WORKSPACE@", workspace.to_str().unwrap())
+        .replace("@MODULES@", harness::system_modules_dir().to_str().unwrap());
+    let httpd = Httpd::builder()
+        .module("rsinclude_module", harness::cdylib("mod_rsinclude"))
+        .config(&demo)
+        .start();
+    let page = httpd.get("/rsinclude/page.shtml").text();
+    assert!(page.contains("<p>Hello, World!</p>"), "{page}");
+    assert!(
+        page.contains("<p>Hello, visitor from 127.0.0.1!</p>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<p>Hello, &lt;b&gt; stays text!</p>"),
+        "{page}"
+    );
+    assert!(page.contains("Shown: the condition holds."), "{page}");
+    assert!(!page.contains("never called"), "{page}");
+    assert!(
+        page.contains(&format!("attribute: {ERROR_TEXT}</p>")),
+        "{page}"
+    );
+}
