@@ -12,6 +12,7 @@ mod filter;
 mod global_locks;
 mod handles;
 mod httpd;
+mod output;
 mod request;
 mod request_fallback;
 mod server;
@@ -31,6 +32,7 @@ pub fn build<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>>
     connection::add(&m)?;
     server::add(&m)?;
     filter::add(&m)?;
+    output::add(&m)?;
     global_locks::add(&m)?;
     session_cache::add(&m)?;
     Ok(m)

@@ -1,6 +1,7 @@
 //! CPython inside httpd: how threads enter Python (`gil`), the interpreters (`interpreters`),
-//! the handler loop (`dispatch`), the end of Python at child exit (`child_exit`), and objects
-//! made straight from bytes (`rawbytes`).
+//! the handler loop (`dispatch`), the end of Python at child exit (`child_exit`), objects
+//! made straight from bytes (`rawbytes`), and what Python prints (`output`, into the
+//! error_log).
 //!
 //! Above `config/`, below everything that runs Python for a request: it knows no request.
 
@@ -8,4 +9,5 @@ pub mod child_exit;
 pub mod dispatch;
 pub mod gil;
 pub mod interpreters;
+pub mod output;
 pub mod rawbytes;
