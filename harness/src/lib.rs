@@ -40,10 +40,16 @@ impl Mpm {
         }
     }
 
-    fn sizing(&self) -> &'static str {
+    fn sizing(&self, single_child: bool) -> &'static str {
         match self {
+            Mpm::Prefork if single_child => {
+                "StartServers 1\nMinSpareServers 1\nMaxSpareServers 1\nMaxRequestWorkers 1\nServerLimit 1\n"
+            }
             Mpm::Prefork => {
                 "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 16\nServerLimit 16\n"
+            }
+            _ if single_child => {
+                "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMinSpareThreads 1\nMaxSpareThreads 16\nMaxRequestWorkers 8\nThreadLimit 8\n"
             }
             _ => {
                 "StartServers 2\nServerLimit 4\nThreadsPerChild 8\nMinSpareThreads 8\nMaxSpareThreads 32\nMaxRequestWorkers 32\nThreadLimit 8\n"
@@ -132,6 +138,7 @@ pub struct Builder {
     /// A command httpd runs under, and arguments added to httpd's own (see `wrapped`).
     prefix: Vec<String>,
     args: Vec<String>,
+    single_child: bool,
 }
 
 impl Builder {
@@ -154,6 +161,13 @@ impl Builder {
     /// The MPM (default [`Mpm::Event`]).
     pub fn mpm(mut self, mpm: Mpm) -> Self {
         self.mpm = mpm;
+        self
+    }
+
+    /// One child process serves every request (under prefork, one request at a time), for
+    /// tests of what one process keeps between requests.
+    pub fn single_child(mut self) -> Self {
+        self.single_child = true;
         self
     }
 
@@ -245,7 +259,7 @@ impl Builder {
              LoadModule mpm_{mpm}_module \"{m}/mod_mpm_{mpm}.so\"\n{sizing}\
              LoadModule authz_core_module \"{m}/mod_authz_core.so\"\nLoadModule mime_module \"{m}/mod_mime.so\"\n",
             lvl = self.log_level,
-            sizing = self.mpm.sizing(),
+            sizing = self.mpm.sizing(self.single_child),
         );
         if Path::new("/etc/mime.types").exists() {
             c += "TypesConfig /etc/mime.types\n";
@@ -449,6 +463,7 @@ impl Httpd {
             port: None,
             prefix: Vec::new(),
             args: Vec::new(),
+            single_child: false,
         }
     }
 
