@@ -92,6 +92,18 @@ pub fn system_modules_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/lib/apache2/modules"))
 }
 
+/// The C mod_python 3.5 installed with httpd (Debian's `libapache2-mod-python`), for tests
+/// that compare with it; `None`, said on stderr, when there is none.
+pub fn c_mod_python() -> Option<PathBuf> {
+    let c = system_modules_dir().join("mod_python.so");
+    if c.exists() {
+        Some(c)
+    } else {
+        eprintln!("C mod_python is not installed: compared with the expected answers only");
+        None
+    }
+}
+
 /// The shared library `lib<lib_name>.so` that cargo built in the profile of the running test:
 /// `target/<profile>/` (from `cargo build`) or `target/<profile>/deps/` (from `cargo test`, which
 /// builds a module crate's library there), the newer of the two; `$CARGO_TARGET_DIR` is honoured.

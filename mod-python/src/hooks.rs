@@ -3,7 +3,7 @@
 
 use crate::config::{self, DirConf, Phase};
 use crate::python::{child_exit, environ, interpreters as interp};
-use crate::serving::{connection, filter as filters, phase};
+use crate::serving::{connection, filter as filters, include, phase};
 use crate::shared::global_locks as locks;
 use apache::{HookResult, Pool, Request, Server, Status};
 
@@ -18,6 +18,9 @@ apache::hook!(register, |reg| {
     reg.output_filter(c"MOD_PYTHON", filters::output_filter, FilterType::Resource);
     reg.input_filter(c"MOD_PYTHON", filters::input_filter, FilterType::Resource);
 });
+// `<!--#python eval="..." -->` and `exec` in pages parsed by mod_include.
+apache::hook!(register, |reg| reg
+    .include_element(c"python", include::element));
 apache::hook!(process_connection, connection::process);
 // The environment each interpreter's os.environ starts from: taken first in the new child,
 // before any other hook (even the one setting PYTHONOPTIMIZE) and before Python runs.

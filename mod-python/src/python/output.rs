@@ -8,7 +8,7 @@
 //!
 //! A line is logged when it ends. The start of a line waits, per thread and stream, for the
 //! rest: until a newline, a flush of its stream, the end of the request phase (or filter call,
-//! connection) that wrote it, or the child's exit, so that threads writing at
+//! connection, include element) that wrote it, or the child's exit, so that threads writing at
 //! once do not mix their lines, and nothing written is lost.
 
 use apache::core::logging::{Level, log};
@@ -145,7 +145,7 @@ pub fn flush(stream: Stream) {
 }
 
 /// Logs the starts of lines this thread left in either stream: at the end of what it served
-/// (a request phase, a filter call, a connection), so that they are
+/// (a request phase, a filter call, an include element, a connection), so that they are
 /// logged with that request.
 pub fn flush_thread() {
     for p in take_mine(None) {
