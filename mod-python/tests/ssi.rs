@@ -36,7 +36,16 @@ def fixuphandler(req):
 def handler(req):
     req.content_type = 'text/html'
     req.add_output_filter('INCLUDES')
+    req.ssi_globals = {'made_by': 'the handler'}
     req.write('<p><!--#python eval="filter.req.uri" --></p>\n')
+    req.write('<p><!--#python eval="made_by" --></p>\n', 0)
+    return apache.OK
+
+def unflushed(req):
+    req.content_type = 'text/html'
+    req.add_output_filter('INCLUDES')
+    req.ssi_globals = {'made_by': 'the handler'}
+    req.write('<p><!--#python eval="made_by" --></p>\n', 0)
     return apache.OK
 "#;
 
@@ -86,7 +95,9 @@ fn server(module: PathBuf, mpm: Mpm) -> Httpd {
              <Directory \"@ROOT@/htdocs/debug\">\n    PythonDebug On\n</Directory>\n\
              <Files globals.shtml>\n    PythonFixupHandler ssifix\n</Files>\n\
              <Location /generated>\n    Options +Includes\n    SetHandler mod_python\n    PythonHandler ssifix\n    \
-             PythonPath \"sys.path+['@ROOT@/lib']\"\n</Location>\n",
+             PythonPath \"sys.path+['@ROOT@/lib']\"\n</Location>\n\
+             <Location /unflushed>\n    Options +Includes\n    SetHandler mod_python\n    \
+             PythonHandler ssifix::unflushed\n    PythonPath \"sys.path+['@ROOT@/lib']\"\n</Location>\n",
         )
         .start()
 }
@@ -131,7 +142,11 @@ fn shared_pages() -> Vec<(&'static str, String)> {
         ("/noexec/page.shtml", format!("a {ERROR_TEXT} b\n")),
         ("/named/page.shtml", "ssi_pages\n".to_string()),
         ("/globals.shtml", "hi from the fixup\n".to_string()),
-        ("/generated", "<p>/generated</p>\n".to_string()),
+        (
+            "/generated",
+            "<p>/generated</p>\n<p>the handler</p>\n".to_string(),
+        ),
+        ("/unflushed", "<p>the handler</p>\n".to_string()),
     ]
 }
 
