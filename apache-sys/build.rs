@@ -124,9 +124,9 @@ fn generate(clang_args: &[String], out: &Path) -> Result<(), String> {
             .header("wrapper.h")
             .clang_args(&args)
             .allowlist_function("(ap|apr|apu|unixd)_.*")
-            .allowlist_type("(ap|apr|apu|authn|authz)_.*|.*_rec|module|command_rec|cmd_parms|cmd_how|.*_struct")
+            .allowlist_type("(ap|apr|apu|authn|authz)_.*|.*_rec|module|command_rec|cmd_parms|cmd_how|.*_struct|include_ctx_t|include_handler_fn_t")
             .allowlist_var(
-                "(AP|APR|APU|HTTP|M|APLOG|OR|MODULE|REQUEST|PROXYREQ|AUTHN|AUTHZ|AUTH|ACCESS|RSRC|NOT_IN|GLOBAL|EXEC|PROXY|RAW|TAKE|ITERATE|FLAG|NO_ARGS|SATISFY|REMOTE|DEFAULT|ap|apr)_?.*|OK|DECLINED|DONE|SUSPENDED|HTTP_.*|ACCESS_CONF|RSRC_CONF|EXEC_ON_READ|PROXY_CONF|OPT_.*|AUTHN_PROVIDER_GROUP|AUTHZ_PROVIDER_GROUP",
+                "(AP|APR|APU|HTTP|M|APLOG|OR|MODULE|REQUEST|PROXYREQ|AUTHN|AUTHZ|AUTH|ACCESS|RSRC|NOT_IN|GLOBAL|EXEC|PROXY|RAW|TAKE|ITERATE|FLAG|NO_ARGS|SATISFY|REMOTE|DEFAULT|ap|apr)_?.*|OK|DECLINED|DONE|SUSPENDED|HTTP_.*|ACCESS_CONF|RSRC_CONF|EXEC_ON_READ|PROXY_CONF|OPT_.*|SSI_.*|AUTHN_PROVIDER_GROUP|AUTHZ_PROVIDER_GROUP",
             )
             .blocklist_function("apr_.*_vformatter.*")
             .derive_default(true)

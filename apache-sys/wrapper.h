@@ -15,6 +15,7 @@
 #include <util_mutex.h>
 #include <ap_mpm.h>
 #include <mod_auth.h>
+#include <mod_include.h>
 #include <mpm_common.h>
 #include <scoreboard.h>
 #include <apr.h>

@@ -40,10 +40,16 @@ impl Mpm {
         }
     }
 
-    fn sizing(&self) -> &'static str {
+    fn sizing(&self, single_child: bool) -> &'static str {
         match self {
+            Mpm::Prefork if single_child => {
+                "StartServers 1\nMinSpareServers 1\nMaxSpareServers 1\nMaxRequestWorkers 1\nServerLimit 1\n"
+            }
             Mpm::Prefork => {
                 "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 16\nServerLimit 16\n"
+            }
+            _ if single_child => {
+                "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMinSpareThreads 1\nMaxSpareThreads 16\nMaxRequestWorkers 8\nThreadLimit 8\n"
             }
             _ => {
                 "StartServers 2\nServerLimit 4\nThreadsPerChild 8\nMinSpareThreads 8\nMaxSpareThreads 32\nMaxRequestWorkers 32\nThreadLimit 8\n"
@@ -89,6 +95,18 @@ pub fn system_modules_dir() -> PathBuf {
     apxs("LIBEXECDIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/lib/apache2/modules"))
+}
+
+/// The C mod_python 3.5 installed with httpd (Debian's `libapache2-mod-python`), for tests
+/// that compare with it; `None`, said on stderr, when there is none.
+pub fn c_mod_python() -> Option<PathBuf> {
+    let c = system_modules_dir().join("mod_python.so");
+    if c.exists() {
+        Some(c)
+    } else {
+        eprintln!("C mod_python is not installed: compared with the expected answers only");
+        None
+    }
 }
 
 /// The shared library `lib<lib_name>.so` that cargo built in the profile of the running test:
@@ -137,6 +155,7 @@ pub struct Builder {
     /// A command httpd runs under, and arguments added to httpd's own (see `wrapped`).
     prefix: Vec<String>,
     args: Vec<String>,
+    single_child: bool,
 }
 
 impl Builder {
@@ -159,6 +178,13 @@ impl Builder {
     /// The MPM (default [`Mpm::Event`]).
     pub fn mpm(mut self, mpm: Mpm) -> Self {
         self.mpm = mpm;
+        self
+    }
+
+    /// One child process serves every request (under prefork, one request at a time), for
+    /// tests of what one process keeps between requests.
+    pub fn single_child(mut self) -> Self {
+        self.single_child = true;
         self
     }
 
@@ -250,7 +276,7 @@ impl Builder {
              LoadModule mpm_{mpm}_module \"{m}/mod_mpm_{mpm}.so\"\n{sizing}\
              LoadModule authz_core_module \"{m}/mod_authz_core.so\"\nLoadModule mime_module \"{m}/mod_mime.so\"\n",
             lvl = self.log_level,
-            sizing = self.mpm.sizing(),
+            sizing = self.mpm.sizing(self.single_child),
         );
         if Path::new("/etc/mime.types").exists() {
             c += "TypesConfig /etc/mime.types\n";
@@ -454,6 +480,7 @@ impl Httpd {
             port: None,
             prefix: Vec::new(),
             args: Vec::new(),
+            single_child: false,
         }
     }
 

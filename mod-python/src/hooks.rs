@@ -2,8 +2,8 @@
 //! enters it (start-up, each request phase, connections).
 
 use crate::config::{self, DirConf, Phase};
-use crate::python::{child_exit, interpreters as interp};
-use crate::serving::{connection, filter as filters, phase};
+use crate::python::{child_exit, environ, interpreters as interp};
+use crate::serving::{connection, filter as filters, include, phase};
 use crate::shared::global_locks as locks;
 use apache::{HookResult, Pool, Request, Server, Status};
 
@@ -18,7 +18,17 @@ apache::hook!(register, |reg| {
     reg.output_filter(c"MOD_PYTHON", filters::output_filter, FilterType::Resource);
     reg.input_filter(c"MOD_PYTHON", filters::input_filter, FilterType::Resource);
 });
+// `<!--#python eval="..." -->` and `exec` in pages parsed by mod_include.
+apache::hook!(register, |reg| reg
+    .include_element(c"python", include::element));
 apache::hook!(process_connection, connection::process);
+// The environment each interpreter's os.environ starts from: taken first in the new child,
+// before any other hook (even the one setting PYTHONOPTIMIZE) and before Python runs.
+apache::hook!(
+    child_init,
+    |_p: &Pool, _s: &Server| environ::snapshot(),
+    apache::Order::at(apache::Order::REALLY_FIRST.position() - 1)
+);
 // Before any other module's child_init, while the new child has one thread.
 apache::hook!(
     child_init,

@@ -504,3 +504,82 @@ fn falcon_resources_and_media() {
         assert_eq!(httpd.get("/falcon/none").status, 404, "{mpm:?}");
     });
 }
+
+/// The files `django-admin startproject name` makes, as (path under `sites/`, contents).
+fn stock_project(site: &Path, name: &str) -> Vec<(String, Vec<u8>)> {
+    let admin = site.ancestors().nth(3).unwrap().join("bin/django-admin");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("apps-projects-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ok, out) = run(Command::new(admin).arg("startproject").arg(name).arg(&dir));
+    assert!(ok, "django-admin startproject {name}: {out}");
+    let mut files = Vec::new();
+    let mut todo = vec![dir.clone()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(&dir).unwrap().display().to_string();
+                files.push((format!("sites/{name}/{rel}"), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    files
+}
+
+#[test]
+fn two_stock_django_projects_in_two_interpreters_of_one_process() {
+    // Both wsgi.py files do os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...): each
+    // interpreter must start from httpd's environment, not from what the other one set.
+    let site = match site_packages() {
+        Ok(site) => site,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let projects = ["siteone", "sitetwo"];
+    let files: Vec<_> = projects
+        .iter()
+        .flat_map(|p| stock_project(&site, p))
+        .collect();
+    for mpm in MPMS {
+        let mut builder = Httpd::builder()
+            .mpm(mpm)
+            .single_child()
+            .module("python_module", harness::cdylib("mod_python"));
+        for (path, contents) in &files {
+            builder = builder.file(path, contents);
+        }
+        for p in projects {
+            builder = builder.config(&format!(
+                "<Location /{p}>\n    SetHandler mod_python\n    PythonInterpreter {p}\n    \
+                 PythonPath \"['@ROOT@/sites/{p}', '{}'] + sys.path\"\n    \
+                 PythonHandler mod_python.wsgi\n    \
+                 PythonOption mod_python.wsgi.application {p}.wsgi\n</Location>\n",
+                site.display()
+            ));
+        }
+        let httpd = builder.start();
+        for _ in 0..2 {
+            for p in projects {
+                // The stock project's only URL is admin/: elsewhere, with its DEBUG = True,
+                // Django's 404 page names the URLconf of the settings it runs with.
+                let r = httpd.get(&format!("/{p}/nothing-here"));
+                assert_eq!(r.status, 404, "{mpm:?} {p}: {}", httpd.error_log());
+                let text = r.text();
+                assert!(
+                    text.contains(&format!(
+                        "Using the URLconf defined in <code>{p}.urls</code>"
+                    )),
+                    "{mpm:?} {p}: {text}"
+                );
+            }
+        }
+    }
+}

@@ -393,6 +393,8 @@ fn the_demo_configuration_serves_its_examples() {
     assert_eq!(httpd.get("/py/private").status, 401);
     let me = httpd.request("GET", "/py/private", &[("X-User", "demo")], b"");
     assert_eq!(me.text(), "you are demo\n");
+    let page = httpd.get("/pyapp/page.shtml").text();
+    assert!(page.contains("<li>3 squared is 9</li>"), "{page}");
 }
 
 /// A handler module whose end is seen from outside: each line it writes to `marker` names the

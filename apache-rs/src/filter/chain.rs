@@ -2,6 +2,7 @@
 
 use crate::apr::{AprError, Brigade, OwnedBrigade};
 use crate::conn::Connection;
+use crate::core::strings;
 use crate::filter::instance::Ctx;
 use crate::http::Request;
 use apache_sys as ffi;
@@ -39,6 +40,30 @@ impl Request {
         bb.append_error(502);
         bb.append_eos();
         self.pass_brigade(&mut bb)
+    }
+
+    /// Whether this request's output chain holds a filter registered as `name`, compared
+    /// without case (httpd keeps filter names in lower case): `r.has_output_filter("INCLUDES")`
+    /// says whether mod_include will still parse what the handler writes.
+    pub fn has_output_filter(&self, name: &str) -> bool {
+        // SAFETY: valid request served by this thread; its chain's filters and their records
+        // live at least as long as the request.
+        let mut f = unsafe { (*self.as_ptr()).output_filters };
+        while !f.is_null() {
+            // SAFETY: `f` is a filter of the chain (see above); its record's name is a
+            // NUL-terminated string httpd keeps for the server's life.
+            let (found, next) = unsafe {
+                let frec = (*f).frec;
+                let found = !frec.is_null()
+                    && strings::to_str((*frec).name).is_some_and(|n| n.eq_ignore_ascii_case(name));
+                (found, (*f).next)
+            };
+            if found {
+                return true;
+            }
+            f = next;
+        }
+        false
     }
 
     /// Adds a registered output filter to this request; `false` when no filter has that name.

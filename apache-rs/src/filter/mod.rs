@@ -1,7 +1,8 @@
 //! Input, output and connection filters: the filter instance httpd calls ([`Filter`]),
 //! registering filters, adding them to a request or connection, and lending one to an
-//! embedded interpreter. Imports every layer up to and including [`module`](mod@crate::module)
-//! (for registration).
+//! embedded interpreter; new server-side include elements for mod_include's filter
+//! ([`include`](mod@include)). Imports every layer up to and including
+//! [`module`](mod@crate::module) (for registration).
 //!
 //! ```no_run
 //! use apache::apr::{AprError, Brigade};
@@ -44,6 +45,7 @@
 //! into the same by apache-rs.
 
 mod chain;
+pub mod include;
 mod instance;
 mod lend;
 mod register;

@@ -1045,6 +1045,18 @@ pub const AUTHN_PROVIDER_NAME_NOTE: &[u8; 20] = b"authn_provider_name\0";
 pub const AUTHZ_PROVIDER_NAME_NOTE: &[u8; 20] = b"authz_provider_name\0";
 pub const AUTHN_PREFIX: &[u8; 14] = b"AUTHENTICATE_\0";
 pub const AUTHZ_PREFIX: &[u8; 11] = b"AUTHORIZE_\0";
+pub const SSI_VALUE_DECODED: u32 = 1;
+pub const SSI_VALUE_RAW: u32 = 0;
+pub const SSI_EXPAND_LEAVE_NAME: u32 = 1;
+pub const SSI_EXPAND_DROP_NAME: u32 = 0;
+pub const SSI_FLAG_PRINTING: u32 = 1;
+pub const SSI_FLAG_COND_TRUE: u32 = 2;
+pub const SSI_FLAG_SIZE_IN_BYTES: u32 = 4;
+pub const SSI_FLAG_NO_EXEC: u32 = 8;
+pub const SSI_FLAG_COND_ERROR: u32 = 16;
+pub const SSI_FLAG_SIZE_ABBREV: i32 = -5;
+pub const SSI_FLAG_CLEAR_PRINT_COND: i32 = -4;
+pub const SSI_FLAG_CLEAR_PRINTING: i32 = -2;
 pub const DEFAULT_LISTENBACKLOG: u32 = 511;
 pub const DEFAULT_TCP_DEFER_ACCEPT: u32 = 30;
 pub const AP_SIG_GRACEFUL: u32 = 10;
@@ -13994,6 +14006,78 @@ pub type apr_OFN_ap_authn_cache_store_t = ::std::option::Option<
         arg5: *const ::std::os::raw::c_char,
     ),
 >;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct include_ctx_t {
+    pub pool: *mut apr_pool_t,
+    pub dpool: *mut apr_pool_t,
+    pub flags: ::std::os::raw::c_int,
+    pub if_nesting_level: ::std::os::raw::c_int,
+    pub flush_now: ::std::os::raw::c_int,
+    pub argc: ::std::os::raw::c_uint,
+    pub error_str: *const ::std::os::raw::c_char,
+    pub time_str: *const ::std::os::raw::c_char,
+    pub r: *mut request_rec,
+    pub intern: *mut ssi_internal_ctx,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of include_ctx_t"][::std::mem::size_of::<include_ctx_t>() - 64usize];
+    ["Alignment of include_ctx_t"][::std::mem::align_of::<include_ctx_t>() - 8usize];
+    ["Offset of field: include_ctx_t::pool"][::std::mem::offset_of!(include_ctx_t, pool) - 0usize];
+    ["Offset of field: include_ctx_t::dpool"]
+        [::std::mem::offset_of!(include_ctx_t, dpool) - 8usize];
+    ["Offset of field: include_ctx_t::flags"]
+        [::std::mem::offset_of!(include_ctx_t, flags) - 16usize];
+    ["Offset of field: include_ctx_t::if_nesting_level"]
+        [::std::mem::offset_of!(include_ctx_t, if_nesting_level) - 20usize];
+    ["Offset of field: include_ctx_t::flush_now"]
+        [::std::mem::offset_of!(include_ctx_t, flush_now) - 24usize];
+    ["Offset of field: include_ctx_t::argc"][::std::mem::offset_of!(include_ctx_t, argc) - 28usize];
+    ["Offset of field: include_ctx_t::error_str"]
+        [::std::mem::offset_of!(include_ctx_t, error_str) - 32usize];
+    ["Offset of field: include_ctx_t::time_str"]
+        [::std::mem::offset_of!(include_ctx_t, time_str) - 40usize];
+    ["Offset of field: include_ctx_t::r"][::std::mem::offset_of!(include_ctx_t, r) - 48usize];
+    ["Offset of field: include_ctx_t::intern"]
+        [::std::mem::offset_of!(include_ctx_t, intern) - 56usize];
+};
+impl Default for include_ctx_t {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+pub type include_handler_fn_t = ::std::option::Option<
+    unsafe extern "C" fn(
+        arg1: *mut include_ctx_t,
+        arg2: *mut ap_filter_t,
+        arg3: *mut apr_bucket_brigade,
+    ) -> apr_status_t,
+>;
+pub type apr_OFN_ap_ssi_get_tag_and_value_t = ::std::option::Option<
+    unsafe extern "C" fn(
+        ctx: *mut include_ctx_t,
+        tag: *mut *mut ::std::os::raw::c_char,
+        tag_val: *mut *mut ::std::os::raw::c_char,
+        dodecode: ::std::os::raw::c_int,
+    ),
+>;
+pub type apr_OFN_ap_ssi_parse_string_t = ::std::option::Option<
+    unsafe extern "C" fn(
+        ctx: *mut include_ctx_t,
+        in_: *const ::std::os::raw::c_char,
+        out: *mut ::std::os::raw::c_char,
+        length: apr_size_t,
+        leave_name: ::std::os::raw::c_int,
+    ) -> *mut ::std::os::raw::c_char,
+>;
+pub type apr_OFN_ap_register_include_handler_t = ::std::option::Option<
+    unsafe extern "C" fn(tag: *mut ::std::os::raw::c_char, func: include_handler_fn_t),
+>;
 pub type ap_reclaim_callback_fn_t = ::std::option::Option<
     unsafe extern "C" fn(childnum: ::std::os::raw::c_int, pid: pid_t, gen_: ap_generation_t),
 >;
@@ -14900,5 +14984,10 @@ pub struct ap_conf_vector_t {
 #[repr(C)]
 #[derive(Debug, Default, Copy, Clone)]
 pub struct hostent {
+    pub _address: u8,
+}
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone)]
+pub struct ssi_internal_ctx {
     pub _address: u8,
 }

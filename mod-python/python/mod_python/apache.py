@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from mod_python import _apache
+from mod_python._output import ErrorLogHandler as ErrorLogHandler
 from mod_python._request import mp_finfo, mp_request
 from mod_python._server import mp_server
 from mod_python._server import register_exit_cleanup as _register_exit_cleanup
@@ -545,9 +546,12 @@ def _dispatch(req: mp_request, phase: str, handlers: list[tuple[str, str, str | 
             answer: Any
             try:
                 if pdb:
-                    # PythonEnablePdb: meant for httpd -X, with a terminal on stdin.
+                    # PythonEnablePdb: meant for httpd -X, with a terminal on stdin; it talks
+                    # through the streams Python started with (sys.stdout goes to the
+                    # error_log).
                     import pdb as debugger
-                    answer = debugger.runcall(obj, req)
+                    answer = debugger.Pdb(stdin=sys.__stdin__, stdout=sys.__stdout__).runcall(
+                        obj, req)
                 else:
                     answer = obj(req)
             except SERVER_RETURN as e:

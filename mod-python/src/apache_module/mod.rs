@@ -12,6 +12,8 @@ mod filter;
 mod global_locks;
 mod handles;
 mod httpd;
+mod include;
+mod output;
 mod request;
 mod request_fallback;
 mod server;
@@ -31,6 +33,8 @@ pub fn build<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>>
     connection::add(&m)?;
     server::add(&m)?;
     filter::add(&m)?;
+    include::add(&m)?;
+    output::add(&m)?;
     global_locks::add(&m)?;
     session_cache::add(&m)?;
     Ok(m)

@@ -17,6 +17,8 @@ use pyo3::prelude::*;
 /// output is flushed, as before, and the reason is logged. Every wait is bounded; afterwards
 /// nothing calls into Python (see `gil::with_interp`).
 pub fn run() {
+    // What threads printed without ending the line is logged last, whatever happens here.
+    let _flush = crate::python::output::FlushAllAtEnd;
     let Some(all) = interp::registered() else {
         log(
             Level::Notice,

@@ -175,6 +175,10 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
         sources.set_item(module, (source, is_package))?;
     }
     boot.call_method1("install", (sources,))?;
+    // The interpreter's environment and output: os.environ as the child started, and
+    // sys.stdout/sys.stderr, warnings and unconfigured logging into the error_log.
+    super::environ::apply(py)?;
+    py.import("mod_python._output")?.call_method0("install")?;
     let apache = py.import("mod_python.apache")?;
     let request_class = py.import("mod_python._request")?.getattr("mp_request")?;
     request_class.setattr("interpreter", name)?;

@@ -1,11 +1,14 @@
 //! CPython inside httpd: how threads enter Python (`gil`), the interpreters (`interpreters`),
-//! the handler loop (`dispatch`), the end of Python at child exit (`child_exit`), and objects
-//! made straight from bytes (`rawbytes`).
+//! the handler loop (`dispatch`), the end of Python at child exit (`child_exit`), objects
+//! made straight from bytes (`rawbytes`), what Python prints (`output`, into the error_log)
+//! and each interpreter's starting environment (`environ`).
 //!
 //! Above `config/`, below everything that runs Python for a request: it knows no request.
 
 pub mod child_exit;
 pub mod dispatch;
+pub mod environ;
 pub mod gil;
 pub mod interpreters;
+pub mod output;
 pub mod rawbytes;

@@ -83,6 +83,7 @@ pub fn process(c: &mut Connection) -> HookResult {
             })
         })
     });
+    crate::python::output::flush_thread();
     // Anything still buffered goes out before httpd closes the connection.
     let _ = std::io::Write::flush(&mut io);
     drop(io);

@@ -238,6 +238,7 @@ pub fn output_filter(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
     }
     let h = f.id();
     f.lend(bb, || run(&call, h, false));
+    crate::python::output::flush_thread();
     // What the callable wrote and did not flush or close goes on now, with a flush if one
     // came in.
     let ctx = f.ctx::<FilterCtx>();
@@ -309,6 +310,7 @@ pub fn input_filter(
     ctx.failed = None;
     let h = f.id();
     f.lend(bb, || run(&call, h, true));
+    crate::python::output::flush_thread();
     let ctx = f.ctx::<FilterCtx>();
     if let Some(e) = ctx.failed.take() {
         return Err(e);

@@ -71,6 +71,7 @@ pub fn run_filtered(
         return Ok(Status::Http(500));
     };
     let code = r.lend(|| dispatch(interp, phase, &handlers, &settings, last));
+    crate::python::output::flush_thread();
     match Status::from_raw(code) {
         // The response has already ended (httpd's 413 for a chunked body over
         // LimitRequestBody, found by a read the handler then failed on): no second one.

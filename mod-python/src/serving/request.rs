@@ -136,7 +136,8 @@ fn finish_objects(objects: Vec<(&'static Interp, Py<PyAny>)>) {
 }
 
 /// The request's last Python phase in `interp` is over: detaches its object now, unless
-/// cleanups or added handlers still need it. Call holding the GIL in `interp`.
+/// cleanups, added handlers, Python filters or `<!--#python -->` elements still need it. Call
+/// holding the GIL in `interp`.
 pub fn retire(py: Python<'_>, obj: &Bound<'_, PyAny>, interp: &'static Interp) {
     let waiting = obj
         .getattr(pyo3::intern!(py, "_cleanups"))
@@ -146,8 +147,11 @@ pub fn retire(py: Python<'_>, obj: &Bound<'_, PyAny>, interp: &'static Interp) {
         return;
     }
     let taken = with_lent(|r| {
+        // mod_include may still parse output after the handler returned: its
+        // `<!--#python -->` elements then need this object (its `ssi_globals`).
+        let parsed = r.has_output_filter("INCLUDES");
         let state = r.state::<RequestState>();
-        if !state.added.is_empty() || state.filtered || !state.filters.is_empty() {
+        if parsed || !state.added.is_empty() || state.filtered || !state.filters.is_empty() {
             return Ok(None);
         }
         let at = state
