@@ -21,9 +21,17 @@ def count(req):
     return apache.OK
 
 def hold(req):
+    # Holds the lock from when it makes the flag file until the test removes it (10 s at most),
+    # so the test probes while the lock is surely held, however slow the machine.
+    flag = os.path.join(os.path.dirname(__file__), 'flags', 'held')
     _apache._global_lock(req.server, None, 3)
-    time.sleep(0.5)
-    _apache._global_unlock(req.server, None, 3)
+    try:
+        open(flag, 'w').close()
+        deadline = time.monotonic() + 10
+        while os.path.exists(flag) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        _apache._global_unlock(req.server, None, 3)
     req.write('held')
     return apache.OK
 
@@ -121,9 +129,24 @@ fn trylock_sees_a_lock_held_elsewhere_and_misuse_is_an_error() {
         let httpd = server(mpm);
         let port = httpd.port();
         assert_eq!(get(port, "/probe"), "free", "{mpm:?}");
+        // A directory httpd's user (www-data) may write the flag into.
+        let flags = httpd.root().join("py/flags");
+        std::fs::create_dir_all(&flags).unwrap();
+        std::fs::set_permissions(&flags, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        let flag = flags.join("held");
         let holder = std::thread::spawn(move || get(port, "/hold"));
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !flag.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{mpm:?}: /hold never took the lock\n{}",
+                httpd.error_log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         assert_eq!(get(port, "/probe"), "busy", "{mpm:?}");
+        std::fs::remove_file(&flag).unwrap();
         assert_eq!(holder.join().unwrap(), "held");
         assert_eq!(get(port, "/probe"), "free", "{mpm:?}");
         assert_eq!(
