@@ -230,6 +230,38 @@ const FINFO: &[&str] = &[
     "valid",
 ];
 
+/// The native module as 3.5 code imports it (`import _apache`; _apachemodule.c).
+const C_MODULE: &[&str] = &[
+    "APR_BLK",
+    "APR_CHR",
+    "APR_DIR",
+    "APR_LNK",
+    "APR_NOFILE",
+    "APR_PIPE",
+    "APR_REG",
+    "APR_SOCK",
+    "APR_UNKFILE",
+    "AP_CONN_CLOSE",
+    "AP_CONN_KEEPALIVE",
+    "AP_CONN_UNKNOWN",
+    "MODULE_MAGIC_NUMBER_MAJOR",
+    "MODULE_MAGIC_NUMBER_MINOR",
+    "SERVER_RETURN",
+    "_global_lock",
+    "_global_trylock",
+    "_global_unlock",
+    "config_tree",
+    "exists_config_define",
+    "log_error",
+    "mpm_query",
+    "parse_qs",
+    "parse_qsl",
+    "register_cleanup",
+    "server_root",
+    "stat",
+    "table",
+];
+
 /// Names ours has beyond 3.5's, each with the reason.
 const EXTRAS: &[(&str, &str)] = &[(
     "request requires",
@@ -290,6 +322,8 @@ def handler(req):
     out += lines(req.hlist, 'hlist', {hlist})
     out += lines(apache.stat(__file__, apache.APR_FINFO_NORM), 'finfo', {finfo})
     out.append('request parsed_uri %s ro' % kind(req.parsed_uri))
+    import _apache
+    out += lines(_apache, 'c_module')
     req.content_type = 'text/plain'
     req.write('\n'.join(out) + '\n')
     return apache.OK
@@ -386,12 +420,16 @@ fn check_against_sources(ours: &Surface, mpm: Mpm) {
         ("hlist", HLIST),
         ("served_hlist", HLIST),
         ("finfo", FINFO),
+        ("c_module", C_MODULE),
     ];
     for (object, list) in declared {
         let have = names(ours, object);
         let missing: Vec<_> = list.iter().filter(|n| !have.contains(**n)).collect();
         assert!(missing.is_empty(), "{mpm:?}: {object} lacks {missing:?}");
-        if matches!(object, "request" | "server" | "table" | "table_own") {
+        if matches!(
+            object,
+            "request" | "server" | "table" | "table_own" | "c_module"
+        ) {
             // dir() lists everything: nothing public beyond 3.5's but the extras.
             let extra: Vec<_> = have
                 .iter()
@@ -501,7 +539,7 @@ fn every_object_has_3_5_s_names_types_and_writable_attributes() {
             differences.join("\n")
         );
         // Everything public dir() shows on C's objects is on ours, and the other way round.
-        for object in ["request", "server", "table", "table_own"] {
+        for object in ["request", "server", "table", "table_own", "c_module"] {
             let (c, o) = (names(&theirs, object), names(&ours, object));
             let only_c: Vec<_> = c.difference(&o).collect();
             assert!(

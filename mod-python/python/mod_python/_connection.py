@@ -27,7 +27,8 @@ FIELDS = ("base_server", "local_addr", "client_addr", "client_ip", "remote_ip", 
           "remote_logname", "aborted", "keepalive", "double_reverse", "keepalives", "local_ip",
           "local_host", "id", "notes")
 
-# conn.remote_ip and conn.remote_addr, httpd 2.2's names, are warned about once per process.
+# conn.remote_ip and conn.remote_addr, httpd 2.2's names, are warned about once per process
+# (and interpreter).
 _warned: set[str] = set()
 
 
