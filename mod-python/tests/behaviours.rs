@@ -131,6 +131,12 @@ def glock(req):
     _apache._global_unlock(req.server, None, 0)
     return out(req, 'locked and unlocked; trylock=%r' % got)
 
+def handler_none(req):
+    # As in 3.5: None is taken, and removes the handler name.
+    before = req.handler
+    req.handler = None
+    return out(req, '%r -> %r' % (before, req.handler))
+
 def path(req):
     raw = lambda s: None if s is None else s.encode('utf-8', 'surrogateescape')
     before = req.filename
@@ -214,6 +220,7 @@ fn server_a(module: PathBuf, mpm: Mpm) -> Httpd {
         ("/b/redir", "beh::redir"),
         ("/b/redir_target", "beh::redir_target"),
         ("/b/glock", "beh::glock"),
+        ("/b/handler_none", "beh::handler_none"),
     ] {
         c += &location(path, handler);
     }
@@ -307,6 +314,7 @@ const SAME: &[&str] = &[
     "/st?trans",
     "/b/redir?q=1",
     "/b/glock",
+    "/b/handler_none",
     "/ext/a.py",
     "/ext/b.txt",
     "/ext/c.pyx",
@@ -503,6 +511,10 @@ fn check_ours_a(ours: &[String], log: &[String], mpm: Mpm) {
     assert_eq!(
         find("/b/glock"),
         "/b/glock -> 200 locked and unlocked; trylock=True"
+    );
+    assert_eq!(
+        find("/b/handler_none"),
+        "/b/handler_none -> 200 'mod_python' -> None"
     );
 }
 
