@@ -63,10 +63,15 @@ fn an_import_error_names_the_module_and_the_path_searched() {
     let httpd = server("");
     assert_eq!(httpd.get("/missing").status, 500);
     let log = httpd.error_log();
+    // 3.5's line, which log monitoring greps for, and the path searched after it.
     assert!(
         log.contains(
-            "No module named 'no_such_handler_module' (the handler of PythonHandler); searched: ["
+            "PythonHandler no_such_handler_module: ModuleNotFoundError: No module named 'no_such_handler_module'"
         ),
+        "{log}"
+    );
+    assert!(
+        log.contains("PythonHandler no_such_handler_module: mod_python searched: ["),
         "{log}"
     );
     assert!(

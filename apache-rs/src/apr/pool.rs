@@ -109,10 +109,10 @@ impl Pool {
         }
     }
 
-    /// A NUL-terminated pool copy of `s` for C functions. Interior NULs end the string early,
-    /// as C would read it.
-    pub(crate) fn c_str(&self, s: &str) -> *const std::os::raw::c_char {
-        self.alloc_cstr_bytes(s.as_bytes()).as_ptr().cast()
+    /// A NUL-terminated pool copy of `s` (text, or bytes that need not be UTF-8) for C
+    /// functions. Interior NULs end the string early, as C would read it.
+    pub(crate) fn c_str(&self, s: impl AsRef<[u8]>) -> *const std::os::raw::c_char {
+        self.alloc_cstr_bytes(s.as_ref()).as_ptr().cast()
     }
 
     /// Moves a Rust value into the pool's care: it is dropped when the pool is cleared or

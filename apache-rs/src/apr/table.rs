@@ -9,7 +9,8 @@ use std::marker::PhantomData;
 
 /// A borrowed `apr_table_t`. Keys compare case-insensitively; a key may repeat.
 ///
-/// Setting copies key and value into the table's pool, so any `&str` may be passed.
+/// Setting copies key and value into the table's pool, so any `&str` may be passed; keys and
+/// values are taken as text or bytes (`impl AsRef<[u8]>`), which need not be UTF-8.
 ///
 /// APR tables are not thread-safe; a `Table` stays on the thread that borrowed it:
 ///
@@ -21,8 +22,9 @@ use std::marker::PhantomData;
 pub struct Table(UnsafeCell<ffi::apr_table_t>, PhantomData<*mut ()>);
 
 /// Makes a C string of `s`, cutting at an interior NUL as C would have read it.
-fn c(s: &str) -> CString {
-    let end = s.find('\0').unwrap_or(s.len());
+fn c(s: impl AsRef<[u8]>) -> CString {
+    let s = s.as_ref();
+    let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
     CString::new(&s[..end]).expect("no NUL before end")
 }
 
@@ -55,14 +57,14 @@ impl Table {
     }
 
     /// The first value for `key`; `None` when absent or not UTF-8 (see [`Table::get_bytes`]).
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Option<&str> {
         let k = c(key);
         // SAFETY: apr_table_get returns a pointer into the table's pool or NULL.
         unsafe { strings::to_str(ffi::apr_table_get(self.as_ptr(), k.as_ptr())) }
     }
 
     /// The first value for `key` as bytes.
-    pub fn get_bytes(&self, key: &str) -> Option<&[u8]> {
+    pub fn get_bytes(&self, key: impl AsRef<[u8]>) -> Option<&[u8]> {
         let k = c(key);
         // SAFETY: as in get.
         unsafe { strings::to_bytes(ffi::apr_table_get(self.as_ptr(), k.as_ptr())) }
@@ -77,40 +79,34 @@ impl Table {
     }
 
     /// Replaces every value of `key` with `value`.
-    pub fn set(&mut self, key: &str, value: &str) {
+    pub fn set(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
         let (k, v) = (c(key), c(value));
         // SAFETY: apr_table_set copies both strings into the table's pool.
         unsafe { ffi::apr_table_set(self.as_ptr(), k.as_ptr(), v.as_ptr()) }
     }
 
     /// Adds a value for `key`, keeping the others.
-    pub fn add(&mut self, key: &str, value: &str) {
+    pub fn add(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
         let (k, v) = (c(key), c(value));
         // SAFETY: apr_table_add copies both strings.
         unsafe { ffi::apr_table_add(self.as_ptr(), k.as_ptr(), v.as_ptr()) }
     }
 
-    /// Adds a value given as bytes, for values that are not UTF-8 (a Latin-1 header value, as
-    /// PEP 3333 has WSGI applications give them), cut at an interior NUL as C would read it.
+    /// [`Table::add`] with a value given as bytes, for values that are not UTF-8 (a Latin-1
+    /// header value, as PEP 3333 has WSGI applications give them).
     pub fn add_bytes(&mut self, key: &str, value: &[u8]) {
-        let end = value.iter().position(|&b| b == 0).unwrap_or(value.len());
-        let (k, v) = (
-            c(key),
-            CString::new(&value[..end]).expect("no NUL before end"),
-        );
-        // SAFETY: apr_table_add copies both strings.
-        unsafe { ffi::apr_table_add(self.as_ptr(), k.as_ptr(), v.as_ptr()) }
+        self.add(key, value);
     }
 
     /// Appends `value` to the existing value of `key` with ", " between (or sets it).
-    pub fn merge(&mut self, key: &str, value: &str) {
+    pub fn merge(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
         let (k, v) = (c(key), c(value));
         // SAFETY: apr_table_merge copies both strings.
         unsafe { ffi::apr_table_merge(self.as_ptr(), k.as_ptr(), v.as_ptr()) }
     }
 
     /// Removes every value of `key`.
-    pub fn unset(&mut self, key: &str) {
+    pub fn unset(&mut self, key: impl AsRef<[u8]>) {
         let k = c(key);
         // SAFETY: apr_table_unset only reads the key.
         unsafe { ffi::apr_table_unset(self.as_ptr(), k.as_ptr()) }
@@ -123,7 +119,7 @@ impl Table {
     }
 
     /// Whether `key` is present.
-    pub fn contains(&self, key: &str) -> bool {
+    pub fn contains(&self, key: impl AsRef<[u8]>) -> bool {
         self.get_bytes(key).is_some()
     }
 

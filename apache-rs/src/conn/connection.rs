@@ -46,6 +46,11 @@ impl Connection {
         unsafe { &*self.0.get() }
     }
 
+    fn raw_mut(&mut self) -> &mut ffi::conn_rec {
+        // SAFETY: as above, with exclusive access through &mut self.
+        unsafe { &mut *self.0.get() }
+    }
+
     /// The connection's pool (lives as long as the connection).
     pub fn pool(&self) -> &crate::apr::Pool {
         // SAFETY: the pool outlives the conn_rec borrow.
@@ -154,6 +159,19 @@ impl Connection {
     /// `AP_CONN_KEEPALIVE` 2.
     pub fn keepalive_state(&self) -> i32 {
         self.raw().keepalive as i32
+    }
+
+    /// Changes httpd's keep-alive decision (a handler setting `AP_CONN_CLOSE` 1 closes the
+    /// connection after this response). Only the three states above are taken: `false`, and
+    /// nothing changed, for any other number.
+    pub fn set_keepalive_state(&mut self, state: i32) -> bool {
+        match u32::try_from(state) {
+            Ok(s @ (ffi::AP_CONN_UNKNOWN | ffi::AP_CONN_CLOSE | ffi::AP_CONN_KEEPALIVE)) => {
+                self.raw_mut().keepalive = s as _;
+                true
+            }
+            _ => false,
+        }
     }
 }
 

@@ -84,6 +84,25 @@ pub(crate) unsafe fn slot<'a, T: Default + Send + 'static>(
     }
 }
 
+/// The `T` in `vector`'s slot for this module, if something put one there (a slot of another
+/// type is not one).
+///
+/// # Safety
+/// As for [`slot`], and no `&mut` to the slot's value lives meanwhile.
+pub(crate) unsafe fn existing_slot<'a, T: 'static>(
+    vector: *mut ffi::ap_conf_vector_t,
+) -> Option<&'a T> {
+    let module = identity::this_module();
+    if vector.is_null() || module.is_null() {
+        return None;
+    }
+    // SAFETY: a vector of this thread's request or connection (see # Safety), read only.
+    let s = unsafe { ffi::get_module_config(vector, module) } as *const Slot<T>;
+    // SAFETY: a non-null entry is a live Slot made by `slot`; its type is checked before its
+    // value is reached.
+    unsafe { (!s.is_null() && (*s).type_id == TypeId::of::<T>()).then(|| &(*s).value) }
+}
+
 /// Whether this module's slot in `vector` holds something.
 ///
 /// # Safety

@@ -18,6 +18,11 @@ pub enum Status {
     /// filter does for a body over `LimitRequestBody`), so httpd sends nothing more; should no
     /// response have gone out after all, httpd answers 500.
     FilterError,
+    /// A number that is none of httpd's codes nor an HTTP status (a handler returning `1` or
+    /// `-7`). It goes back to httpd as it is, so httpd reports it as it does for any module's
+    /// bug: `AH00524` ("Handler for ... returned invalid result code") from a content
+    /// handler, `AH01579` ("Invalid response status") from the other phases, and a 500.
+    Invalid(c_int),
 }
 
 impl Status {
@@ -29,21 +34,51 @@ impl Status {
             Status::Done => apache_sys::DONE,
             Status::Http(code) => c_int::from(code),
             Status::FilterError => apache_sys::AP_FILTER_ERROR,
+            Status::Invalid(raw) => raw,
         }
     }
 
-    /// The status for an `int` a hook or httpd function returned.
+    /// The status for an `int` a hook or httpd function returned. An HTTP status is a number
+    /// httpd accepts as one (100 to 599, `ap_is_HTTP_VALID_RESPONSE`); any other number is
+    /// [`Status::Invalid`], left for httpd to report, except `SUSPENDED`: a handler returning
+    /// it tells httpd the module keeps the request to finish it later, which a module that
+    /// did not mean to would never do, so the connection would hang. That one is logged here
+    /// (`AH00524`'s words) and answered 500.
+    ///
+    /// ```no_run
+    /// use apache::Status;
+    /// assert_eq!(Status::from_raw(0), Status::Ok);
+    /// assert_eq!(Status::from_raw(404), Status::Http(404));
+    /// // Neither httpd's nor HTTP's: httpd is told, and reports it.
+    /// assert_eq!(Status::from_raw(1), Status::Invalid(1));
+    /// assert_eq!(Status::from_raw(-7), Status::Invalid(-7));
+    /// assert_eq!(Status::from_raw(1000), Status::Invalid(1000));
+    /// assert_eq!(Status::from_raw(1).into_raw(), 1);
+    /// ```
     pub fn from_raw(raw: c_int) -> Status {
         match raw {
             0 => Status::Ok,
             -1 => Status::Declined,
             -2 => Status::Done,
             apache_sys::AP_FILTER_ERROR => Status::FilterError,
-            code if (100..1000).contains(&code) => Status::Http(code as u16),
-            _ => Status::Http(500),
+            code if (100..600).contains(&code) => Status::Http(code as u16),
+            SUSPENDED => {
+                use crate::core::logging::{Level, log};
+                log(
+                    Level::Warning,
+                    &format!(
+                        "Handler returned invalid result code {raw} (SUSPENDED): answered 500"
+                    ),
+                );
+                Status::Http(500)
+            }
+            _ => Status::Invalid(raw),
         }
     }
 }
+
+/// httpd's `SUSPENDED` (httpd.h): the handler keeps the request to finish it later.
+const SUSPENDED: c_int = -3;
 
 /// An error that ends a hook with an HTTP status; its message goes to the error_log.
 #[derive(Debug, Clone, PartialEq, Eq)]

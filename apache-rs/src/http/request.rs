@@ -13,7 +13,8 @@ use std::os::raw::c_int;
 /// A borrowed `request_rec`. Not `Send` nor `Sync`: a request belongs to the thread serving it.
 ///
 /// Text accessors return `None` for fields httpd left NULL and for bytes that are not UTF-8;
-/// the `_bytes` forms give the raw bytes.
+/// the `_bytes` forms give the raw bytes. Setters take text or bytes (`impl AsRef<[u8]>`), so
+/// a path that is not UTF-8 can be given back as it came.
 ///
 /// The compiler enforces the thread rule; neither of these compiles:
 ///
@@ -153,7 +154,7 @@ impl Request {
 
     /// Sets the status line sent to the client, e.g. `"299 Custom"`; it must begin with the
     /// three-digit status.
-    pub fn set_status_line(&mut self, line: &str) {
+    pub fn set_status_line(&mut self, line: impl AsRef<[u8]>) {
         let p = self.pool().c_str(line);
         self.raw_mut().status_line = p;
     }
@@ -255,7 +256,7 @@ impl Request {
     }
 
     /// Sets the response content type (`ap_set_content_type`, which also informs the filters).
-    pub fn set_content_type(&mut self, ct: &str) {
+    pub fn set_content_type(&mut self, ct: impl AsRef<[u8]>) {
         let p = self.pool().c_str(ct);
         // SAFETY: the string lives in the request pool.
         unsafe { ffi::ap_set_content_type(self.as_ptr(), p) }
@@ -268,52 +269,63 @@ impl Request {
     }
 
     /// Sets the handler name (for hooks that run before the handler).
-    pub fn set_handler(&mut self, handler: &str) {
+    pub fn set_handler(&mut self, handler: impl AsRef<[u8]>) {
         let p = self.pool().c_str(handler);
         self.raw_mut().handler = p;
     }
 
+    /// Removes the handler name (`r->handler = NULL`): the content type then chooses the
+    /// handler, as for a request no `SetHandler` applies to.
+    pub fn unset_handler(&mut self) {
+        self.raw_mut().handler = std::ptr::null();
+    }
+
     /// Sets the file name (for translate_name / map_to_storage hooks).
-    pub fn set_filename(&mut self, filename: &str) {
+    pub fn set_filename(&mut self, filename: impl AsRef<[u8]>) {
         let p = self.pool().c_str(filename);
         self.raw_mut().filename = p as *mut _;
     }
 
     /// Sets the authenticated user (for authentication hooks).
-    pub fn set_user(&mut self, user: &str) {
+    pub fn set_user(&mut self, user: impl AsRef<[u8]>) {
         let p = self.pool().c_str(user);
         self.raw_mut().user = p as *mut _;
     }
 
     /// Sets the URI path (`r->uri`), e.g. in `translate_name` to map a request elsewhere;
     /// `parsed_uri` and `unparsed_uri` keep what the client sent.
-    pub fn set_uri(&mut self, uri: &str) {
+    pub fn set_uri(&mut self, uri: impl AsRef<[u8]>) {
         let p = self.pool().c_str(uri);
         self.raw_mut().uri = p as *mut _;
     }
 
-    /// Sets the query string (`r->args`, without the `?`); `None` removes it.
-    pub fn set_args(&mut self, args: Option<&str>) {
-        let p = args.map_or(std::ptr::null(), |a| self.pool().c_str(a));
+    /// Sets the query string (`r->args`, without the `?`).
+    pub fn set_args(&mut self, args: impl AsRef<[u8]>) {
+        let p = self.pool().c_str(args);
         self.raw_mut().args = p as *mut _;
     }
 
+    /// Removes the query string (`r->args = NULL`).
+    pub fn unset_args(&mut self) {
+        self.raw_mut().args = std::ptr::null_mut();
+    }
+
     /// Sets the path information after the file name (`r->path_info`, `PATH_INFO` for CGI).
-    pub fn set_path_info(&mut self, path_info: &str) {
+    pub fn set_path_info(&mut self, path_info: impl AsRef<[u8]>) {
         let p = self.pool().c_str(path_info);
         self.raw_mut().path_info = p as *mut _;
     }
 
     /// Sets the true file name (`r->canonical_filename`), which httpd compares with
     /// `r->filename` to know whether a module changed the mapping.
-    pub fn set_canonical_filename(&mut self, filename: &str) {
+    pub fn set_canonical_filename(&mut self, filename: impl AsRef<[u8]>) {
         let p = self.pool().c_str(filename);
         self.raw_mut().canonical_filename = p as *mut _;
     }
 
     /// Sets the response content encoding (`r->content_encoding`, sent as
     /// `Content-Encoding`).
-    pub fn set_content_encoding(&mut self, encoding: &str) {
+    pub fn set_content_encoding(&mut self, encoding: impl AsRef<[u8]>) {
         let p = self.pool().c_str(encoding);
         self.raw_mut().content_encoding = p;
     }

@@ -1,7 +1,7 @@
 //! A module's own state for one request, kept in `r->request_config`; see
 //! [`crate::conn`]'s state for how it is kept.
 
-use crate::conn::state::{has_slot, slot};
+use crate::conn::state::{existing_slot, has_slot, slot};
 use crate::http::Request;
 
 impl Request {
@@ -24,6 +24,15 @@ impl Request {
         // SAFETY: request_config belongs to this request, whose pool holds the slot; the
         // &mut self borrow makes this the only reference.
         unsafe { slot(self.raw().request_config, self.pool()) }
+    }
+
+    /// This module's state for this request if a hook made it, to read: for a request
+    /// reached from the one being served (`r.prev()`, `r.main()`), whose state is not this
+    /// hook's to make. `None` when there is none (or it is of another type).
+    pub fn existing_state<T: 'static>(&self) -> Option<&T> {
+        // SAFETY: request_config belongs to this request; a `&mut` to its state needs
+        // `&mut self` (Request::state), which this shared borrow excludes.
+        unsafe { existing_slot(self.raw().request_config) }
     }
 
     /// Whether [`Request::state`] was made for this request (without making it).

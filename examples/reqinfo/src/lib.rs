@@ -41,9 +41,9 @@ fn remap(r: &mut Request) -> HookResult {
     let uri = format!("/ri/{rest}");
     r.set_uri(&uri);
     if r.args() == Some("drop") {
-        r.set_args(None);
+        r.unset_args();
     } else {
-        r.set_args(Some("remapped=1"));
+        r.set_args("remapped=1");
     }
     // Let the core map the new URI to a file.
     Ok(Status::Declined)
@@ -414,7 +414,7 @@ fn tables(r: &mut Request) -> HookResult {
 fn fields(r: &mut Request) -> HookResult {
     if r.args() == Some("set") {
         r.set_uri("/new/uri");
-        r.set_args(Some("x=1&y=2"));
+        r.set_args("x=1&y=2");
         r.set_path_info("/more/path");
         r.set_canonical_filename("/canonical/file");
     }

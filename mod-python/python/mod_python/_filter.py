@@ -4,9 +4,7 @@ thread; and the run of one filter call."""
 
 from __future__ import annotations
 
-import html
-import sys
-import traceback
+from operator import attrgetter
 
 from mod_python._apache import (
     flt_close,
@@ -15,26 +13,40 @@ from mod_python._apache import (
     flt_pass_on,
     flt_read,
     flt_write,
-    log_error,
 )
+from mod_python._attrs import read_only_member
 from mod_python._request import mp_request
 
 
 class mp_filter:
     """The filter object given to a PythonOutputFilter or PythonInputFilter callable, new for
-    each call (each brigade of the response, or each read of the request body)."""
+    each call (each brigade of the response, or each read of the request body). As in 3.5,
+    `req` and `softspace` may be set; the rest is read-only."""
 
-    softspace = 0
+    __slots__ = ("_h", "_name", "_is_input", "_handler", "_dir", "_closed", "req", "softspace")
+    _h: int
+    req: mp_request
+    softspace: int
 
     def __init__(self, h: int, name: str, is_input: bool, req: mp_request, handler: str,
                  dir: str | None) -> None:
         self._h = h
-        self.name = name
-        self.is_input = is_input
+        self._name = name
+        self._is_input = int(is_input)
         self.req = req
-        self.handler = handler
-        self.dir = dir
-        self.closed = 0
+        self._handler = handler
+        self._dir = dir
+        self._closed = 0
+        self.softspace = 0
+
+    name = read_only_member(attrgetter("_name"))
+    is_input = read_only_member(attrgetter("_is_input"))
+    handler = read_only_member(attrgetter("_handler"))
+    dir = read_only_member(attrgetter("_dir"))
+    closed = read_only_member(attrgetter("_closed"))
+
+    def __repr__(self) -> str:
+        return "<mp_filter object at %#x>" % id(self)
 
     def _check(self) -> None:
         if self.closed:
@@ -58,9 +70,9 @@ class mp_filter:
         flt_flush(self._h)
 
     def close(self) -> None:
-        if not self.closed:
+        if not self._closed:
             flt_close(self._h)
-            self.closed = 1
+            self._closed = 1
 
     def pass_on(self) -> None:
         flt_pass_on(self._h)
@@ -73,28 +85,24 @@ def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: st
              callable_name: str, directory: str | None, debug: bool, autoreload: bool,
              python_path: str | None) -> None:
     """Runs a filter callable for one call (called by mod_python.so). An exception is logged
-    with its traceback (and, with PythonDebug On, written to the output); the filter is then
-    disabled and data passes through untouched."""
+    with its traceback as 3.5 logs it (and, with PythonDebug On, written to the output); the
+    filter is then disabled and data passes through untouched."""
     # Imported here: mod_python.apache imports the object modules.
     from mod_python import apache
-    handler = "%s::%s" % (module_name, callable_name)
+    handler = apache._handler_name(module_name, callable_name,
+                                   "inputfilter" if is_input else "outputfilter")
     filter = mp_filter(h, name, is_input, req, handler, directory)
     try:
         if python_path:
             apache._set_python_path(python_path)
-        obj = apache._find_handler(module_name, callable_name, autoreload, directory,
-                                   "filter " + name)
+        obj = apache._find_handler(module_name, callable_name, autoreload, directory)
         obj(filter)
-    except Exception:
-        text = traceback.format_exc()
+    except Exception as e:
         try:
             filter.disable()
         except Exception:
             pass
-        kind = "PythonInputFilter" if is_input else "PythonOutputFilter"
-        report = "mod_python: exception in %s %s (%s):\n%s" % (kind, name, handler, text)
-        for line in report.rstrip().split("\n"):
-            log_error(line, 3)
+        apache._log_exception(name, handler, e)
         if debug and not is_input and not filter.closed:
             # As mod_python 3.5: a 500 page with the traceback, when the headers have not
             # gone out yet; after them, the traceback is still written into the response.
@@ -103,11 +111,8 @@ def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: st
                 req.content_type = "text/html"
             except Exception:
                 pass
-            page = "\n<pre>\nMod_python error: \"%s %s\"\n\n" % (name, handler)
-            for entry in traceback.format_exception(*sys.exc_info()):
-                page += html.escape(entry) + "\n"
             try:
-                filter.write(page + "</pre>\n")
+                filter.write(apache._error_page(name, handler, e))
                 filter.flush()
             except Exception:
                 pass

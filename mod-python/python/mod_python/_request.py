@@ -1,8 +1,10 @@
 """mp_request: the request object every handler is given, over the native functions of
-_apache (req_*); and the values its attributes hold (mp_finfo, mp_uri, mp_hlist).
+_apache (req_*); and the values its attributes hold (mp_finfo, mp_uri).
 
 Made by mod_python.so, one per request and interpreter. Being Python classes, these belong to
-the interpreter that imported this module, as sub-interpreters require.
+the interpreter that imported this module, as sub-interpreters require. Their attributes, what
+may be written and the errors are mod_python 3.5's (requestobject.c, hlistobject.c,
+finfoobject.c).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NoReturn
 
+from mod_python._apache import interpreter as _interpreter_name
 from mod_python._apache import (
     log_error,
     req_add_filter,
@@ -21,19 +24,21 @@ from mod_python._apache import (
     req_attr_set,
     req_call,
     req_config,
-    req_conn,
     req_flush,
     req_get,
     req_internal_redirect,
     req_options,
     req_read,
     req_register_filter,
+    req_related,
     req_sendfile,
     req_server_handle,
     req_set,
     req_write,
 )
+from mod_python._attrs import log_message, read_only, read_only_member, record_capsule
 from mod_python._connection import mp_conn
+from mod_python._hlist import mp_hlist
 from mod_python._server import mp_server
 from mod_python._table import (
     ERR_HEADERS_OUT,
@@ -42,6 +47,8 @@ from mod_python._table import (
     NOTES,
     SUBPROCESS_ENV,
     mp_table,
+    request_table,
+    table_of,
 )
 
 FINFO_FIELDS = ("fname", "filetype", "valid", "protection", "user", "group", "size", "inode",
@@ -52,8 +59,9 @@ _FINFO_INDEX = ("protection", "inode", "device", "nlink", "user", "group", "size
 
 
 class mp_finfo:
-    """What httpd knows of a file (req.finfo, apache.stat()): attributes, or indexes
-    apache.FINFO_*. All None but filetype (apache.APR_NOFILE) when there is no file."""
+    """What httpd knows of a file (req.finfo, apache.stat()), read-only: attributes, or
+    indexes apache.FINFO_*. All None but filetype (apache.APR_NOFILE) when there is no
+    file."""
 
     __slots__ = FINFO_FIELDS
     fname: str | None
@@ -73,7 +81,10 @@ class mp_finfo:
 
     def __init__(self, *fields: Any) -> None:
         for k, v in zip(FINFO_FIELDS, fields, strict=False):
-            setattr(self, k, v)
+            object.__setattr__(self, k, v)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError("attribute '%s' of 'mp_finfo' objects is not writable" % name)
 
     def __getitem__(self, i: int) -> Any:
         return getattr(self, _FINFO_INDEX[i])
@@ -104,33 +115,10 @@ for _i, _name in enumerate(("scheme", "hostinfo", "user", "password", "hostname"
 del _i, _name
 
 
-class mp_hlist:
-    """req.hlist: the handler being run."""
-
-    __slots__ = ("handler", "directory", "is_location", "silent", "parent")
-    handler: str
-    directory: str | None
-    is_location: bool
-    silent: int
-    parent: mp_hlist | None
-
-    def __init__(self, handler: str, directory: str | None, is_location: bool,
-                 silent: int = 0) -> None:
-        self.handler = handler
-        self.directory = directory
-        self.is_location = is_location
-        self.silent = silent
-        self.parent = None
-
-    def __repr__(self) -> str:
-        return "{'handler':%r,'directory':%r,'is_location':%r,'silent':%r}" % (
-            self.handler, self.directory, self.is_location, self.silent)
-
-
 # The request's fields are properties over native functions (bound to the field's name with
 # functools.partial): reading or setting one runs no Python frame.
 def _reader(name: str) -> property:
-    return property(partial(req_attr, name), doc="request_rec's %s" % name)
+    return read_only("mp_request", name, partial(req_attr, name))
 
 
 def _field(name: str) -> property:
@@ -158,12 +146,24 @@ class _TableAttribute:
         d = obj.__dict__
         table = d.get(self.key)
         if table is None:
-            table = d[self.key] = mp_table(obj, self.which)
+            table = d[self.key] = request_table(obj, self.which)
         return table
 
     def __set__(self, obj: mp_request, value: object) -> NoReturn:
         raise AttributeError("attribute '%s' of 'mp_request' objects is not writable"
                              % self.key[3:])
+
+
+def _kept(key: str, make: Callable[[mp_request], Any]) -> Callable[[mp_request], Any]:
+    """A getter making an object on first use and keeping it with the request object, so that
+    reading the attribute again gives the same object, as in 3.5."""
+    def get(req: mp_request) -> Any:
+        d = req.__dict__
+        found = d.get(key)
+        if found is None:
+            found = d[key] = make(req)
+        return found
+    return get
 
 
 class mp_request:
@@ -172,18 +172,19 @@ class mp_request:
     this interpreter."""
 
     # Defaults that a request changes only when it needs to, so making the object is cheap.
-    phase: str | None = None
-    extension = property(lambda self: None, doc="the extension a `| .ext` handler matched")
+    _phase: str | None = None
+    _extension: str | None = None
     _rbuf = b""
     _cleanups: list[tuple[Callable[[Any], object], Any]] | tuple[()] = ()
     _added = False
+    _ct_set = 0
+    _queued = 0
     # (module, callable, directory) of the handler running, set by mod_python.so.
     _hspec: tuple[str, str, str | None]
 
     # Made by mod_python.so as mp_request() with `_h` then set: no __init__, so making one
-    # runs no Python code. `interpreter` is set on the class, which is this interpreter's own.
+    # runs no Python code.
     _h = 0
-    interpreter: str | None = None
 
     headers_in = _TableAttribute(HEADERS_IN)
     headers_out = _TableAttribute(HEADERS_OUT)
@@ -191,73 +192,88 @@ class mp_request:
     notes = _TableAttribute(NOTES)
     subprocess_env = _TableAttribute(SUBPROCESS_ENV)
 
+    phase = read_only_member(attrgetter("_phase"))
+    extension = read_only_member(attrgetter("_extension"))
+    interpreter = read_only("mp_request", "interpreter", lambda self: _interpreter_name)
+    # As 3.5: set (1) once a handler has set req.content_type.
+    _content_type_set = read_only_member(attrgetter("_ct_set"))
+    # As 3.5: the bytes the handler gave req.write and req.sendfile.
+    _bytes_queued = read_only("mp_request", "_bytes_queued", attrgetter("_queued"))
+    _request_rec = read_only("mp_request", "_request_rec",
+                             lambda self: record_capsule(req_get(self._h, "_request_rec")))
+
     # The request_rec's fields, read (and some written) through properties set below.
-    method: str | None
-    unparsed_uri: str | None
-    hostname: str | None
-    protocol: str | None
     the_request: str | None
-    content_encoding: str | None
-    useragent_ip: str | None
-    range: str | None
-    method_number: int
     header_only: int
+    protocol: str | None
     proto_num: int
-    remaining: int
-    read_length: int
+    hostname: str | None
     request_time: float
-    mtime: float
-    content_languages: tuple[str, ...]
-    useragent_addr: tuple[str | None, int]
+    method: str | None
+    method_number: int
     allowed: int
     allowed_xmethods: tuple[str, ...]
     allowed_methods: tuple[str, ...]
-    clength: int
-    bytes_sent: int
     sent_bodyct: int
-    boundary: None
+    bytes_sent: int
+    mtime: float
+    range: str | None
+    clength: int
+    remaining: int
+    read_length: int
     read_body: int
     read_chunked: int
     expecting_100: int
+    content_encoding: str | None
+    content_languages: tuple[str, ...]
     vlist_validator: str | None
+    unparsed_uri: str | None
     eos_sent: int
-    status: int
-    content_type: str | None
-    filename: str | None
-    user: str | None
+    useragent_addr: tuple[str | None, int]
+    useragent_ip: str | None
     handler: str | None
     uri: str | None
-    args: str | None
-    path_info: str | None
-    canonical_filename: str | None
-    ap_auth_type: str | None
-    status_line: str | None
     assbackwards: int
     proxyreq: int
-    no_cache: int
-    used_path_info: int
+    status_line: str | None
+    status: int
     chunked: int
+    user: str | None
+    ap_auth_type: str | None
+    no_cache: int
     no_local_copy: int
+    filename: str | None
+    canonical_filename: str | None
+    path_info: str | None
+    args: str | None
+    used_path_info: int
 
-    @property
-    def connection(self) -> mp_conn:
-        c = mp_conn(*req_conn(self._h))
-        c._req = self
-        return c
+    def _set_content_type(self, value: str | bytes) -> None:
+        req_attr_set("content_type", self, value)
+        self._ct_set = 1
 
-    @property
-    def server(self) -> mp_server:
-        return mp_server(req_server_handle(self._h))
+    content_type = property(partial(req_attr, "content_type"), _set_content_type,
+                            doc="request_rec's content_type (writable)")
+
+    connection = read_only("mp_request", "connection",
+                           _kept("_conn", lambda req: mp_conn(req)))
+    server = read_only("mp_request", "server",
+                       _kept("_srv", lambda req: mp_server(req_server_handle(req._h))))
+
+    def __repr__(self) -> str:
+        return "<mp_request object at %#x>" % id(self)
 
     # Writing.
     def write(self, data: str | bytes, flush: int = 1) -> None:
-        req_write(self._h, data, bool(flush))
+        self._queued += req_write(self._h, data, bool(flush))
 
     def flush(self) -> None:
         req_flush(self._h)
 
     def sendfile(self, path: str, offset: int = 0, len: int = -1) -> int:
-        return req_sendfile(self._h, path, offset, len)
+        sent = req_sendfile(self._h, path, offset, len)
+        self._queued += sent
+        return sent
 
     def set_content_length(self, length: int) -> None:
         req_call(self._h, "set_content_length", length)
@@ -308,12 +324,25 @@ class mp_request:
     def discard_request_body(self) -> int:
         return req_call(self._h, "discard_request_body")
 
-    # Configuration.
-    def get_options(self) -> dict[str, str]:
-        return dict(req_options(self._h))
+    # Configuration: tables of their own, the same object each time within a phase (the
+    # configuration in effect can change between phases, when httpd has mapped the URI to a
+    # file and <Directory> sections apply).
+    def get_options(self) -> mp_table:
+        """The PythonOptions in effect (a table, equal to the dict of the same options)."""
+        return self._configuration("_options", req_options)
 
-    def get_config(self) -> dict[str, str]:
-        return dict(req_config(self._h))
+    def get_config(self) -> mp_table:
+        """The mod_python directives in effect, but handlers and options, as 3.5 names them."""
+        return self._configuration("_config", req_config)
+
+    def _configuration(self, key: str,
+                       read: Callable[[int], list[tuple[str, str]]]) -> mp_table:
+        d = self.__dict__
+        kept = d.get(key)
+        if kept is None or kept[0] != self._phase:
+            kept = d[key] = (self._phase, table_of(read(self._h)))
+        table: mp_table = kept[1]
+        return table
 
     # Handlers, filters and the request's life.
     def add_handler(self, htype: str, handler: str, dir: str | None = None) -> None:
@@ -339,12 +368,14 @@ class mp_request:
     def register_cleanup(self, callable: Callable[[Any], object], data: Any = None) -> None:
         if not self._h:
             raise RuntimeError("the request this object belongs to is no longer being served")
+        if not _is_callable(callable):
+            raise ValueError("first argument must be a callable object")
         if not self._cleanups:
             self._cleanups = []
         self._cleanups.append((callable, data))
 
-    def log_error(self, message: object, level: int = 3) -> None:
-        log_error(str(message), int(level))
+    def log_error(self, message: str | None, level: int = 3) -> None:
+        log_message(message, level)
 
     def internal_redirect(self, uri: str) -> None:
         req_internal_redirect(self._h, uri)
@@ -368,9 +399,6 @@ class mp_request:
     def get_remote_host(self, type: int = 1, str_is_ip: object = None) -> Any:
         return req_call(self._h, "get_remote_host", int(type), str_is_ip)
 
-    def is_initial_req(self) -> bool:
-        return req_call(self._h, "is_initial_req")
-
     def add_common_vars(self) -> None:
         req_call(self._h, "add_common_vars")
 
@@ -382,25 +410,30 @@ class mp_request:
     finfo = property(lambda self: mp_finfo(*req_get(self._h, "finfo")),
                      lambda self, value: req_set(self._h, "finfo", value))
 
-    @property
-    def parsed_uri(self) -> mp_uri:
-        return mp_uri(req_get(self._h, "parsed_uri"))
+    parsed_uri = read_only("mp_request", "parsed_uri",
+                           lambda self: mp_uri(req_get(self._h, "parsed_uri")))
 
     def _related(self, which: str) -> mp_request | None:
-        h = req_get(self._h, which)
-        if not h:
-            return None
-        # Cached, so that attributes a handler sets on req.main stay there.
-        cache = self.__dict__.setdefault("_related_objects", {})
-        obj = cache.get(h)
+        found = req_related(self._h, which)
+        if found is None or isinstance(found, mp_request):
+            # The object that request's handlers were given, as in 3.5.
+            return found
+        h: int = found
+        # One object per request for all the objects reached from one another, this one
+        # included (req.prev.next is req), so that attributes a handler sets on req.main stay.
+        known = self.__dict__.get("_related_objects")
+        if known is None:
+            known = self.__dict__["_related_objects"] = {self._h: self}
+        obj = known.get(h)
         if obj is None:
-            obj = cache[h] = mp_request()
+            obj = known[h] = mp_request()
             obj._h = h
+            obj.__dict__["_related_objects"] = known
         return obj
 
-    main = property(lambda self: self._related("main"))
-    prev = property(lambda self: self._related("prev"))
-    next = property(lambda self: self._related("next"))
+    main = read_only("mp_request", "main", lambda self: self._related("main"))
+    prev = read_only("mp_request", "prev", lambda self: self._related("prev"))
+    next = read_only("mp_request", "next", lambda self: self._related("next"))
 
     @property
     def hlist(self) -> mp_hlist | None:
@@ -408,9 +441,15 @@ class mp_request:
         if spec is None:
             return None
         module, callable, directory = spec
-        handler = module if callable == "handler" else "%s::%s" % (module, callable)
+        # As configured: the callable is left out when it is the phase's default.
+        default = (self._phase or "PythonHandler")[len("Python"):].lower()
+        handler = module if callable == default else "%s::%s" % (module, callable)
         section, in_location = req_call(self._h, "hlist_context")
         return mp_hlist(handler, directory or section, bool(in_location))
+
+    @hlist.setter
+    def hlist(self, value: object) -> NoReturn:
+        raise AttributeError("readonly attribute")
 
     def allow_methods(self, methods: list[str] | tuple[str, ...], reset: int = 0) -> None:
         req_call(self._h, "allow_methods", list(methods), reset)
@@ -484,17 +523,20 @@ class mp_request:
                 self.__dict__.pop(name, None)
 
 
-for _name in ("method", "unparsed_uri", "hostname", "protocol", "the_request",
-              "content_encoding", "useragent_ip", "range", "method_number", "header_only",
-              "proto_num", "remaining", "read_length", "request_time", "mtime",
-              "content_languages",
-              "useragent_addr", "allowed", "allowed_xmethods", "allowed_methods", "clength",
-              "bytes_sent", "sent_bodyct", "boundary", "read_body", "read_chunked",
-              "expecting_100", "vlist_validator", "eos_sent"):
+def _is_callable(obj: object) -> bool:
+    return callable(obj)
+
+
+# As in 3.5's request_rec getters: what is only read, and what handlers may set.
+for _name in ("the_request", "header_only", "protocol", "proto_num", "hostname",
+              "request_time", "method", "method_number", "allowed", "allowed_xmethods",
+              "allowed_methods", "sent_bodyct", "bytes_sent", "mtime", "range", "clength",
+              "remaining", "read_length", "read_body", "read_chunked", "expecting_100",
+              "content_encoding", "content_languages", "vlist_validator", "unparsed_uri",
+              "eos_sent", "useragent_addr", "useragent_ip"):
     setattr(mp_request, _name, _reader(_name))
-for _name in ("status", "content_type", "filename", "user", "handler",
-              "uri", "args", "path_info", "canonical_filename", "ap_auth_type", "status_line",
-              "assbackwards", "proxyreq", "no_cache", "used_path_info", "chunked",
-              "no_local_copy"):
+for _name in ("handler", "uri", "assbackwards", "proxyreq", "status_line", "status",
+              "chunked", "user", "ap_auth_type", "no_cache", "no_local_copy", "filename",
+              "canonical_filename", "path_info", "args", "used_path_info"):
     setattr(mp_request, _name, _field(_name))
 del _name

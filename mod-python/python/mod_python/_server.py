@@ -9,12 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 from mod_python._apache import log_error, srv_config, srv_get, srv_options
+from mod_python._attrs import log_message, read_only, record_capsule
+from mod_python._table import mp_table, table_of
 
 
 class mp_server:
-    """A (virtual) server, named by its handle; its attributes are read when asked."""
+    """A (virtual) server, named by its handle; its attributes are read when asked. Handlers
+    may add attributes of their own, as in 3.5."""
 
-    __slots__ = ("_s",)
+    __slots__ = ("_s", "__dict__")
     _s: int
 
     def __init__(self, handle: int) -> None:
@@ -26,24 +29,33 @@ class mp_server:
     def __hash__(self) -> int:
         return hash(self._s)
 
-    @property
-    def next(self) -> mp_server | None:
-        n = srv_get(self._s, "next")
-        return mp_server(n) if n else None
+    def __repr__(self) -> str:
+        return "<mp_server object at %#x>" % id(self)
 
-    def get_options(self) -> dict[str, str]:
-        return dict(srv_options(self._s))
+    next = read_only("mp_server", "next",
+                     lambda self: mp_server(n) if (n := srv_get(self._s, "next")) else None)
+    _server_rec = read_only("mp_server", "_server_rec", lambda self: record_capsule(self._s))
 
-    def get_config(self) -> dict[str, str]:
-        return dict(srv_config(self._s))
+    def get_options(self) -> mp_table:
+        """The PythonOptions of the server's configuration (a table)."""
+        return table_of(srv_options(self._s))
+
+    def get_config(self) -> mp_table:
+        """The mod_python directives of the server's configuration (a table)."""
+        return table_of(srv_config(self._s))
 
     def register_cleanup(self, req: object, callable: Callable[[Any], object],
                          data: Any = None) -> None:
-        """Runs callable(data) when the child process exits."""
+        """Runs callable(data) when the child process exits; `req` is the request being
+        served, as 3.5 asks."""
+        if not hasattr(req, "_h"):
+            raise ValueError("first argument must be a request object")
+        if not _is_callable(callable):
+            raise ValueError("second argument must be a callable object")
         register_exit_cleanup(callable, data)
 
-    def log_error(self, message: object, level: int = 3) -> None:
-        log_error(str(message), int(level))
+    def log_error(self, message: str | None, level: int = 3) -> None:
+        log_message(message, level)
 
     # The server_rec's fields, read when asked (set below, one property each).
     server_hostname: str | None
@@ -69,8 +81,12 @@ class mp_server:
     my_generation: int
 
 
+def _is_callable(obj: object) -> bool:
+    return callable(obj)
+
+
 def _field(name: str) -> property:
-    return property(lambda self: srv_get(self._s, name), doc="server_rec's %s" % name)
+    return read_only("mp_server", name, lambda self: srv_get(self._s, name))
 
 
 for _name in ("server_hostname", "server_admin", "port", "is_virtual", "defn_name",

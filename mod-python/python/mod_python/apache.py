@@ -19,6 +19,7 @@ from mod_python._output import ErrorLogHandler as ErrorLogHandler
 from mod_python._request import mp_finfo, mp_request
 from mod_python._server import mp_server
 from mod_python._server import register_exit_cleanup as _register_exit_cleanup
+from mod_python._table import mp_table
 
 # Return codes of handlers.
 OK = 0
@@ -253,8 +254,10 @@ class SERVER_RETURN(Exception):
 
 
 def log_error(message, level=APLOG_ERR, server=None):
-    """Writes to the error_log: against the request being served when there is one."""
-    _apache.log_error(str(message), int(level))
+    """Writes to the error_log: against the request being served when there is one. None
+    writes nothing, as in 3.5."""
+    if message is not None:
+        _apache.log_error(str(message), int(level) or APLOG_ERR)
 
 
 def _main_server() -> mp_server | None:
@@ -398,57 +401,9 @@ def parse_qsl(qs, keep_blank_values=0, strict_parsing=0):
                                   strict_parsing=bool(strict_parsing))
 
 
-class table:
-    """A case-insensitive mapping whose keys may repeat, like httpd's tables."""
-
-    def __init__(self, items=None):
-        self._items = []
-        if items:
-            for k, v in (items.items() if hasattr(items, "items") else items):
-                self.add(k, v)
-
-    def add(self, key, value):
-        self._items.append((str(key), str(value)))
-
-    def __setitem__(self, key, value):
-        del self[key]
-        self.add(key, value)
-
-    def __getitem__(self, key):
-        values = [v for k, v in self._items if k.lower() == key.lower()]
-        if not values:
-            raise KeyError(key)
-        return values[0] if len(values) == 1 else values
-
-    def __delitem__(self, key):
-        self._items = [(k, v) for k, v in self._items if k.lower() != key.lower()]
-
-    def __contains__(self, key):
-        return any(k.lower() == key.lower() for k, _ in self._items)
-
-    def get(self, key, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def keys(self):
-        return [k for k, _ in self._items]
-
-    def values(self):
-        return [v for _, v in self._items]
-
-    def items(self):
-        return list(self._items)
-
-    def __iter__(self):
-        return iter(self.keys())
-
-    def __len__(self):
-        return len(self._items)
-
-    def __repr__(self):
-        return "table(%r)" % (self._items,)
+table = mp_table
+"""httpd's table: a case-insensitive mapping whose keys may repeat (req.headers_in is one);
+table() is an empty one of its own, table(mapping or pairs) one filled from them."""
 
 
 # The PythonPath expression sys.path was last set from (mod_python.so reads it too).
@@ -472,19 +427,43 @@ def _set_python_path(expression: str | None) -> None:
         _last_python_path = expression
 
 
-def _report(req: mp_request, phase: str, debug: bool, exc: BaseException | None = None) -> int:
-    """Logs `exc` (by default the exception being handled); with PythonDebug On also sends
-    it to the client."""
+def _handler_name(module_name: str, callable_name: str, default: str) -> str:
+    """A handler as its directive names it (the callable left out when it is the default)."""
+    return module_name if callable_name == default else "%s::%s" % (module_name, callable_name)
+
+
+def _log_exception(phase: str, hname: str, exc: BaseException | None = None) -> None:
+    """Logs `exc` (by default the exception being handled) as mod_python 3.5 did, which log
+    monitoring greps for: each entry of its traceback on a line of its own after
+    "<phase> <handler>: " (httpd shows the newlines inside an entry as \\n)."""
     if exc is None:
         exc = sys.exc_info()[1]
-    text = "".join(traceback.format_exception(exc))
-    for line in ("mod_python: exception in %s:\n%s" % (phase, text)).rstrip().split("\n"):
-        _apache.log_error(line, APLOG_ERR)
+    for entry in traceback.format_exception(exc):
+        _apache.log_error("%s %s: %s" % (phase, hname, entry.rstrip("\n")), APLOG_ERR)
+
+
+def _error_page(phase: str, hname: str, exc: BaseException) -> str:
+    """What PythonDebug On sends for an error: 3.5's page, the traceback in HTML."""
+    import html
+    page = '\n<pre>\nMod_python error: "%s %s"\n\n' % (phase, hname)
+    for entry in traceback.format_exception(exc):
+        page += html.escape(entry) + "\n"
+    return page + "</pre>\n"
+
+
+def _report(req: mp_request, phase: str, hname: str, debug: bool,
+            exc: BaseException | None = None) -> int:
+    """Logs `exc` (by default the exception being handled) for the handler `hname` of
+    `phase`; with PythonDebug On also sends it to the client, as 3.5 did."""
+    if exc is None:
+        exc = sys.exc_info()[1]
+    assert exc is not None
+    _log_exception(phase, hname, exc)
     if debug and not req.eos_sent:  # a response that has ended gets nothing more
         try:
             req.status = HTTP_INTERNAL_SERVER_ERROR
-            req.content_type = "text/plain"
-            req.write("Mod_python error: \"%s\"\n\n%s" % (phase, text))
+            req.content_type = "text/html"
+            req.write(_error_page(phase, hname, exc))
             return DONE
         except Exception:
             pass
@@ -492,41 +471,61 @@ def _report(req: mp_request, phase: str, debug: bool, exc: BaseException | None 
 
 
 def _find_handler(module_name: str, callable_name: str, autoreload: object,
-                  directory: str | None, what: str) -> Any:
-    """Imports a handler's module (with `directory` first on sys.path) and finds its callable
-    (dotted names go down attributes). What cannot be found raises an error that says which
-    handler of `what` (a phase or filter) it was, and for a module, the path searched."""
+                  directory: str | None) -> Any:
+    """Imports a handler's module (with `directory` first on sys.path) and finds its callable,
+    what to call with the request (or filter, or connection). As in 3.5, a dotted name goes
+    down attributes, and a method reached through a class is called on an instance made with
+    what the handler is given, a new one each call. What cannot be found raises 3.5's error,
+    which log monitoring greps for: "No module named 'x'" (with a note of the path searched),
+    "module '/path/x.py' contains no 'y'"."""
     try:
         module = import_module(module_name, autoreload, 0, [directory] if directory else None)
     except ImportError as e:
-        if e.name is None or not (module_name + ".").startswith(e.name + "."):
-            raise  # a module the handler itself imports is missing: say which
-        raise ImportError("No module named '%s' (the handler of %s); searched: %s"
-                          % (module_name, what, sys.path), name=module_name) from None
-    if "." in callable_name:
-        obj = module
-        for part in callable_name.split("."):
-            obj = getattr(obj, part, None)
-            if obj is None:
-                break
-    else:
-        obj = getattr(module, callable_name, None)
-    if obj is None:
-        raise AttributeError("module '%s' has no callable '%s'" % (module_name, callable_name))
+        if e.name is not None and (module_name + ".").startswith(e.name + "."):
+            e.add_note("mod_python searched: %s" % sys.path)
+        raise
+    obj: Any = module
+    for part in callable_name.split("."):
+        parent = obj
+        if parent is module and not hasattr(module, part) and hasattr(module, "__file__"):
+            raise AttributeError("module '%s' contains no '%s'" % (module.__file__, part))
+        obj = getattr(parent, part)
+        if isinstance(parent, type):
+            return lambda arg: resolve_object(module, callable_name, arg)(arg)
     return obj
+
+
+def _result_of(answer: Any, req: mp_request, hname: str) -> int:
+    """A handler's answer as a result: an int (as 3.5 checks it, exactly, so not True); a
+    SERVER_RETURN's (result, status) sets the status."""
+    if isinstance(answer, SERVER_RETURN):
+        args = answer.args
+        if len(args) == 2:
+            answer, status = args
+            if status:
+                req.status = status
+        else:
+            answer = args[0] if args and args[0] is not None else OK
+    if answer.__class__ is not int:
+        raise TypeError("handler %s returned %r: a handler returns an int, apache.OK, "
+                        "DECLINED, DONE or an HTTP status" % (hname, answer))
+    return answer
 
 
 def _dispatch(req: mp_request, phase: str, handlers: list[tuple[str, str, str | None]],
               debug: bool, autoreload: bool, python_path: str | None, pdb: bool = False,
-              result: int = DECLINED) -> int:
-    """Runs the handlers of a phase in order while they return OK; returns the last result
-    (`result` when none runs).
+              result: int = DECLINED, go_on: tuple[int, ...] = (OK,)) -> int:
+    """Runs the handlers of a phase in order while their result is one of `go_on` (as in
+    3.5: OK for the content handler, DECLINED for those where the first to answer wins, both
+    for those that all run); returns the last result (`result` when none runs).
 
     `handlers` holds (module, callable, directory) for each handler configured for the phase.
     mod_python.so runs this loop itself (dispatch.rs); it calls this one for the handlers
     `req.add_handler` added and under PythonEnablePdb.
     """
-    req.phase = phase
+    req._phase = phase
+    default = phase[len("Python"):].lower()
+    hname = phase
     try:
         if python_path and python_path != _last_python_path:
             _set_python_path(python_path)
@@ -541,8 +540,9 @@ def _dispatch(req: mp_request, phase: str, handlers: list[tuple[str, str, str | 
                     return result
             req._hspec = handlers[i]
             module_name, callable_name, directory = handlers[i]
+            hname = _handler_name(module_name, callable_name, default)
             i += 1
-            obj = _find_handler(module_name, callable_name, autoreload, directory, phase)
+            obj = _find_handler(module_name, callable_name, autoreload, directory)
             answer: Any
             try:
                 if pdb:
@@ -555,16 +555,12 @@ def _dispatch(req: mp_request, phase: str, handlers: list[tuple[str, str, str | 
                 else:
                     answer = obj(req)
             except SERVER_RETURN as e:
-                answer = e.args[0] if e.args else OK
-                if answer is None:
-                    answer = OK
-            if answer.__class__ is not int and not isinstance(answer, int):
-                raise TypeError("Handler '%s' returned invalid return code." % callable_name)
-            result = answer
-            if result != OK:
+                answer = e
+            result = _result_of(answer, req, hname)
+            if result not in go_on:
                 return result
     except Exception:
-        return _report(req, phase, debug)
+        return _report(req, phase, hname, debug)
 
 
 # Index 0 of the global locks is never chosen by a key, so it can guard a whole dbm file
@@ -713,15 +709,14 @@ def _wsgi_start_response(req: mp_request, status: str,
 
 # Helpers of 3.5's mod_python.apache for handlers and for running CGI scripts in-process.
 
-make_table = table
+make_table = mp_table
 
 
-def escape(s, quote=None):
-    """s with &, < and > (and, when quote, ") made HTML entities."""
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if quote:
-        s = s.replace('"', "&quot;")
-    return s
+def escape(s, quote=True):
+    """s with &, < and > (and, with quote, both quotes) made HTML entities: html.escape, as
+    3.5's apache.escape is (imported when first used, to keep a child's start light)."""
+    import html
+    return html.escape(s, quote)
 
 
 def module_mtime(module):
@@ -730,17 +725,20 @@ def module_mtime(module):
 
 
 def resolve_object(module, obj_str, arg=None, silent=0):
-    """The object a dotted name designates inside module ("obj.method"). A method reached
-    through a class is taken from an instance made with arg. With silent, None when a part
-    is missing instead of AttributeError."""
-    obj = module
+    """The object a dotted name designates inside module ("obj.method"). Going through a
+    class, the next name is taken from an instance of it made with arg. With silent, None
+    when a part is missing instead of AttributeError."""
+    obj: Any = module
     for part in obj_str.split("."):
         parent = obj
         if silent and not hasattr(obj, part):
             return None
+        if parent is module and not hasattr(module, part) and hasattr(module, "__file__"):
+            raise AttributeError("module '%s' contains no '%s'" % (module.__file__, part))
         obj = getattr(obj, part)
-        if isinstance(parent, type) and isinstance(parent.__dict__.get(part), type(resolve_object)):
-            obj = getattr(parent(arg), part)
+        if isinstance(parent, type):
+            cls: Any = parent
+            obj = getattr(cls(arg), part)
     return obj
 
 
@@ -868,3 +866,23 @@ def restore_nocgi(sav_env, si, so):
     os.environ.update(sav_env)
     sys.stdout = so
     sys.stdin = si
+
+
+def _c_module_names() -> ModuleType:
+    """3.5's native module `_apache` as code written for 3.5 imports it (`import _apache`, to
+    call `_apache._global_lock(req.server, key)` as 3.5's Session does): the names it had,
+    served by this package."""
+    module = ModuleType("_apache", "mod_python 3.5's native module, as 3.5 code imports it.")
+    names = ("APR_BLK", "APR_CHR", "APR_DIR", "APR_LNK", "APR_NOFILE", "APR_PIPE", "APR_REG",
+             "APR_SOCK", "APR_UNKFILE", "AP_CONN_CLOSE", "AP_CONN_KEEPALIVE", "AP_CONN_UNKNOWN",
+             "MODULE_MAGIC_NUMBER_MAJOR", "MODULE_MAGIC_NUMBER_MINOR", "SERVER_RETURN",
+             "config_tree", "exists_config_define", "log_error", "mpm_query", "parse_qs",
+             "parse_qsl", "register_cleanup", "server_root", "stat", "table")
+    for name in names:
+        setattr(module, name, globals()[name])
+    for name in ("_global_lock", "_global_trylock", "_global_unlock"):
+        setattr(module, name, getattr(_apache, name))
+    return module
+
+
+sys.modules.setdefault("_apache", _c_module_names())

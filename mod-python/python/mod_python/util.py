@@ -488,7 +488,8 @@ def _bad_request(req, why):
                       apache.APLOG_INFO)
     except Exception:
         pass
-    return apache.SERVER_RETURN(apache.HTTP_BAD_REQUEST, why)
+    # The reason is logged above: SERVER_RETURN's second argument would be a status.
+    return apache.SERVER_RETURN(apache.HTTP_BAD_REQUEST)
 
 
 class FieldStorage(object):

@@ -546,7 +546,7 @@ def _broken(req, h, e):
         _log("mod_python.wsgi: the client went away before the response to %s was complete "
              "(%s)" % (req.uri, e), apache.APLOG_INFO)
         return _OK
-    apache._report(req, "PythonHandler", False, e)
+    apache._report(req, "PythonHandler", "mod_python.wsgi", False, e)
     try:
         _req_call(h, "abort_response")
     except Exception:

@@ -1,30 +1,65 @@
 //! The native side of `mp_conn` and `mp_connection` (`mod_python/_connection.py`): the
-//! connection a request came on, read through the request; and the connection a
-//! `PythonConnectionHandler` serves, whose `ConnIo` is lent to the thread
-//! (`ConnIo::with_lent`). The GIL is released while waiting for the client.
+//! connection a request came on, read through the request (`conn_*`); and the connection a
+//! `PythonConnectionHandler` serves (`served_conn_*` and the reads and writes), whose `ConnIo`
+//! is lent to the thread (`ConnIo::with_lent`). The GIL is released while waiting for the
+//! client.
 
 use super::convert::{as_bytes, io_error, obj, py_opt};
-use super::handles::with_ref;
+use super::handles::{with, with_ref};
+use apache::Connection;
 use apache::conn::ConnIo;
-use pyo3::exceptions::{PyAttributeError, PyRuntimeError};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::io::Write;
 
-/// `req.connection.<name>` for what `mp_conn` reads when asked.
+/// `conn.<name>`: a field of the connection, read when asked.
+fn field(py: Python<'_>, c: &Connection, name: &str) -> PyResult<Py<PyAny>> {
+    let ip = |ip: Option<&str>| ip.map(str::to_string);
+    match name {
+        "base_server" => obj(py, c.base_server().as_ptr() as usize),
+        "client_ip" => py_opt(py, c.client_ip()),
+        "client_addr" => obj(py, (ip(c.client_ip()), c.client_port())),
+        "local_ip" => py_opt(py, c.local_ip()),
+        "local_addr" => obj(py, (ip(c.local_ip()), c.local_port())),
+        "remote_host" => py_opt(py, c.remote_host()),
+        "remote_logname" => py_opt(py, c.remote_logname()),
+        "local_host" => py_opt(py, c.local_host()),
+        "double_reverse" => obj(py, c.double_reverse()),
+        "keepalive" => obj(py, c.keepalive_state()),
+        "keepalives" => obj(py, c.keepalives()),
+        "id" => obj(py, c.id()),
+        // Set by httpd once a write to the client has failed.
+        "aborted" => obj(py, i32::from(c.aborted())),
+        "notes" => obj(py, c.notes().iter().collect::<Vec<_>>()),
+        "_conn_rec" => obj(py, c.as_ptr() as usize),
+        _ => Err(PyAttributeError::new_err(name.to_string())),
+    }
+}
+
+/// `req.connection.<name>`: the connection of the request `h`.
 #[pyfunction]
 fn conn_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
-    with_ref(h, |r| {
-        let c = r.connection();
-        match name {
-            "base_server" => obj(py, c.base_server().as_ptr() as usize),
-            "remote_logname" => py_opt(py, c.remote_logname()),
-            "local_host" => py_opt(py, c.local_host()),
-            "double_reverse" => obj(py, c.double_reverse()),
-            "keepalive" => obj(py, c.keepalive_state()),
-            // Read when asked: set by httpd once a write to the client has failed.
-            "aborted" => obj(py, c.aborted()),
-            _ => Err(PyAttributeError::new_err(name.to_string())),
+    with_ref(h, |r| field(py, r.connection(), name))
+}
+
+/// `conn.<name>` of the connection `h` a connection handler serves.
+#[pyfunction]
+fn served_conn_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
+    with_conn(h, |io| Ok(field(py, io.connection(), name)))?
+}
+
+/// `req.connection.keepalive = state`: httpd's keep-alive decision for the connection
+/// (`apache.AP_CONN_CLOSE` closes it after this response).
+#[pyfunction]
+fn conn_set_keepalive(h: usize, state: i32) -> PyResult<()> {
+    with(h, |r| {
+        if r.connection_mut().set_keepalive_state(state) {
+            Ok(())
+        } else {
+            Err(PyValueError::new_err(format!(
+                "{state} is not one of apache.AP_CONN_UNKNOWN, AP_CONN_CLOSE, AP_CONN_KEEPALIVE"
+            )))
         }
     })
 }
@@ -110,6 +145,8 @@ fn conn_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>) -> PyResult<()>
 /// Adds these functions to an interpreter's `_apache` module.
 pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(conn_get, m)?)?;
+    m.add_function(wrap_pyfunction!(served_conn_get, m)?)?;
+    m.add_function(wrap_pyfunction!(conn_set_keepalive, m)?)?;
     m.add_function(wrap_pyfunction!(conn_read, m)?)?;
     m.add_function(wrap_pyfunction!(conn_readline, m)?)?;
     m.add_function(wrap_pyfunction!(conn_write, m)?)?;

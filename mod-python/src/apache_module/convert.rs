@@ -1,31 +1,72 @@
 //! Values between Python and httpd: text and bytes in, text and objects out.
 
+use crate::python::rawbytes::latin1_str;
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyIOError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
+use std::borrow::Cow;
 
 /// An I/O failure as Python's `IOError`.
 pub fn io_error(e: impl std::fmt::Display) -> PyErr {
     PyIOError::new_err(e.to_string())
 }
 
-/// A value as text: a `str` as it is, anything else as `str()` makes it.
-pub fn text(v: &Bound<'_, PyAny>) -> PyResult<String> {
-    match v.cast::<PyString>() {
-        Ok(s) => Ok(s.to_str()?.to_string()),
-        Err(_) => Ok(v.str()?.to_str()?.to_string()),
-    }
-}
-
-/// A table's key or value as `str`: UTF-8, with bytes that are not (a client's Latin-1 cookie,
-/// say) kept as surrogates (`surrogateescape`), so no entry is hidden and
-/// `value.encode('utf-8', 'surrogateescape')` gives back the bytes httpd holds.
-pub fn header_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+/// Bytes httpd holds (a header, a table entry, a path) as `str`: UTF-8, with bytes that are
+/// not (a client's Latin-1 cookie, a path with `%ff`) kept as surrogates (`surrogateescape`),
+/// so nothing is hidden and `text.encode('utf-8', 'surrogateescape')` gives back the bytes.
+pub fn lossless_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(PyString::new(py, s).into_any()),
         Err(_) => PyBytes::new(py, bytes)
             .call_method1(pyo3::intern!(py, "decode"), ("utf-8", "surrogateescape")),
+    }
+}
+
+/// [`lossless_text`] of a field httpd may have left NULL: None then.
+pub fn opt_lossless_text(py: Python<'_>, bytes: Option<&[u8]>) -> PyResult<Py<PyAny>> {
+    match bytes {
+        Some(b) => Ok(lossless_text(py, b)?.unbind()),
+        None => Ok(py.None()),
+    }
+}
+
+/// HTTP Basic credentials (`req.user`, `req.get_basic_auth_pw()`) as `str`: UTF-8 when they
+/// are, else Latin-1 (a character per byte), the charset browsers send them in unless the
+/// challenge asks for UTF-8 (RFC 7617), so a name compares equal to the one it spells.
+pub fn credential_text(py: Python<'_>, bytes: Option<&[u8]>) -> PyResult<Py<PyAny>> {
+    match bytes.map(std::str::from_utf8) {
+        None => Ok(py.None()),
+        Some(Ok(s)) => Ok(PyString::new(py, s).into_any().unbind()),
+        Some(Err(_)) => Ok(latin1_str(py, bytes.unwrap_or_default())?
+            .into_any()
+            .unbind()),
+    }
+}
+
+/// What a `str` (its surrogates as the bytes they stand for) or `bytes` gives httpd; any other
+/// type is a `TypeError` saying that `what` must be a string.
+pub fn text_bytes<'a>(v: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(match s.to_str() {
+            Ok(text) => Cow::Borrowed(text.as_bytes()),
+            Err(_) => Cow::Owned(
+                s.call_method1(
+                    pyo3::intern!(s.py(), "encode"),
+                    ("utf-8", "surrogateescape"),
+                )?
+                .cast::<PyBytes>()?
+                .as_bytes()
+                .to_vec(),
+            ),
+        });
+    }
+    match v.cast::<PyBytes>() {
+        Ok(b) => Ok(Cow::Borrowed(b.as_bytes())),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{what} must be a string, not {}",
+            v.get_type().name()?
+        ))),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::convert::{as_bytes, io_error};
 use super::handles::with;
-use crate::config::{FilterSpec, find_filter};
+use crate::config::{FilterSpec, find_filter, runtime_directory};
 use crate::serving::filter::{DYNAMIC, FilterCtx, Marker, send};
 use crate::serving::request::RequestState;
 use apache::apr::{AprError, Brigade};
@@ -303,7 +303,9 @@ fn req_register_filter(
     handler: &str,
     dir: Option<&str>,
 ) -> PyResult<()> {
-    let spec = FilterSpec::parse(is_input, handler, name, dir).map_err(PyValueError::new_err)?;
+    let dir = dir.map(runtime_directory);
+    let spec = FilterSpec::parse(is_input, handler, name, dir.as_deref())
+        .map_err(PyValueError::new_err)?;
     with(h, |r| {
         r.state::<RequestState>().filters.push(spec);
         Ok(())

@@ -5,42 +5,44 @@
 //! 3.5's request API falls back to `request_fallback.rs`, so the common ones keep a short path.
 //! The GIL is released around reads and writes that may block on the client.
 
-use super::convert::{as_bytes, io_error, opt_str};
+use super::convert::{as_bytes, credential_text, io_error, opt_lossless_text, opt_str, text_bytes};
 use super::handles::{handle_of, with, with_ref};
 use super::request_fallback;
-use crate::config::{Phase, parse_handlers};
+use crate::config::{Phase, parse_handlers, runtime_directory};
 use crate::python::rawbytes::{bytes_filled_with, latin1_str};
-use crate::serving::request::{RequestState, take_added};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use crate::serving::request::{RequestState, existing_object, take_added};
+use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
-/// `req.<name>` for the attributes that read the request_rec.
+/// `req.<name>` for the attributes that read the request_rec. Text fields come as `str`
+/// whatever their bytes: a path that is not UTF-8 (`/x/%ff`) keeps its bytes as surrogates,
+/// as headers do (`lossless_text`).
 #[pyfunction]
 fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
     with_ref(h, |r| {
-        let s = |v: Option<&str>| Ok(opt_str(py, v));
+        let s = |v: Option<&[u8]>| opt_lossless_text(py, v);
         let int = |v: i64| Ok(v.into_pyobject(py)?.into_any().unbind());
         let time = |v: i64| Ok((v as f64 / 1e6).into_pyobject(py)?.into_any().unbind());
         match name {
-            "method" => s(r.method()),
-            "uri" => s(r.uri()),
-            "unparsed_uri" => s(r.unparsed_uri()),
-            "args" => s(r.args()),
-            "path_info" => s(r.path_info()),
-            "filename" => s(r.filename()),
-            "canonical_filename" => s(r.canonical_filename()),
-            "hostname" => s(r.hostname()),
-            "protocol" => s(r.protocol()),
-            "the_request" => s(r.the_request()),
-            "status_line" => s(r.status_line()),
-            "content_type" => s(r.content_type()),
-            "content_encoding" => s(r.content_encoding()),
-            "handler" => s(r.handler()),
-            "user" => s(r.user()),
-            "ap_auth_type" => s(r.ap_auth_type()),
-            "useragent_ip" => s(r.useragent_ip()),
-            "range" => s(r.range()),
+            "method" => s(r.method_bytes()),
+            "uri" => s(r.uri_bytes()),
+            "unparsed_uri" => s(r.unparsed_uri_bytes()),
+            "args" => s(r.args_bytes()),
+            "path_info" => s(r.path_info_bytes()),
+            "filename" => s(r.filename_bytes()),
+            "canonical_filename" => s(r.canonical_filename_bytes()),
+            "hostname" => s(r.hostname_bytes()),
+            "protocol" => s(r.protocol_bytes()),
+            "the_request" => s(r.the_request_bytes()),
+            "status_line" => s(r.status_line_bytes()),
+            "content_type" => s(r.content_type_bytes()),
+            "content_encoding" => s(r.content_encoding_bytes()),
+            "handler" => s(r.handler_bytes()),
+            "user" => credential_text(py, r.user_bytes()),
+            "ap_auth_type" => s(r.ap_auth_type_bytes()),
+            "useragent_ip" => s(r.useragent_ip_bytes()),
+            "range" => s(r.range_bytes()),
             "status" => int(r.status().into()),
             "method_number" => int(r.method_number().into()),
             "header_only" => int(r.header_only().into()),
@@ -58,30 +60,50 @@ fn req_get(py: Python<'_>, h: usize, name: &str) -> PyResult<Py<PyAny>> {
 /// `req.<name> = value` for the writable request_rec attributes.
 #[pyfunction]
 fn req_set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    if name == "status" {
-        let v: i64 = value.extract()?;
-        let code = u16::try_from(v).ok().filter(|c| (100..1000).contains(c));
-        let code =
-            code.ok_or_else(|| PyValueError::new_err(format!("{v} is not an HTTP status")))?;
+    match name {
+        "status" => {
+            let v: i64 = value.extract()?;
+            let code = u16::try_from(v).ok().filter(|c| (100..1000).contains(c));
+            let code =
+                code.ok_or_else(|| PyValueError::new_err(format!("{v} is not an HTTP status")))?;
+            with(h, |r| {
+                r.set_status(code);
+                Ok(())
+            })
+        }
+        "content_type" | "filename" | "user" | "handler" | "uri" | "args" | "path_info"
+        | "canonical_filename" | "ap_auth_type" | "status_line" => set_text(h, name, value),
+        _ => request_fallback::set(h, name, value),
+    }
+}
+
+/// Sets a text field of the request_rec from a `str` (its surrogates as the bytes they stand
+/// for, so a path read with `%ff` in it goes back as it came) or `bytes`. As in 3.5,
+/// `req.handler = None` and `req.args = None` remove the field.
+fn set_text(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if value.is_none() && matches!(name, "handler" | "args") {
         return with(h, |r| {
-            r.set_status(code);
+            if name == "handler" {
+                r.unset_handler();
+            } else {
+                r.unset_args();
+            }
             Ok(())
         });
     }
-    if !matches!(name, "content_type" | "filename" | "user" | "handler") {
-        return request_fallback::set(h, name, value);
-    }
-    let v = value
-        .cast::<PyString>()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be a string")))?
-        .to_str()?
-        .to_string();
+    let v = text_bytes(value, name)?;
     with(h, |r| {
         match name {
             "content_type" => r.set_content_type(&v),
             "filename" => r.set_filename(&v),
             "user" => r.set_user(&v),
-            _ => r.set_handler(&v),
+            "handler" => r.set_handler(&v),
+            "uri" => r.set_uri(&v),
+            "args" => r.set_args(&v),
+            "path_info" => r.set_path_info(&v),
+            "canonical_filename" => r.set_canonical_filename(&v),
+            "ap_auth_type" => r.set_ap_auth_type(&v),
+            _ => r.set_status_line(&v),
         }
         Ok(())
     })
@@ -100,9 +122,10 @@ fn req_attr_set(name: &str, req: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) ->
 }
 
 /// Sends body bytes (`str` as UTF-8), flushing them to the client when `flush`; without the
-/// GIL while httpd writes.
+/// GIL while httpd writes. Returns how many bytes were given (`req._bytes_queued` counts
+/// them).
 #[pyfunction]
-fn req_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>, flush: bool) -> PyResult<()> {
+fn req_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>, flush: bool) -> PyResult<usize> {
     let mut owned = Vec::new();
     let bytes = as_bytes(data, &mut owned)?;
     py.detach(|| {
@@ -111,7 +134,7 @@ fn req_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>, flush: bool) -> 
             if flush {
                 r.flush_output().map_err(io_error)?;
             }
-            Ok(())
+            Ok(bytes.len())
         })
     })
 }
@@ -217,27 +240,6 @@ fn req_internal_redirect(py: Python<'_>, h: usize, uri: &str) -> PyResult<()> {
     })
 }
 
-/// The request's connection, in the order `mp_conn` takes its attributes.
-#[pyfunction]
-fn req_conn(py: Python<'_>, h: usize) -> PyResult<Py<PyAny>> {
-    with_ref(h, |r| {
-        let c = r.connection();
-        let ip = c.client_ip().unwrap_or("");
-        let local = c.local_ip().unwrap_or("");
-        let fields = (
-            ip,
-            c.remote_host(),
-            local,
-            (local, c.local_port()),
-            (ip, c.client_port()),
-            c.id(),
-            c.keepalives(),
-            c.aborted(),
-        );
-        Ok(fields.into_pyobject(py)?.into_any().unbind())
-    })
-}
-
 /// The request methods that need nothing but the request: `req_call(h, name, *args)`.
 #[pyfunction]
 #[pyo3(signature = (h, name, *args))]
@@ -253,17 +255,11 @@ fn req_call(
             r.set_content_length(arg(0)?.extract()?);
             Ok(py.None())
         }
-        "is_initial_req" => Ok(r
-            .is_initial_req()
-            .into_pyobject(py)?
-            .to_owned()
-            .into_any()
-            .unbind()),
         "discard_request_body" => {
             let code = r.discard_request_body().into_raw();
             Ok(code.into_pyobject(py)?.into_any().unbind())
         }
-        "get_basic_auth_pw" => Ok(opt_str(py, r.basic_auth_pw().ok())),
+        "get_basic_auth_pw" => credential_text(py, r.basic_auth_pw_bytes().ok()),
         "auth_name" => Ok(opt_str(py, r.auth_name())),
         "auth_type" => Ok(opt_str(py, r.auth_type())),
         "document_root" => Ok(opt_str(py, r.document_root())),
@@ -294,9 +290,11 @@ fn req_call(
 #[pyfunction]
 #[pyo3(signature = (h, htype, handler, dir = None))]
 fn req_add_handler(h: usize, htype: &str, handler: &str, dir: Option<&str>) -> PyResult<()> {
+    // 3.5's error, and its words.
     let phase = Phase::from_directive(htype)
-        .ok_or_else(|| PyValueError::new_err(format!("no handler phase named {htype:?}")))?;
-    let specs = parse_handlers(phase, handler, dir).map_err(PyValueError::new_err)?;
+        .ok_or_else(|| PyIndexError::new_err(format!("Invalid phase: {htype}")))?;
+    let dir = dir.map(runtime_directory);
+    let specs = parse_handlers(phase, handler, dir.as_deref()).map_err(PyValueError::new_err)?;
     with(h, |r| {
         r.state::<RequestState>().add_handlers(phase, specs);
         Ok(())
@@ -353,6 +351,38 @@ fn req_cgi_env<'py>(py: Python<'py>, h: usize) -> PyResult<Bound<'py, PyDict>> {
     })
 }
 
+/// `req.prev`, `req.next`, `req.main`: the object this interpreter gave that request's
+/// handlers (attributes and all, as in 3.5), else that request's handle, for a new object;
+/// None when there is no such request.
+#[pyfunction]
+#[pyo3(pass_module)]
+fn req_related(module: &Bound<'_, PyModule>, h: usize, which: &str) -> PyResult<Option<Py<PyAny>>> {
+    let py = module.py();
+    let name: String = module
+        .getattr(pyo3::intern!(py, "interpreter"))?
+        .extract()?;
+    let interp = crate::python::interpreters::get(&name);
+    with_ref(h, |r| {
+        let other = match which {
+            "prev" => r.prev(),
+            "next" => r.next(),
+            "main" => r.main(),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "no related request {which:?}"
+                )));
+            }
+        };
+        let Some(other) = other else {
+            return Ok(None);
+        };
+        if let Some(obj) = interp.and_then(|i| existing_object(py, other, i)) {
+            return Ok(Some(obj));
+        }
+        Ok(Some(other.id().into_pyobject(py)?.into_any().unbind()))
+    })
+}
+
 /// The handle of the request's server.
 #[pyfunction]
 fn req_server_handle(h: usize) -> PyResult<usize> {
@@ -370,7 +400,6 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(req_read, m)?)?;
     m.add_function(wrap_pyfunction!(req_sendfile, m)?)?;
     m.add_function(wrap_pyfunction!(req_internal_redirect, m)?)?;
-    m.add_function(wrap_pyfunction!(req_conn, m)?)?;
     m.add_function(wrap_pyfunction!(req_call, m)?)?;
     m.add_function(wrap_pyfunction!(req_add_handler, m)?)?;
     m.add_function(wrap_pyfunction!(req_take_added, m)?)?;
@@ -378,5 +407,6 @@ pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(req_config, m)?)?;
     m.add_function(wrap_pyfunction!(req_cgi_env, m)?)?;
     m.add_function(wrap_pyfunction!(req_server_handle, m)?)?;
+    m.add_function(wrap_pyfunction!(req_related, m)?)?;
     Ok(())
 }

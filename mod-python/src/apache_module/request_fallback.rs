@@ -13,7 +13,7 @@ use apache::http::Request;
 use apache::http::{FileInfo, FinfoFields, RemoteHost};
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::PyTuple;
 
 /// A file's information in the order `mp_finfo` takes it; every field None but the type when
 /// there is no such file.
@@ -47,7 +47,6 @@ pub fn finfo_tuple(py: Python<'_>, f: Option<FileInfo>) -> PyResult<Py<PyAny>> {
 /// `req.<name>` for the attributes `native::req_get` does not know itself.
 pub fn get(py: Python<'_>, r: &Request, name: &str) -> PyResult<Py<PyAny>> {
     let flag = |b: bool| obj(py, i32::from(b));
-    let id = |o: Option<&Request>| py_opt(py, o.map(Request::id));
     match name {
         "finfo" => finfo_tuple(py, Some(r.finfo())),
         "parsed_uri" => {
@@ -62,9 +61,6 @@ pub fn get(py: Python<'_>, r: &Request, name: &str) -> PyResult<Py<PyAny>> {
             )
         }
         "useragent_addr" => obj(py, (r.useragent_ip(), r.useragent_port())),
-        "main" => id(r.main()),
-        "prev" => id(r.prev()),
-        "next" => id(r.next()),
         "allowed" => obj(py, r.allowed().bits()),
         "allowed_xmethods" => obj(py, PyTuple::new(py, r.allowed_xmethods())?),
         "allowed_methods" => obj(py, PyTuple::new(py, r.allowed_methods().1)?),
@@ -74,8 +70,8 @@ pub fn get(py: Python<'_>, r: &Request, name: &str) -> PyResult<Py<PyAny>> {
         "clength" => obj(py, r.clength()),
         "bytes_sent" => obj(py, r.bytes_sent()),
         "sent_bodyct" => obj(py, r.sent_bodyct()),
-        // httpd 2.4's request_rec has no byte-range boundary any more.
-        "boundary" => Ok(py.None()),
+        // For req._request_rec, a capsule of the request_rec for C extensions, as in 3.5.
+        "_request_rec" => obj(py, r.as_ptr() as usize),
         "no_cache" => flag(r.no_cache()),
         "no_local_copy" => flag(r.no_local_copy()),
         "read_body" => obj(py, r.read_body_policy()),
@@ -93,29 +89,12 @@ fn int_of(v: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
         .map_err(|_| PyTypeError::new_err(format!("{name} must be an integer")))
 }
 
-fn str_of(v: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
-    Ok(v.cast::<PyString>()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be a string")))?
-        .to_str()?
-        .to_string())
-}
-
 /// `req.<name> = value` for the attributes `native::req_set` does not know itself; these are
 /// the ones mod_python 3.5 lets handlers write.
 pub fn set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    enum V {
-        S(String),
-        I(i64),
-        Unset,
-    }
     let v = match name {
-        // As in 3.5, the query string alone may be removed.
-        "args" if value.is_none() => V::Unset,
-        "uri" | "args" | "path_info" | "canonical_filename" | "ap_auth_type" | "status_line" => {
-            V::S(str_of(value, name)?)
-        }
         "assbackwards" | "proxyreq" | "no_cache" | "used_path_info" | "chunked"
-        | "no_local_copy" => V::I(int_of(value, name)?),
+        | "no_local_copy" => int_of(value, name)?,
         "finfo" => {
             // As in 3.5, only a finfo object (req.finfo, apache.stat()) is accepted: the file
             // it describes is looked up again for the request.
@@ -143,21 +122,13 @@ pub fn set(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         }
     };
     with(h, |r| {
-        match (name, v) {
-            ("uri", V::S(s)) => r.set_uri(&s),
-            ("args", V::S(s)) => r.set_args(Some(&s)),
-            ("args", V::Unset) => r.set_args(None),
-            ("path_info", V::S(s)) => r.set_path_info(&s),
-            ("canonical_filename", V::S(s)) => r.set_canonical_filename(&s),
-            ("ap_auth_type", V::S(s)) => r.set_ap_auth_type(&s),
-            ("status_line", V::S(s)) => r.set_status_line(&s),
-            ("assbackwards", V::I(i)) => r.set_assbackwards(i != 0),
-            ("proxyreq", V::I(i)) => r.set_proxyreq(i as i32),
-            ("no_cache", V::I(i)) => r.set_no_cache(i != 0),
-            ("used_path_info", V::I(i)) => r.set_used_path_info(i as i32),
-            ("chunked", V::I(i)) => r.set_chunked(i != 0),
-            ("no_local_copy", V::I(i)) => r.set_no_local_copy(i != 0),
-            _ => unreachable!("checked above"),
+        match name {
+            "assbackwards" => r.set_assbackwards(v != 0),
+            "proxyreq" => r.set_proxyreq(v as i32),
+            "no_cache" => r.set_no_cache(v != 0),
+            "used_path_info" => r.set_used_path_info(v as i32),
+            "chunked" => r.set_chunked(v != 0),
+            _ => r.set_no_local_copy(v != 0),
         }
         Ok(())
     })

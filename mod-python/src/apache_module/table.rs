@@ -1,12 +1,12 @@
 //! The native side of `mp_table` (`mod_python/_table.py`): one of a request's tables
 //! (`headers_in`, `headers_out`, ...), named by its request's handle and a [`TableId`].
 
-use super::convert::{header_text, text};
+use super::convert::{lossless_text, text_bytes};
 use super::handles::{with, with_ref};
 use apache::Request;
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::PyList;
 
 /// Which of a request's tables a table object shows, numbered as `mod_python._table`
 /// numbers them (its `HEADERS_IN` ... `CONN_NOTES`).
@@ -61,88 +61,90 @@ fn table_ref(r: &Request, which: TableId) -> &apache::Table {
     }
 }
 
+/// A key as the bytes httpd compares (case-insensitively).
+fn key_bytes<'a>(key: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, [u8]>> {
+    text_bytes(key, "table keys")
+}
+
 /// `table[key]`: the value, or a list of them when the key repeats.
 #[pyfunction]
-fn tab_get(py: Python<'_>, h: usize, which: TableId, key: &str) -> PyResult<Py<PyAny>> {
+fn tab_get(
+    py: Python<'_>,
+    h: usize,
+    which: TableId,
+    key: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    let k = key_bytes(key)?;
     with_ref(h, |r| {
         let t = table_ref(r, which);
         let mut values: Vec<Bound<'_, PyAny>> = t
             .iter_bytes()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key.as_bytes()))
-            .map(|(_, v)| header_text(py, v))
+            .filter(|(name, _)| name.eq_ignore_ascii_case(&k))
+            .map(|(_, v)| lossless_text(py, v))
             .collect::<PyResult<_>>()?;
         match values.len() {
-            0 => Err(PyKeyError::new_err(key.to_string())),
+            0 => Err(PyKeyError::new_err(key.clone().unbind())),
             1 => Ok(values.remove(0).unbind()),
             _ => Ok(PyList::new(py, values)?.into_any().unbind()),
         }
     })
 }
 
-/// `table.get(key, default)`: as `table[key]`, with `default` when the key is absent (no
-/// KeyError raised and caught on the way).
+/// `table.get(key, default)`: the first value of `key` (as httpd's `apr_table_get` finds it,
+/// and as mod_python 3.5 answered), or `default`.
 #[pyfunction]
-fn tab_find(
+fn tab_first(
     py: Python<'_>,
     h: usize,
     which: TableId,
-    key: &str,
+    key: &Bound<'_, PyAny>,
     default: Py<PyAny>,
 ) -> PyResult<Py<PyAny>> {
-    match tab_get(py, h, which, key) {
-        Err(e) if e.is_instance_of::<PyKeyError>(py) => Ok(default),
-        other => other,
-    }
+    let k = key_bytes(key)?;
+    with_ref(h, |r| match table_ref(r, which).get_bytes(&k) {
+        Some(v) => Ok(lossless_text(py, v)?.unbind()),
+        None => Ok(default),
+    })
 }
 
-/// Sets (`add` false: replacing every value) or adds a value.
+/// Sets (`add` false: replacing every value) or adds a value: `str` (its surrogates as the
+/// bytes they stand for) or `bytes` (a WSGI header value is Latin-1 text sent as its bytes).
 #[pyfunction]
 fn tab_put(
     h: usize,
     which: TableId,
-    key: &str,
+    key: &Bound<'_, PyAny>,
     value: &Bound<'_, PyAny>,
     add: bool,
 ) -> PyResult<()> {
-    // bytes go in as they are: a WSGI header value is Latin-1 text sent as its bytes.
-    if let Ok(raw) = value.cast::<PyBytes>() {
-        let raw = raw.as_bytes();
-        return with(h, |r| {
-            let t = table(r, which);
-            if !add {
-                t.unset(key);
-            }
-            t.add_bytes(key, raw);
-            Ok(())
-        });
-    }
-    let v = text(value)?;
+    let k = key_bytes(key)?;
+    let v = text_bytes(value, "table values")?;
     with(h, |r| {
         let t = table(r, which);
         if add {
-            t.add(key, &v);
+            t.add(&k, &v);
         } else {
-            t.set(key, &v);
+            t.set(&k, &v);
         }
         Ok(())
     })
 }
 
+/// `del table[key]`: every value of `key` goes; a key that is not there is no error, as in
+/// mod_python 3.5.
 #[pyfunction]
-fn tab_del(h: usize, which: TableId, key: &str) -> PyResult<()> {
+fn tab_del(h: usize, which: TableId, key: &Bound<'_, PyAny>) -> PyResult<()> {
+    let k = key_bytes(key)?;
     with(h, |r| {
-        let t = table(r, which);
-        if !t.contains(key) {
-            return Err(PyKeyError::new_err(key.to_string()));
-        }
-        t.unset(key);
+        table(r, which).unset(&k);
         Ok(())
     })
 }
 
 #[pyfunction]
-fn tab_has(h: usize, which: TableId, key: &str) -> PyResult<bool> {
-    with_ref(h, |r| Ok(table_ref(r, which).contains(key)))
+fn tab_has(h: usize, which: TableId, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let k = key_bytes(key)?;
+    with_ref(h, |r| Ok(table_ref(r, which).contains(&k)))
 }
 
 #[pyfunction]
@@ -155,7 +157,7 @@ fn tab_items(py: Python<'_>, h: usize, which: TableId) -> PyResult<Py<PyList>> {
     with_ref(h, |r| {
         let items = table_ref(r, which)
             .iter_bytes()
-            .map(|(k, v)| Ok((header_text(py, k)?, header_text(py, v)?)))
+            .map(|(k, v)| Ok((lossless_text(py, k)?, lossless_text(py, v)?)))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(py, items)?.unbind())
     })
@@ -172,7 +174,7 @@ fn tab_clear(h: usize, which: TableId) -> PyResult<()> {
 /// Adds these functions to an interpreter's `_apache` module.
 pub fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tab_get, m)?)?;
-    m.add_function(wrap_pyfunction!(tab_find, m)?)?;
+    m.add_function(wrap_pyfunction!(tab_first, m)?)?;
     m.add_function(wrap_pyfunction!(tab_put, m)?)?;
     m.add_function(wrap_pyfunction!(tab_del, m)?)?;
     m.add_function(wrap_pyfunction!(tab_has, m)?)?;

@@ -7,13 +7,11 @@ use super::{DirConf, HandlerSpec, Phase, SrvConf, parse_handlers, parse_single};
 use apache::module::{Context, Directive, DirectiveError};
 
 /// Where a handler directive is: the `<Directory>` (or `.htaccess` directory) to put on
-/// sys.path, and whether it is in a `<Location>` and in any section at all.
+/// sys.path, also from a `<Files>` or `<FilesMatch>` inside it as in mod_python 3.5, and
+/// whether it is in a `<Location>` and in any section at all.
 fn place(cmd: &Directive, spec: &mut HandlerSpec) {
     // Only a real directory goes on sys.path (not a <Location> URL).
-    spec.directory = cmd
-        .path()
-        .filter(|p| std::path::Path::new(p).is_dir())
-        .map(str::to_string);
+    spec.directory = cmd.directory().filter(|p| std::path::Path::new(p).is_dir());
     spec.in_location = cmd.section().is_some_and(|s| {
         s.eq_ignore_ascii_case("Location") || s.eq_ignore_ascii_case("LocationMatch")
     });

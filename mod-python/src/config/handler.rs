@@ -20,17 +20,55 @@ pub struct HandlerSpec {
 }
 
 impl HandlerSpec {
+    /// The handler as a directive names it, `module` or `module::callable` (when the callable
+    /// is not `default`), as mod_python 3.5 shows it in `req.hlist` and the error_log.
+    pub fn as_configured(&self, default: &str) -> String {
+        if self.callable == default {
+            self.module.clone()
+        } else {
+            format!("{}::{}", self.module, self.callable)
+        }
+    }
+
     /// Whether the handler applies to this file name (its `| .ext` restriction).
     pub fn applies_to(&self, filename: Option<&str>) -> bool {
-        if self.extensions.is_empty() {
-            return true;
-        }
+        self.extensions.is_empty() || self.extension_matched(filename).is_some()
+    }
+
+    /// The extension of `| .ext` the file name matched (what 3.5 shows as `req.extension`).
+    pub fn extension_matched<'a>(&self, filename: Option<&'a str>) -> Option<&'a str> {
         let ext = filename
             .and_then(|f| f.rsplit('/').next())
             .and_then(|base| base.rfind('.').map(|i| &base[i..]))
             .unwrap_or("");
-        self.extensions.iter().any(|e| e == ext)
+        self.extensions.iter().any(|e| e == ext).then_some(ext)
     }
+}
+
+/// A directory given with a handler at run time (`req.add_handler(phase, handler, dir)`,
+/// `req.register_output_filter(name, handler, dir)`), as mod_python 3.5 keeps it: an absolute
+/// path cleaned of `.`, `..` and repeated `/`, ending in `/` as a `<Directory>` does; a
+/// relative one as given.
+pub fn runtime_directory(dir: &str) -> String {
+    if !dir.starts_with('/') {
+        return dir.to_string();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in dir.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    let mut out = String::from("/");
+    for part in parts {
+        out.push_str(part);
+        out.push('/');
+    }
+    out
 }
 
 /// Parses a handler directive's arguments: `module[::callable] ... [| .ext ...]`.
@@ -167,6 +205,14 @@ mod tests {
                 .all(|h| h.directory.as_deref() == Some("/srv/app"))
         );
         assert!(specs.iter().all(|h| h.extensions.is_empty()));
+    }
+
+    #[test]
+    fn a_runtime_directory_is_cleaned_and_ends_in_a_slash() {
+        assert_eq!(runtime_directory("/srv/app"), "/srv/app/");
+        assert_eq!(runtime_directory("/srv//app/./lib/../"), "/srv/app/");
+        assert_eq!(runtime_directory("/"), "/");
+        assert_eq!(runtime_directory("relative/dir"), "relative/dir");
     }
 
     #[test]

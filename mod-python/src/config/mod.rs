@@ -14,7 +14,9 @@ mod phase;
 mod server;
 
 pub use dir::{DirConf, PhaseSettings};
-pub use handler::{FilterSpec, HandlerSpec, find_filter, parse_handlers, parse_single};
+pub use handler::{
+    FilterSpec, HandlerSpec, find_filter, parse_handlers, parse_single, runtime_directory,
+};
 pub use phase::{PerPhase, Phase, configured};
 pub use server::SrvConf;
 

@@ -1,7 +1,12 @@
 //! The request phases a Python handler can run in, and a table with one entry per phase.
 
 use std::ops::{Index, IndexMut};
+use std::os::raw::c_int;
 use std::sync::atomic::{AtomicU16, Ordering};
+
+/// httpd's `OK` and `DECLINED`.
+const OK: c_int = 0;
+const DECLINED: c_int = -1;
 
 /// The request phases a Python handler can run in, in the order httpd runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +72,24 @@ impl Phase {
         self.directive()
             .trim_start_matches("Python")
             .to_ascii_lowercase()
+    }
+
+    /// The results after which the phase's next handler runs, as in mod_python 3.5: the
+    /// content handlers run while they answer OK; in the phases where the first module to
+    /// answer decides (translation, authentication, authorization, type checking) the next
+    /// runs after DECLINED; in the others every handler runs, whether it answers OK or
+    /// DECLINED. Any other result ends the phase with it.
+    pub const fn go_on(self) -> &'static [c_int] {
+        match self {
+            Phase::Handler | Phase::Cleanup => &[OK],
+            Phase::Trans | Phase::Authen | Phase::Authz | Phase::Type => &[DECLINED],
+            Phase::PostReadRequest
+            | Phase::HeaderParser
+            | Phase::Init
+            | Phase::Access
+            | Phase::Fixup
+            | Phase::Log => &[DECLINED, OK],
+        }
     }
 
     /// The phase's bit in [`CONFIGURED`].
@@ -142,6 +165,15 @@ mod tests {
             Phase::PostReadRequest.default_callable(),
             "postreadrequesthandler"
         );
+    }
+
+    #[test]
+    fn handlers_after_the_first_run_as_in_3_5() {
+        assert_eq!(Phase::Handler.go_on(), [OK]);
+        assert_eq!(Phase::Trans.go_on(), [DECLINED]);
+        assert_eq!(Phase::Authen.go_on(), [DECLINED]);
+        assert_eq!(Phase::Fixup.go_on(), [DECLINED, OK]);
+        assert_eq!(Phase::Log.go_on(), [DECLINED, OK]);
     }
 
     #[test]

@@ -4,12 +4,12 @@
 //! what does not need it: each handler's callable is looked up through
 //! `mod_python.apache._find_handler` (import, `PythonAutoReload`, the `<Directory>` on
 //! sys.path) once, and then reused for a second, the interval at which that lookup checks a
-//! module's file for changes anyway. Errors, `PythonEnablePdb` and handlers added at run time
-//! by `req.add_handler` go to the Python side (`_report`, `_dispatch`), which has the final
-//! say on what they do.
+//! module's file for changes anyway. Errors, answers that are not a plain int
+//! (`SERVER_RETURN`, a wrong type), `PythonEnablePdb` and handlers added at run time by
+//! `req.add_handler` go to the Python side (`_report`, `_result_of`, `_dispatch`), which has
+//! the final say on what they do.
 
 use crate::config::{HandlerSpec, PerPhase, Phase, PhaseSettings};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyModule, PyString, PyTuple};
 use std::collections::HashMap;
@@ -24,7 +24,6 @@ const RECHECK: Duration = Duration::from_secs(1);
 /// handlers, or handlers added at run time with ever new names) the cache starts again.
 const MAX_RESOLVED: usize = 4096;
 
-const OK: c_int = 0;
 const DECLINED: c_int = -1;
 
 /// A handler's callable, found by `_find_handler`.
@@ -49,6 +48,7 @@ impl Resolved {
 struct Names {
     phase: Py<PyString>,
     hspec: Py<PyString>,
+    extension: Py<PyString>,
     added: Py<PyString>,
     last_python_path: Py<PyString>,
     path: Py<PyString>,
@@ -62,6 +62,7 @@ pub struct Dispatcher {
     python: Py<PyAny>,
     find_handler: Py<PyAny>,
     report: Py<PyAny>,
+    result_of: Py<PyAny>,
     set_python_path: Py<PyAny>,
     server_return: Py<PyAny>,
     /// `mod_python.apache`'s globals, where `_last_python_path` is.
@@ -98,13 +99,15 @@ impl Dispatcher {
             python: apache.getattr("_dispatch")?.unbind(),
             find_handler: apache.getattr("_find_handler")?.unbind(),
             report: apache.getattr("_report")?.unbind(),
+            result_of: apache.getattr("_result_of")?.unbind(),
             set_python_path: apache.getattr("_set_python_path")?.unbind(),
             server_return: apache.getattr("SERVER_RETURN")?.unbind(),
             apache_globals: apache.dict().unbind(),
             sys_globals: py.import("sys")?.dict().unbind(),
             names: Names {
-                phase: s("phase"),
+                phase: s("_phase"),
                 hspec: s("_hspec"),
+                extension: s("_extension"),
                 added: s("_added"),
                 last_python_path: s("_last_python_path"),
                 path: s("path"),
@@ -114,9 +117,10 @@ impl Dispatcher {
         })
     }
 
-    /// Runs `handlers` for `phase` on the request object `req`, in order while they return
-    /// OK; the status of the last one run, DECLINED when none ran. An error is reported as
-    /// `PythonDebug` says and its status returned; `Err` only when even that failed.
+    /// Runs `handlers` for `phase` on the request object `req`, in order while their result
+    /// is one the phase goes on after ([`Phase::go_on`]); the result of the last one run,
+    /// DECLINED when none ran. An error is reported as `PythonDebug` says and its status
+    /// returned; `Err` only when even that failed.
     pub fn run(
         &self,
         py: Python<'_>,
@@ -124,64 +128,88 @@ impl Dispatcher {
         phase: Phase,
         handlers: &[HandlerSpec],
         conf: &PhaseSettings,
+        filename: Option<&str>,
     ) -> PyResult<c_int> {
         let autoreload = conf.autoreload.unwrap_or(true);
         let debug = conf.debug.unwrap_or(false);
         let phase_name = self.names.phases[phase].bind(py);
         if conf.pdb {
-            return self.in_python(py, req, phase_name, handlers, conf, DECLINED);
+            return self.in_python(py, req, phase, handlers, conf, DECLINED);
         }
         req.setattr(self.names.phase.bind(py), phase_name)?;
+        // The handler as its directive names it, for the error_log: made only when needed.
+        let hname = |h: &HandlerSpec| h.as_configured(&phase.default_callable());
         if let Some(path) = conf.python_path.as_deref() {
             if !self.python_path_is(py, path) {
                 if let Err(e) = self.set_python_path.bind(py).call1((path,)) {
-                    return self.report(py, req, phase_name, debug, e);
+                    let first = handlers.first().map(hname).unwrap_or_default();
+                    return self.report(py, req, phase_name, &first, debug, e);
                 }
             }
         }
         let mut result = DECLINED;
         for h in handlers {
-            let (object, spec) = match self.resolve(py, h, autoreload, phase_name) {
+            let (object, spec) = match self.resolve(py, h, autoreload) {
                 Ok(found) => found,
-                Err(e) => return self.report(py, req, phase_name, debug, e),
+                Err(e) => return self.report(py, req, phase_name, &hname(h), debug, e),
             };
             req.setattr(self.names.hspec.bind(py), spec)?;
+            if !h.extensions.is_empty() {
+                // The extension of `| .ext` the file matched, as req.extension.
+                let ext = h.extension_matched(filename);
+                req.setattr(self.names.extension.bind(py), ext)?;
+            }
             let answer = match object.call1((req,)) {
-                Ok(value) => Ok(value),
+                Ok(value) => value,
                 Err(e) if e.is_instance(py, self.server_return.bind(py)) => {
-                    Ok(server_return_status(py, &e))
+                    e.into_value(py).into_bound(py).into_any()
                 }
-                Err(e) => Err(e),
+                Err(e) => return self.report(py, req, phase_name, &hname(h), debug, e),
             };
-            result = match answer.map(|v| status_of(&v)) {
-                Ok(Some(status)) => status,
-                Ok(None) => {
-                    let e = PyTypeError::new_err(format!(
-                        "Handler '{}' returned invalid return code.",
-                        h.callable
-                    ));
-                    return self.report(py, req, phase_name, debug, e);
-                }
-                Err(e) => return self.report(py, req, phase_name, debug, e),
+            result = match self.result_of(py, req, &answer, h, &hname) {
+                Ok(status) => status,
+                Err(e) => return self.report(py, req, phase_name, &hname(h), debug, e),
             };
-            if result != OK {
+            if !phase.go_on().contains(&result) {
                 return Ok(result);
             }
         }
         if req.getattr(self.names.added.bind(py))?.is_truthy()? {
             // `req.add_handler` was called: what it added to this phase runs after the
             // configured handlers, in the Python loop.
-            return self.in_python(py, req, phase_name, &[], conf, result);
+            return self.in_python(py, req, phase, &[], conf, result);
         }
         Ok(result)
     }
 
-    /// The whole loop in Python, for what the Rust one leaves to it.
+    /// A handler's answer as its result: a plain int as it is; anything else (a
+    /// `SERVER_RETURN`, with its status; a wrong type, an error) as `_result_of` makes it.
+    fn result_of(
+        &self,
+        py: Python<'_>,
+        req: &Bound<'_, PyAny>,
+        answer: &Bound<'_, PyAny>,
+        h: &HandlerSpec,
+        hname: &impl Fn(&HandlerSpec) -> String,
+    ) -> PyResult<c_int> {
+        if answer.is_exact_instance_of::<PyInt>() {
+            if let Ok(status) = answer.extract() {
+                return Ok(status);
+            }
+        }
+        self.result_of
+            .bind(py)
+            .call1((answer, req, hname(h)))?
+            .extract()
+    }
+
+    /// The whole loop in Python, for what the Rust one leaves to it: `handlers` (all of them
+    /// under `PythonEnablePdb`), then those `req.add_handler` added.
     fn in_python(
         &self,
         py: Python<'_>,
         req: &Bound<'_, PyAny>,
-        phase_name: &Bound<'_, PyString>,
+        phase: Phase,
         handlers: &[HandlerSpec],
         conf: &PhaseSettings,
         result: c_int,
@@ -194,29 +222,32 @@ impl Dispatcher {
             .bind(py)
             .call1((
                 req,
-                phase_name,
+                self.names.phases[phase].bind(py),
                 list,
                 conf.debug.unwrap_or(false),
                 conf.autoreload.unwrap_or(true),
                 conf.python_path.as_deref(),
                 conf.pdb,
                 result,
+                PyTuple::new(py, phase.go_on())?,
             ))?
             .extract()
     }
 
-    /// Logs `e` (and with PythonDebug sends it) through `_report`; its status.
+    /// Logs `e` for the handler `hname` (and with PythonDebug sends it) through `_report`;
+    /// its status.
     fn report(
         &self,
         py: Python<'_>,
         req: &Bound<'_, PyAny>,
         phase_name: &Bound<'_, PyString>,
+        hname: &str,
         debug: bool,
         e: PyErr,
     ) -> PyResult<c_int> {
         self.report
             .bind(py)
-            .call1((req, phase_name, debug, e.into_value(py)))?
+            .call1((req, phase_name, hname, debug, e.into_value(py)))?
             .extract()
     }
 
@@ -250,7 +281,6 @@ impl Dispatcher {
         py: Python<'py>,
         h: &HandlerSpec,
         autoreload: bool,
-        phase_name: &Bound<'py, PyString>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let key = key(h);
         let now = Instant::now();
@@ -271,7 +301,6 @@ impl Dispatcher {
             &h.callable,
             autoreload,
             h.directory.as_deref(),
-            phase_name,
         ))?;
         let spec = PyTuple::new(
             py,
@@ -328,25 +357,5 @@ fn release(py: Python<'_>, entries: Vec<Resolved>) {
     for r in entries {
         drop(r.object.into_bound(py));
         drop(r.spec.into_bound(py));
-    }
-}
-
-/// A handler's answer as a status: an int (bool included, as `isinstance(x, int)` says).
-fn status_of(value: &Bound<'_, PyAny>) -> Option<c_int> {
-    if !value.is_instance_of::<PyInt>() {
-        return None;
-    }
-    value.extract().ok()
-}
-
-/// `raise apache.SERVER_RETURN(status)`: the status, OK when none (or None) was given.
-fn server_return_status<'py>(py: Python<'py>, e: &PyErr) -> Bound<'py, PyAny> {
-    let ok = || PyInt::new(py, OK).into_any();
-    let Ok(args) = e.value(py).getattr("args") else {
-        return ok();
-    };
-    match args.get_item(0) {
-        Ok(status) if !status.is_none() => status,
-        _ => ok(),
     }
 }

@@ -181,7 +181,6 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     py.import("mod_python._output")?.call_method0("install")?;
     let apache = py.import("mod_python.apache")?;
     let request_class = py.import("mod_python._request")?.getattr("mp_request")?;
-    request_class.setattr("interpreter", name)?;
     Ok(Interp {
         name: name.to_string(),
         state,

@@ -46,18 +46,6 @@ pub fn process(c: &mut Connection) -> HookResult {
     let Some(interp) = interp::get(&name) else {
         return Ok(Status::Http(500));
     };
-    let ip = c.client_ip().unwrap_or("").to_string();
-    let local = c.local_ip().unwrap_or("").to_string();
-    let fields = (
-        ip.clone(),
-        c.remote_host().map(str::to_string),
-        local.clone(),
-        (local, c.local_port()),
-        (ip, c.client_port()),
-        c.id(),
-        c.keepalives(),
-        c.aborted(),
-    );
     let handle = c.as_ptr() as usize;
     let mut io = c.io();
     let code = io.lend(|| {
@@ -68,7 +56,6 @@ pub fn process(c: &mut Connection) -> HookResult {
                     .getattr("dispatch")?
                     .call1((
                         handle,
-                        fields,
                         &spec.module,
                         &spec.callable,
                         spec.directory.as_deref(),

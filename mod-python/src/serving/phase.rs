@@ -70,7 +70,18 @@ pub fn run_filtered(
     let Some(interp) = interp::get(&name) else {
         return Ok(Status::Http(500));
     };
-    let code = r.lend(|| dispatch(interp, phase, &handlers, &settings, last));
+    // For req.extension: owned, since the request is lent meanwhile.
+    let filename = filename.map(str::to_string);
+    let code = r.lend(|| {
+        dispatch(
+            interp,
+            phase,
+            &handlers,
+            &settings,
+            filename.as_deref(),
+            last,
+        )
+    });
     crate::python::output::flush_thread();
     match Status::from_raw(code) {
         // The response has already ended (httpd's 413 for a chunked body over
@@ -88,12 +99,15 @@ fn dispatch(
     phase: Phase,
     handlers: &[HandlerSpec],
     conf: &PhaseSettings,
+    filename: Option<&str>,
     last: bool,
 ) -> c_int {
     gil::with_interp(interp.state, |py| {
         let run = || -> PyResult<c_int> {
             let req = request::object_for(py, interp)?;
-            let result = interp.dispatcher().run(py, &req, phase, handlers, conf)?;
+            let result = interp
+                .dispatcher()
+                .run(py, &req, phase, handlers, conf, filename)?;
             if last {
                 request::retire(py, &req, interp);
             }

@@ -106,6 +106,17 @@ pub fn object_for<'py>(py: Python<'py>, interp: &'static Interp) -> PyResult<Bou
     Ok(obj)
 }
 
+/// The object `interp` made for `r`, a request reached from the one being served
+/// (`req.prev`, `req.main`), if it has one: the object that request's handlers were given.
+/// Call holding the GIL in `interp`.
+pub fn existing_object(py: Python<'_>, r: &Request, interp: &'static Interp) -> Option<Py<PyAny>> {
+    r.existing_state::<RequestState>()?
+        .objects
+        .iter()
+        .find(|(i, _)| std::ptr::eq(*i, interp))
+        .map(|(_, o)| o.clone_ref(py))
+}
+
 /// The request has ended (its pool is being destroyed): each object still attached runs the
 /// callables registered with `req.register_cleanup`, with the request lent so that they can
 /// still read and change it, and is then detached. Objects `retire` took are not here, so a

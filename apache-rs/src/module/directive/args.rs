@@ -54,7 +54,7 @@ unsafe fn run_directive(
         // SAFETY: as above; `c`'s borrow ended with the guarded call.
         Err(msg) => unsafe { &*(cmd as *const Directive) }
             .pool()
-            .c_str(&format!("{name}: {msg}")),
+            .c_str(format!("{name}: {msg}")),
     }
 }
 

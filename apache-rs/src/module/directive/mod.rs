@@ -101,6 +101,16 @@ pub struct Directive(
     std::marker::PhantomData<*mut ()>,
 );
 
+/// The sections that only decide whether what they hold is read.
+const CONDITIONS: [&str; 6] = [
+    "IfModule",
+    "IfDefine",
+    "IfVersion",
+    "IfFile",
+    "IfDirective",
+    "IfSection",
+];
+
 impl Directive {
     fn raw(&self) -> &ffi::cmd_parms {
         // SAFETY: httpd owns the struct for the directive call, on this thread.
@@ -141,31 +151,73 @@ impl Directive {
     /// `LocationMatch`, `Directory`, `Files`, `VirtualHost`, `IfModule`, ...; `None` at the top
     /// level of the file (or in `.htaccess`).
     pub fn section(&self) -> Option<&str> {
-        let d = self.raw().directive;
-        if d.is_null() {
-            return None;
-        }
         // Conditional containers only decide whether their content is read: look past them.
-        const CONDITIONS: [&str; 6] = [
-            "IfModule",
-            "IfDefine",
-            "IfVersion",
-            "IfFile",
-            "IfDirective",
-            "IfSection",
-        ];
-        // SAFETY: the directive tree lives for the configuration read; parents end in NULL.
-        let mut parent = unsafe { (*d).parent };
-        while !parent.is_null() {
-            // SAFETY: as above.
-            let name = unsafe { strings::to_str((*parent).directive) }?.trim_start_matches('<');
-            if !CONDITIONS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
-                return Some(name);
+        self.sections()
+            .find(|(name, _)| !CONDITIONS.iter().any(|c| c.eq_ignore_ascii_case(name)))
+            .map(|(name, _)| name)
+    }
+
+    /// The sections holding the directive, innermost first: each one's name without its `<`,
+    /// and its arguments as written (`"/srv/www">` for a `<Directory "/srv/www">`).
+    fn sections(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        let d = self.raw().directive;
+        let mut parent = if d.is_null() {
+            std::ptr::null_mut()
+        } else {
+            // SAFETY: the directive tree lives for the configuration read; parents end in
+            // NULL.
+            unsafe { (*d).parent }
+        };
+        std::iter::from_fn(move || {
+            if parent.is_null() {
+                return None;
             }
             // SAFETY: as above.
+            let (name, args) = unsafe {
+                (
+                    strings::to_str((*parent).directive)?,
+                    strings::to_str((*parent).args),
+                )
+            };
+            // SAFETY: as above.
             parent = unsafe { (*parent).parent };
+            Some((name.trim_start_matches('<'), args))
+        })
+    }
+
+    /// The directory the directive applies in, ending in `/`: that of the `<Directory>`
+    /// section holding it, looking past `<Files>`, `<FilesMatch>` and conditional sections
+    /// (where [`Directive::path`] is the file pattern), or that of the `.htaccess` file it is
+    /// in. `None` at server level, in a `<Location>` and in the regular-expression sections.
+    pub fn directory(&self) -> Option<String> {
+        let with_slash = |d: &str| {
+            if d.ends_with('/') {
+                d.to_string()
+            } else {
+                format!("{d}/")
+            }
+        };
+        let mut in_files = false;
+        for (name, args) in self.sections() {
+            if name.eq_ignore_ascii_case("Directory") {
+                if !in_files {
+                    // Directly in it: httpd's own (canonical) form of the path.
+                    return self.path().map(with_slash);
+                }
+                let dir = args?.trim_end_matches('>').trim().trim_matches('"');
+                return (!dir.starts_with('~')).then(|| with_slash(dir));
+            }
+            let files =
+                name.eq_ignore_ascii_case("Files") || name.eq_ignore_ascii_case("FilesMatch");
+            if !files && !CONDITIONS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                return None;
+            }
+            in_files |= files;
         }
-        None
+        // At the top of a tree: the server configuration, or a .htaccess file.
+        let (file, _) = self.config_file()?;
+        let dir = file.strip_suffix(".htaccess")?;
+        self.path().map(|_| with_slash(dir))
     }
 
     /// The file and line the directive is on.
