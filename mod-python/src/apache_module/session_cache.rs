@@ -1,10 +1,12 @@
 //! `_apache.socache_*`: the shared object caches of `shared/session_caches.rs` behind
-//! `mod_python.Session.SocacheSession`. Every cache operation runs without the GIL.
+//! `mod_python.Session.SocacheSession`. Every cache operation runs without the GIL. A store that
+//! cannot be reached or does not answer in time raises `ConnectionError` (apache-rs gives such
+//! errors status 503), other failures `OSError`.
 
 use crate::shared::session_caches::{self, OPTION};
 use apache::Error;
 use apache::shared::socache::Cache;
-use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyConnectionError, PyIOError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::time::Duration;
@@ -14,8 +16,14 @@ fn cache(spec: &str) -> PyResult<Cache> {
     session_caches::cache(spec).map_err(PyRuntimeError::new_err)
 }
 
-fn io_error(e: Error) -> PyErr {
-    PyIOError::new_err(e.message)
+/// `ConnectionError` for a store that is unavailable (503), else `OSError`; `hint` is added to
+/// the latter's message.
+fn io_error(e: Error, hint: &str) -> PyErr {
+    if e.status == 503 {
+        PyConnectionError::new_err(e.message)
+    } else {
+        PyIOError::new_err(format!("{}{hint}", e.message))
+    }
 }
 
 /// `socache_store(spec, key, value, expiry_seconds)`: stores `value` under `key` for that long,
@@ -53,7 +61,7 @@ fn socache_store(
         } else {
             ""
         };
-        PyIOError::new_err(format!("{}{hint}", e.message))
+        io_error(e, hint)
     })
 }
 
@@ -65,7 +73,9 @@ fn socache_retrieve<'py>(
     key: &[u8],
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let cache = cache(spec)?;
-    let found = py.detach(|| cache.retrieve(key)).map_err(io_error)?;
+    let found = py
+        .detach(|| cache.retrieve(key))
+        .map_err(|e| io_error(e, ""))?;
     Ok(found.map(|v| PyBytes::new(py, &v)))
 }
 
@@ -73,7 +83,7 @@ fn socache_retrieve<'py>(
 #[pyfunction]
 fn socache_remove(py: Python<'_>, spec: &str, key: &[u8]) -> PyResult<bool> {
     let cache = cache(spec)?;
-    py.detach(|| cache.remove(key)).map_err(io_error)
+    py.detach(|| cache.remove(key)).map_err(|e| io_error(e, ""))
 }
 
 /// `socache_limit(spec)`: the largest value the cache takes, in bytes.
