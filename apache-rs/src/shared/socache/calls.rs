@@ -5,6 +5,7 @@ use super::{Cache, Live};
 use crate::core::{Error, apr_strerror};
 use apache_sys as ffi;
 use std::any::Any;
+use std::cell::RefCell;
 use std::os::raw::{c_uchar, c_uint, c_void};
 use std::ptr;
 use std::time::Duration;
@@ -20,8 +21,8 @@ const STOP: ffi::apr_status_t = ffi::APR_EOF as ffi::apr_status_t;
 /// The key of the entry written to tell a missing key from a store that cannot be reached.
 const PROBE_KEY: &[u8] = b"apache-rs:reachable";
 
-/// An unmanaged pool for one call's temporary allocations: thread-safe to make from any
-/// thread, freed when dropped.
+/// An unmanaged pool for a call's temporary allocations: thread-safe to make from any thread,
+/// freed when dropped.
 struct TempPool(*mut ffi::apr_pool_t);
 
 impl TempPool {
@@ -30,6 +31,11 @@ impl TempPool {
         // SAFETY: a pool with its own allocator and no parent.
         let rv = unsafe { ffi::apr_pool_create_unmanaged_ex(&mut p, None, ptr::null_mut()) };
         (rv == 0 && !p.is_null()).then_some(TempPool(p))
+    }
+
+    fn clear(&self) {
+        // SAFETY: our pool; what the last call allocated in it is no longer used.
+        unsafe { ffi::apr_pool_clear(self.0) }
     }
 }
 
@@ -40,12 +46,26 @@ impl Drop for TempPool {
     }
 }
 
+/// What a thread's provider calls reuse: a pool, cleared after each call, and the buffer reads
+/// land in. Made and freed for each call, they cost more than a shmcb lookup: glibc hands a
+/// freed 64 KiB buffer back to the kernel, and the next call faults it in again.
+#[derive(Default)]
+struct Scratch {
+    pool: Option<TempPool>,
+    buf: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
 impl Cache {
     /// Runs one provider call: on the live instance, under the mutex when there is one, with
-    /// a temporary pool.
+    /// the thread's pool and buffer (fresh ones when a call runs inside another, from an
+    /// iterate callback).
     fn call<R>(
         &self,
-        f: impl FnOnce(&Live, *mut ffi::apr_pool_t) -> Result<R, Error>,
+        f: impl FnOnce(&Live, *mut ffi::apr_pool_t, &mut Vec<u8>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let live = self.inner.live.read().unwrap_or_else(|e| e.into_inner());
         let Some(live) = live.as_ref() else {
@@ -55,9 +75,23 @@ impl Cache {
             Some(m) => Some(m.lock()?),
             None => None,
         };
-        let pool =
-            TempPool::new().ok_or_else(|| self.error(500, "out of memory for a pool".into()))?;
-        f(live, pool.0)
+        let no_pool = || self.error(500, "out of memory for a pool".into());
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let scratch = &mut *scratch;
+                if scratch.pool.is_none() {
+                    scratch.pool = Some(TempPool::new().ok_or_else(no_pool)?);
+                }
+                let pool = scratch.pool.as_ref().ok_or_else(no_pool)?;
+                let result = f(live, pool.0, &mut scratch.buf);
+                pool.clear();
+                result
+            }
+            Err(_) => {
+                let pool = TempPool::new().ok_or_else(no_pool)?;
+                f(live, pool.0, &mut Vec::new())
+            }
+        })
     }
 
     /// The error of a failed `op`. A networked provider fails when it cannot reach its
@@ -101,7 +135,7 @@ impl Cache {
         let expiry = now.saturating_add(expiry_micros(self.inner.quirks.networked, ttl));
         // The provider takes a mutable pointer though it only reads: give it its own copy.
         let mut data = value.to_vec();
-        self.call(|live, pool| {
+        self.call(|live, pool, _| {
             let store = live
                 .provider
                 .raw()
@@ -127,23 +161,25 @@ impl Cache {
         let klen = self.key_len(key)?;
         let max = self.inner.max_value_len;
         // Providers that report a too-small buffer get a bigger one; shmcb says "not found"
-        // instead, so it gets room for the largest value at once (uninitialised, so cheap).
+        // instead, so it gets room for the largest value at once. The buffer is the thread's,
+        // kept from call to call: it grows to the largest value read, once.
         let mut room = if self.inner.quirks.hides_enospc {
             max
         } else {
             max.min(4096)
         };
-        let found = self.call(|live, pool| {
+        let found = self.call(|live, pool, buf| {
             let retrieve = live
                 .provider
                 .raw()
                 .retrieve
                 .ok_or_else(|| self.error(500, "no retrieve".into()))?;
             loop {
-                let mut buf: Vec<u8> = Vec::with_capacity(room);
+                buf.clear();
+                buf.reserve(room);
                 let mut len = room as c_uint;
                 // SAFETY: live instance; the provider writes at most `len` bytes into the
-                // buffer's capacity and sets `len` to what it wrote.
+                // buffer's capacity (at least `room`) and sets `len` to what it wrote.
                 let rv = unsafe {
                     retrieve(
                         live.instance,
@@ -159,8 +195,7 @@ impl Cache {
                     0 => {
                         // SAFETY: the provider initialised `len` bytes, at most the capacity.
                         unsafe { buf.set_len((len as usize).min(room)) };
-                        buf.shrink_to_fit();
-                        return Ok(Some(buf));
+                        return Ok(Some(buf.to_vec()));
                     }
                     NOTFOUND => return Ok(None),
                     EGENERAL if self.inner.quirks.missing_is_egeneral => return Ok(None),
@@ -183,7 +218,7 @@ impl Cache {
 
     pub(super) fn remove_now(&self, key: &[u8]) -> Result<bool, Error> {
         let klen = self.key_len(key)?;
-        let removed = self.call(|live, pool| {
+        let removed = self.call(|live, pool, _| {
             let remove = live
                 .provider
                 .raw()
@@ -261,7 +296,7 @@ impl Cache {
             )
         };
         let mut ctx = Ctx { f, panic: None };
-        let result = self.call(|live, pool| {
+        let result = self.call(|live, pool, _| {
             let Some(iterate) = live.provider.raw().iterate else {
                 return Err(cannot());
             };

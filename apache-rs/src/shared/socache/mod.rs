@@ -350,6 +350,12 @@ impl Cache {
         &self.inner.spec
     }
 
+    /// Whether the entries live in servers reached over the network
+    /// ([`Provider::is_networked`]).
+    pub fn is_networked(&self) -> bool {
+        self.inner.quirks.networked
+    }
+
     /// Whether calls are serialised by a global mutex (the provider is not MP-safe).
     pub fn is_locked(&self) -> bool {
         self.inner.mutex.is_some()
