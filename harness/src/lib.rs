@@ -6,7 +6,7 @@
 #![deny(missing_docs)]
 
 mod client;
-pub mod standin;
+pub mod stores;
 pub mod tls;
 
 pub use client::{Response, request as request_port};
@@ -432,19 +432,27 @@ fn mkdir(d: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn make_root() -> Result<PathBuf, String> {
+/// A new directory `apache-rs-<kind>-...` in the temporary directory, named apart from every
+/// other test's.
+fn make_temp_dir(kind: &str) -> Result<PathBuf, String> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     let name = format!(
-        "apache-rs-test-{}-{}-{nanos}",
+        "apache-rs-{kind}-{}-{}-{nanos}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    let root = std::env::temp_dir().join(name);
-    for sub in ["", "logs", "run", "htdocs"] {
+    let dir = std::env::temp_dir().join(name);
+    mkdir(&dir)?;
+    Ok(dir)
+}
+
+fn make_root() -> Result<PathBuf, String> {
+    let root = make_temp_dir("test")?;
+    for sub in ["logs", "run", "htdocs"] {
         mkdir(&root.join(sub))?;
     }
     std::fs::write(

@@ -5,7 +5,9 @@
 //! driven for a bounded time on 127.0.0.1: small requests by wrk, 100 MB uploads and downloads
 //! by our own client ([`transfer`]). CPU per request is the growth of utime+stime of the httpd
 //! parent and its children (from /proc) divided by the requests served; ratios compare flavors
-//! measured in the same run, since the machine is shared and noisy.
+//! measured in the same run, since the machine is shared and noisy. The session flavors keep
+//! their sessions in shmcb or in a private memcached or redis-server (`harness::stores`, pinned
+//! with httpd), whose own CPU time is not counted.
 
 mod cpus;
 mod flavors;
@@ -15,7 +17,8 @@ mod report;
 mod transfer;
 mod wrk;
 
-use flavors::{BODY, Flavor, Load};
+use flavors::{BODY, Flavor, Load, Sessions};
+use harness::stores::Store;
 use harness::{Httpd, Mpm};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,6 +45,8 @@ struct Figures {
     /// measures the two a few seconds apart, so what the shared machine does over minutes
     /// cancels out of each ratio.
     cpu_ratio: f64,
+    /// CPU µs per request more than the baseline's, the median of the rounds' differences.
+    cpu_over_us: f64,
     /// Big transfers only: MiB/s over the baseline's, the median of the rounds' ratios.
     mib_ratio: f64,
 }
@@ -71,6 +76,58 @@ struct Running {
     /// Big transfers keep the connection of their warm-up, so that the child it warmed is the
     /// one measured.
     client: Option<transfer::Client>,
+    /// The Lua script wrk runs (a form to POST, session cookies to send).
+    lua: Option<String>,
+    /// The session store the flavor's httpd uses, running as long as it does.
+    _store: Option<Store>,
+}
+
+/// How many sessions a session flavor's requests are spread over: few requests of one session
+/// at once (which would wait for each other's session lock).
+const SESSIONS: usize = 64;
+
+/// Starts the store of a session flavor (pinned with httpd) and configures `builder` for it.
+fn with_sessions(
+    builder: harness::Builder,
+    sessions: Sessions,
+    server_cpus: Option<&cpus::Cpus>,
+) -> Result<(harness::Builder, Option<Store>), String> {
+    let (module, file) = sessions.module();
+    let (spec, store) = match sessions {
+        Sessions::Shmcb => ("shmcb".to_string(), None),
+        Sessions::Server(protocol) => {
+            let store = Store::start(protocol)?;
+            if let Some(set) = server_cpus {
+                set.pin_tree(store.pid())?;
+            }
+            (store.spec(), Some(store))
+        }
+    };
+    let builder = builder.system_module(module, file).config(&format!(
+        "PythonOption mod_python.session.socache \"{spec}\"\n"
+    ));
+    Ok((builder, store))
+}
+
+/// Makes `SESSIONS` sessions through `path` (each first request saves a new one); their
+/// cookies.
+fn make_sessions(httpd: &Httpd, path: &str) -> Result<Vec<String>, String> {
+    (0..SESSIONS)
+        .map(|_| {
+            let r = httpd.get(path);
+            let cookie = r
+                .header("Set-Cookie")
+                .and_then(|c| c.split(';').next())
+                .map(|c| c.trim().to_string());
+            match (r.status, cookie) {
+                (200, Some(c)) => Ok(c),
+                (status, _) => Err(with_log(
+                    httpd,
+                    format!("{path}: {status} without a session cookie"),
+                )),
+            }
+        })
+        .collect()
 }
 
 /// Starts the flavor's httpd (on `server_cpus` when given), checks its answer and warms it up.
@@ -92,11 +149,20 @@ fn start(
         // The connection waits idle while the other flavors run their rounds.
         builder = builder.config("KeepAliveTimeout 600\n");
     }
+    let mut store = None;
+    if let Some(sessions) = flavor.sessions {
+        (builder, store) = with_sessions(builder, sessions, server_cpus)?;
+    }
     let httpd = setup(builder).try_start()?;
     if let Some(set) = server_cpus {
         set.pin_tree(httpd.pid())?;
     }
     let url = format!("{}{}", httpd.base_url(), flavor.path);
+    let lua = match (flavor.form, flavor.sessions) {
+        (Some(form), _) => Some(wrk::post_lua(form)),
+        (None, Some(_)) => Some(wrk::cookie_lua(&make_sessions(&httpd, flavor.path)?)),
+        (None, None) => None,
+    };
     let client = match flavor.load {
         Load::Wrk => {
             let check = match flavor.form {
@@ -119,7 +185,7 @@ fn start(
             // Warm-up: children started, code paged in, caches filled. Errors here do not count
             // (C mod_python's publisher answers some of the first concurrent requests of a
             // new child with errors while it imports); the rounds' do.
-            if let Err(e) = wrk::wrk(&url, 2, conns, flavor.form) {
+            if let Err(e) = wrk::wrk(&url, 2, conns, lua.as_deref()) {
                 eprintln!("bench: {}: during the warm-up: {e}", flavor.name);
             }
             None
@@ -136,7 +202,13 @@ fn start(
             Some(client)
         }
     };
-    Ok(Running { httpd, url, client })
+    Ok(Running {
+        httpd,
+        url,
+        client,
+        lua,
+        _store: store,
+    })
 }
 
 /// An error with what httpd logged about it.
@@ -180,7 +252,7 @@ fn round(
             x.p99_ms = f64::NAN;
         }
         _ => {
-            let load = wrk::wrk(&run.url, secs, conns, flavor.form)?;
+            let load = wrk::wrk(&run.url, secs, conns, run.lua.as_deref())?;
             x.requests = load.requests;
             x.rps = load.rps;
             x.p50_ms = load.p50_ms;
@@ -212,19 +284,32 @@ fn median(mut rounds: Vec<Figures>) -> Figures {
     m
 }
 
-/// The median over rounds of `flavor`'s `figure` over `baseline`'s in the same round.
-fn paired_ratio(flavor: &[Figures], baseline: &[Figures], figure: fn(&Figures) -> f64) -> f64 {
-    let mut ratios: Vec<f64> = flavor
+/// The median over rounds of `compare(flavor's figure, baseline's figure)` in the same round.
+fn paired(
+    flavor: &[Figures],
+    baseline: &[Figures],
+    figure: fn(&Figures) -> f64,
+    compare: fn(f64, f64) -> f64,
+) -> f64 {
+    let mut values: Vec<f64> = flavor
         .iter()
         .zip(baseline)
-        .map(|(x, b)| figure(x) / figure(b))
+        .map(|(x, b)| compare(figure(x), figure(b)))
         .filter(|r| r.is_finite())
         .collect();
-    if ratios.is_empty() {
+    if values.is_empty() {
         return f64::NAN;
     }
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn ratio(x: f64, base: f64) -> f64 {
+    x / base
+}
+
+fn difference(x: f64, base: f64) -> f64 {
+    x - base
 }
 
 fn machine() -> String {
@@ -360,17 +445,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     drop(started);
-    let ratios: Vec<(f64, f64)> = flavors
+    let ratios: Vec<(f64, f64, f64)> = flavors
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let base = f
                 .baseline
                 .and_then(|b| flavors.iter().position(|g| g.name == b));
-            base.map_or((f64::NAN, f64::NAN), |j| {
+            base.map_or((f64::NAN, f64::NAN, f64::NAN), |j| {
+                let cpu = |x: &Figures| x.cpu_us_per_req;
                 (
-                    paired_ratio(&rounds[i], &rounds[j], |x| x.cpu_us_per_req),
-                    paired_ratio(&rounds[i], &rounds[j], |x| x.mib_per_s),
+                    paired(&rounds[i], &rounds[j], cpu, ratio),
+                    paired(&rounds[i], &rounds[j], |x| x.mib_per_s, ratio),
+                    paired(&rounds[i], &rounds[j], cpu, difference),
                 )
             })
         })
@@ -378,18 +465,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let results: Vec<(&Flavor, Result<Figures, String>)> = flavors
         .iter()
         .zip(rounds.into_iter().zip(failed).zip(ratios))
-        .map(|(f, ((r, err), (cpu_ratio, mib_ratio)))| match err {
-            Some(e) => {
-                eprintln!("bench: {}: {e}", f.name);
-                (f, Err(e))
-            }
-            None => {
-                let mut m = median(r);
-                m.cpu_ratio = cpu_ratio;
-                m.mib_ratio = mib_ratio;
-                (f, Ok(m))
-            }
-        })
+        .map(
+            |(f, ((r, err), (cpu_ratio, mib_ratio, cpu_over_us)))| match err {
+                Some(e) => {
+                    eprintln!("bench: {}: {e}", f.name);
+                    (f, Err(e))
+                }
+                None => {
+                    let mut m = median(r);
+                    m.cpu_ratio = cpu_ratio;
+                    m.mib_ratio = mib_ratio;
+                    m.cpu_over_us = cpu_over_us;
+                    (f, Ok(m))
+                }
+            },
+        )
         .collect();
     let _ = std::fs::remove_dir_all(&cdir);
 

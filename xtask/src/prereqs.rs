@@ -84,6 +84,16 @@ fn missing(set: Set) -> Vec<&'static str> {
     if !has_cmd("pkg-config", "--version") {
         m.push("pkg-config");
     }
+    // The socache tests start private memcached and redis servers (harness::stores), and the
+    // bench's session flavors keep their sessions in them.
+    if matches!(set, Set::Build | Set::Bench) {
+        if !has_cmd("memcached", "-V") {
+            m.push("memcached");
+        }
+        if !has_cmd("redis-server", "--version") {
+            m.push("redis-server");
+        }
+    }
     if set == Set::Bindings && !libclang() {
         m.push("libclang-dev");
     }

@@ -2,8 +2,11 @@
 //! and global mutexes.
 //!
 //! `SharedCache <provider[:argument]>` chooses the cache (default `shmcb`, which needs
-//! `LoadModule socache_shmcb_module`); `SharedLocks <n>` the number of global mutexes
-//! (default 4); `SharedAttach Off` skips `child_init`, to show the error a child then gets.
+//! `LoadModule socache_shmcb_module`; `memcache:host:port` and `redis:host:port` keep it in
+//! servers); `SharedCacheTimeout <seconds>` bounds each cache call (default: no limit);
+//! `SharedLocks <n>` the number of global mutexes (default 4); `SharedAttach Off` skips
+//! `child_init`, to show the error a child then gets. A cache error is answered with its
+//! status: 503 when a memcache or redis store cannot be reached or does not answer in time.
 //! Under `SetHandler shared`:
 //!
 //! - `GET /shared/counter/<name>` adds one to a counter kept in the cache, under the global
@@ -11,7 +14,8 @@
 //!   with `acquire`/`release` instead of a guard.
 //! - `PUT /shared/kv/<key>?ttl_ms=<n>` stores the body (default time to live: one minute),
 //!   `GET` gives it back (404 when missing or expired), `DELETE` removes it, and
-//!   `GET /shared/kv` lists the keys and value lengths (`iterate`; `?panic` panics inside it).
+//!   `GET /shared/kv` lists the keys and value lengths (`iterate`; `?panic` panics inside it;
+//!   501 for memcache and redis, which cannot list their entries).
 //!   Counters are the keys `counter:<name>`.
 //! - `GET /shared/lock/<i>?hold_ms=<n>` holds mutex `i` that long; `?try` says whether it is
 //!   `free` or `busy`; `?twice` and `?release` show the errors for locking a mutex twice and
@@ -32,6 +36,7 @@ use std::time::Duration;
 #[derive(Default, Clone)]
 struct Conf {
     cache: Option<String>,
+    timeout: Option<Duration>,
     locks: Option<usize>,
     attach: Option<bool>,
 }
@@ -44,6 +49,7 @@ impl ModuleConfig for Conf {
     fn merge(base: &Self, add: &Self) -> Self {
         Conf {
             cache: add.cache.clone().or_else(|| base.cache.clone()),
+            timeout: add.timeout.or(base.timeout),
             locks: add.locks.or(base.locks),
             attach: add.attach.or(base.attach),
         }
@@ -56,6 +62,15 @@ apache::directive!(server SharedCache, take1, |_: &mut Directive, c: &mut Conf, 
     c.cache = Some(v.to_string());
     Ok(())
 }, Context::RSRC_CONF, "socache provider and argument, e.g. shmcb or shmcb:/path(512000)");
+apache::directive!(server SharedCacheTimeout, take1, |_: &mut Directive, c: &mut Conf, v: &str| {
+    match v.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+        Some(limit) => {
+            c.timeout = Some(limit);
+            Ok(())
+        }
+        None => Err(format!("SharedCacheTimeout: {v:?} is not a number of seconds").into()),
+    }
+}, Context::RSRC_CONF, "the longest a cache call may take, in seconds (0: no limit)");
 apache::directive!(server SharedLocks, take1, |_: &mut Directive, c: &mut Conf, v: &str| {
     match v.parse::<usize>() {
         Ok(n) if (1..=256).contains(&n) => {
@@ -94,6 +109,7 @@ fn create_shared(pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
     let spec = conf.cache.as_deref().unwrap_or("shmcb");
     let cache = Cache::builder(spec, "mod_shared")
         .mutex_type(CACHE_MUTEX)
+        .timeout(conf.timeout.unwrap_or_default())
         .create(pconf, s)?;
     CACHE.set(pconf, cache);
     let locks = MutexSet::create(pconf, s, LOCK_MUTEX, conf.locks.unwrap_or(4))?;

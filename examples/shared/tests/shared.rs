@@ -1,6 +1,6 @@
 //! mod_shared on a real httpd: a socache and global mutexes shared by every child process.
 
-use harness::standin::{self, Protocol};
+use harness::stores::{self, Protocol, Store};
 use harness::{Builder, Httpd, Mpm};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -470,32 +470,52 @@ fn a_child_that_skips_child_init_gets_an_error() {
     }
 }
 
-/// The memcache and redis providers (each its own httpd module) are looked up by name and
-/// serve the cache through their servers, here stand-ins speaking their protocols: values
-/// stored by one child are read by others, and the counter stays exact under the global
-/// mutexes.
+/// A server whose cache is `store`, with `extra` configuration.
+fn on_store(mpm: Mpm, store: &Store, extra: &str) -> Httpd {
+    let (module, file) = store.protocol().module();
+    builder(mpm)
+        .system_module(module, file)
+        .config(&format!("SharedCache {}\n{extra}", store.spec()))
+        .config(many_children(mpm))
+        .start()
+}
+
+/// The stores this machine can run, each started afresh; the others are skipped, saying why.
+fn each_store() -> impl Iterator<Item = Store> {
+    Protocol::ALL.into_iter().filter_map(stores::start_or_skip)
+}
+
+/// The key mod_shared's entry `key` has in a memcached or redis server.
+fn server_key(key: &str) -> String {
+    stores::socache_key("mod_shared", key.as_bytes())
+}
+
+/// The memcache and redis providers (each its own httpd module), on real servers: values
+/// stored by one child are read by others and are in the server under the cache's namespace,
+/// with their time to live; a missing key is a 404 (the server answered); the counter stays
+/// exact under the global mutexes; listing is refused with 501, as neither can iterate.
 #[test]
-fn memcache_and_redis_providers_are_looked_up_and_used() {
-    for protocol in [Protocol::Memcache, Protocol::Redis] {
-        let provider = protocol.provider();
-        let (module, file) = protocol.module();
+fn memcache_and_redis_keep_the_cache_in_their_servers() {
+    for store in each_store() {
+        let provider = store.protocol().provider();
         for mpm in [Mpm::Event, Mpm::Prefork] {
-            let (port, seen) = standin::start(protocol);
-            let httpd = builder(mpm)
-                .system_module(module, file)
-                .config(&format!("SharedCache {provider}:127.0.0.1:{port}\n"))
-                .config(many_children(mpm))
-                .start();
+            let httpd = on_store(mpm, &store, "");
             let what = format!("{provider} {mpm:?}");
-            let put = httpd.request("PUT", "/shared/kv/greeting", &[], b"hello\0there");
+            let put = httpd.request(
+                "PUT",
+                "/shared/kv/greeting?ttl_ms=60000",
+                &[],
+                b"hello\0there",
+            );
             assert_eq!(put.status, 201, "{what}: {}", httpd.error_log());
-            // The value went to the provider's server, not to shared memory.
+            let key = server_key("greeting");
+            assert_eq!(
+                store.get(&key).unwrap().as_deref(),
+                Some(&b"hello\0there"[..]),
+                "{what}"
+            );
             assert!(
-                seen.lock()
-                    .unwrap()
-                    .held
-                    .values()
-                    .any(|e| e.value == b"hello\0there"),
+                matches!(store.ttl(&key).unwrap(), Some(Some(59 | 60))),
                 "{what}"
             );
             for _ in 0..5 {
@@ -512,8 +532,123 @@ fn memcache_and_redis_providers_are_looked_up_and_used() {
                 200,
                 "{what}"
             );
+            assert_eq!(store.get(&key).unwrap(), None, "{what}");
             assert_eq!(httpd.get("/shared/kv/greeting").status, 404, "{what}");
-            hammer(&httpd, provider, 4, 8);
+            assert_eq!(
+                httpd
+                    .request("DELETE", "/shared/kv/greeting", &[], b"")
+                    .status,
+                404,
+                "{what}"
+            );
+            // A counter of its own: the store outlives each server, and keeps the last one's.
+            hammer(&httpd, &format!("{provider}-{}", mpm.name()), 4, 8);
+            assert_eq!(httpd.get("/shared/kv").status, 501, "{what}");
+            assert!(
+                httpd
+                    .error_log()
+                    .contains(&format!("{provider} cannot list its entries")),
+                "{what}: {}",
+                httpd.error_log()
+            );
         }
     }
+}
+
+/// A stopped store: reads (a missing key too, which the provider cannot tell from an
+/// unreachable server without trying one), writes and removals fail with 503 and a message
+/// naming the store; the same requests succeed again, in every child, once it runs again.
+#[test]
+fn an_unreachable_store_is_a_503_not_a_miss() {
+    for mut store in each_store() {
+        let httpd = on_store(Mpm::Event, &store, "");
+        let what = format!("{:?}", store.protocol());
+        assert_eq!(httpd.get("/shared/kv/never-stored").status, 404, "{what}");
+        store.stop();
+        for (method, path) in [
+            ("GET", "/shared/kv/never-stored"),
+            ("PUT", "/shared/kv/greeting"),
+            ("DELETE", "/shared/kv/greeting"),
+            ("GET", "/shared/kv/never-stored"),
+        ] {
+            let r = httpd.request(method, path, &[], b"x");
+            assert_eq!(r.status, 503, "{what}: {method} {path}");
+        }
+        assert!(
+            httpd
+                .error_log()
+                .contains(&format!("socache {}: cannot", store.spec())),
+            "{what}: {}",
+            httpd.error_log()
+        );
+        store.restart();
+        // Each child finds the store again on its own (within the 5 s APR-util waits before it
+        // tries a failed server): until then, the same requests are still 503.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut in_a_row = 0;
+        while in_a_row < 5 {
+            let served = httpd.get("/shared/kv/never-stored").status == 404
+                && httpd
+                    .request("PUT", "/shared/kv/greeting", &[], b"back")
+                    .status
+                    == 201
+                && httpd.get("/shared/kv/greeting").body == b"back";
+            in_a_row = if served { in_a_row + 1 } else { 0 };
+            assert!(Instant::now() < deadline, "{what}: {}", httpd.error_log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// `SharedCacheTimeout` (`CacheBuilder::timeout`) bounds each call: with the store frozen
+/// (SIGSTOP), a read fails with 503 after the limit instead of waiting for ever, which is what
+/// the providers alone do; other requests are served meanwhile, and once the store runs again
+/// the value it held is read.
+#[test]
+fn a_timeout_bounds_every_call_to_a_store_that_hangs() {
+    for store in each_store() {
+        for mpm in [Mpm::Event, Mpm::Prefork] {
+            let httpd = on_store(mpm, &store, "SharedCacheTimeout 0.5\n");
+            let what = format!("{:?} {mpm:?}", store.protocol());
+            let put = httpd.request("PUT", "/shared/kv/kept", &[], b"still here");
+            assert_eq!(put.status, 201, "{what}");
+            store.pause();
+            for _ in 0..3 {
+                let start = Instant::now();
+                let r = httpd.get("/shared/kv/kept");
+                assert_eq!(r.status, 503, "{what}");
+                assert!(start.elapsed() < Duration::from_secs(3), "{what}");
+            }
+            assert_eq!(httpd.get("/shared/lock/0?try").text(), "free\n", "{what}");
+            let log = httpd.error_log();
+            assert!(
+                log.contains("the store did not answer within 0.5 s"),
+                "{what}: {log}"
+            );
+            store.resume();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let r = httpd.get("/shared/kv/kept");
+                if r.status == 200 {
+                    assert_eq!(r.body, b"still here", "{what}");
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{what}: {}", httpd.error_log());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_timeout_is_a_config_error() {
+    let err = builder(Mpm::Event)
+        .config("SharedCacheTimeout soon\n")
+        .try_start()
+        .err()
+        .expect("httpd must refuse to start");
+    assert!(
+        err.contains("SharedCacheTimeout: \"soon\" is not a number"),
+        "{err}"
+    );
 }

@@ -177,9 +177,11 @@ class BaseSession(dict):
 
     def load(self):
         """Reads the session from the store; false when it is not there, has expired or
-        cannot be read."""
+        cannot be read. A store that cannot be reached raises StoreUnavailable."""
         try:
             record = self.do_load()
+        except StoreUnavailable:
+            raise
         except Exception as e:
             _log(self._req, "mod_python.Session: session %s unreadable, starting anew: %s"
                  % (self._sid, e))
@@ -648,6 +650,27 @@ class MemorySession(BaseSession):
 # --- SocacheSession ---------------------------------------------------------------------
 
 SOCACHE_OPTION = "mod_python.session.socache"
+
+
+class StoreUnavailable(apache.SERVER_RETURN):
+    """The session store (a memcached or redis server) cannot be reached or did not answer
+    within its time limit. A handler that lets it pass ends with 503 Service Unavailable: the
+    client keeps its cookie, and its session is there again once the store is."""
+
+    def __init__(self, message):
+        apache.SERVER_RETURN.__init__(self, apache.HTTP_SERVICE_UNAVAILABLE)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+def _unavailable(req, error):
+    """The StoreUnavailable to raise for ``error`` (a ConnectionError of ``_apache``), with
+    the one line the error log gets for it."""
+    message = "mod_python.Session: session store unavailable, answering 503: %s" % (error,)
+    _log(req, message, apache.APLOG_ERR)
+    return StoreUnavailable(message)
 # Keeps sessions apart from other users of a shared memcache or redis.
 _SOCACHE_PREFIX = b"mod_python.session:"
 
@@ -670,7 +693,10 @@ class SocacheSession(BaseSession):
     ("shmcb", "shmcb:/path(2048000)", "memcache:host:11211", "redis:host:6379"), made
     when httpd starts. The session timeout is the entry's expiry, so the provider drops
     expired sessions itself. A session larger than the cache takes raises on ``save()``:
-    ``ValueError`` over the 64 KiB limit, ``OSError`` when the provider refuses it."""
+    ``ValueError`` over the 64 KiB limit, ``OSError`` when the provider refuses it. A store
+    that cannot be reached, or does not answer within
+    ``PythonOption mod_python.session.socache_timeout``, raises ``StoreUnavailable`` (503)
+    from the constructor, ``save()``, ``delete()`` and ``invalidate()``."""
 
     def __init__(self, req, sid=0, secret=None, timeout=0, lock=1):
         spec = req.get_options().get(SOCACHE_OPTION, "").strip()
@@ -683,7 +709,10 @@ class SocacheSession(BaseSession):
         BaseSession.__init__(self, req, sid=sid, secret=secret, timeout=timeout, lock=lock)
 
     def do_load(self):
-        blob = _apache.socache_retrieve(self._cache, _socache_key(self._sid))
+        try:
+            blob = _apache.socache_retrieve(self._cache, _socache_key(self._sid))
+        except ConnectionError as e:
+            raise _unavailable(self._req, e) from None
         if blob is None:
             return None
         record = pickle.loads(blob)
@@ -696,6 +725,8 @@ class SocacheSession(BaseSession):
         key = _socache_key(self._sid)
         try:
             _apache.socache_store(self._cache, key, blob, ttl)
+        except ConnectionError as e:
+            raise _unavailable(self._req, e) from None
         except OSError:
             # shmcb drops the entry it is to replace before it finds the new value too
             # large for it: put the session back as it was, so that only this save fails.
@@ -709,7 +740,10 @@ class SocacheSession(BaseSession):
 
     def do_delete(self):
         self._held = None
-        _apache.socache_remove(self._cache, _socache_key(self._sid))
+        try:
+            _apache.socache_remove(self._cache, _socache_key(self._sid))
+        except ConnectionError as e:
+            raise _unavailable(self._req, e) from None
 
     def do_cleanup(self):
         # The provider drops entries past their expiry; some (memcache) cannot list theirs.

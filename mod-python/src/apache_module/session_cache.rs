@@ -1,10 +1,12 @@
 //! `_apache.socache_*`: the shared object caches of `shared/session_caches.rs` behind
-//! `mod_python.Session.SocacheSession`. Every cache operation runs without the GIL.
+//! `mod_python.Session.SocacheSession`. A store that cannot be reached or does not answer in
+//! time raises `ConnectionError` (apache-rs gives such errors status 503), other failures
+//! `OSError`.
 
 use crate::shared::session_caches::{self, OPTION};
 use apache::Error;
 use apache::shared::socache::Cache;
-use pyo3::exceptions::{PyIOError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyConnectionError, PyIOError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::time::Duration;
@@ -14,12 +16,30 @@ fn cache(spec: &str) -> PyResult<Cache> {
     session_caches::cache(spec).map_err(PyRuntimeError::new_err)
 }
 
-fn io_error(e: Error) -> PyErr {
-    PyIOError::new_err(e.message)
+/// Runs `call` on `cache`: without the GIL when it may wait (memcache and redis, and any cache
+/// with a time limit, whose calls wait on a helper thread); with it for shmcb and dbm, whose
+/// calls take microseconds: giving the GIL to another thread and taking it back costs more
+/// than that, and more again when threads queue for it.
+fn run<R: Send>(py: Python<'_>, cache: &Cache, call: impl FnOnce() -> R + Send) -> R {
+    if cache.is_networked() || cache.timeout().is_some() {
+        py.detach(call)
+    } else {
+        call()
+    }
 }
 
-/// `socache_store(spec, key, value, expiry_seconds)`: stores `value` under `key` for that long,
-/// without the GIL. A value over the cache's limit raises `ValueError`.
+/// `ConnectionError` for a store that is unavailable (503), else `OSError`; `hint` is added to
+/// the latter's message.
+fn io_error(e: Error, hint: &str) -> PyErr {
+    if e.status == 503 {
+        PyConnectionError::new_err(e.message)
+    } else {
+        PyIOError::new_err(format!("{}{hint}", e.message))
+    }
+}
+
+/// `socache_store(spec, key, value, expiry_seconds)`: stores `value` under `key` for that long.
+/// A value over the cache's limit raises `ValueError`.
 #[pyfunction]
 fn socache_store(
     py: Python<'_>,
@@ -46,18 +66,18 @@ fn socache_store(
             spec.trim()
         )));
     }
-    py.detach(|| cache.store(key, value, ttl)).map_err(|e| {
+    run(py, &cache, || cache.store(key, value, ttl)).map_err(|e| {
         let hint = if cache.provider_name() == "shmcb" {
             " (shmcb also refuses a value larger than one of the subcaches it splits its \
              memory into: give it more, e.g. shmcb:/path(2048000))"
         } else {
             ""
         };
-        PyIOError::new_err(format!("{}{hint}", e.message))
+        io_error(e, hint)
     })
 }
 
-/// `socache_retrieve(spec, key)`: the value, or None when missing or expired; without the GIL.
+/// `socache_retrieve(spec, key)`: the value, or None when missing or expired.
 #[pyfunction]
 fn socache_retrieve<'py>(
     py: Python<'py>,
@@ -65,15 +85,15 @@ fn socache_retrieve<'py>(
     key: &[u8],
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let cache = cache(spec)?;
-    let found = py.detach(|| cache.retrieve(key)).map_err(io_error)?;
+    let found = run(py, &cache, || cache.retrieve(key)).map_err(|e| io_error(e, ""))?;
     Ok(found.map(|v| PyBytes::new(py, &v)))
 }
 
-/// `socache_remove(spec, key)`: False when there was nothing to remove; without the GIL.
+/// `socache_remove(spec, key)`: False when there was nothing to remove.
 #[pyfunction]
 fn socache_remove(py: Python<'_>, spec: &str, key: &[u8]) -> PyResult<bool> {
     let cache = cache(spec)?;
-    py.detach(|| cache.remove(key)).map_err(io_error)
+    run(py, &cache, || cache.remove(key)).map_err(|e| io_error(e, ""))
 }
 
 /// `socache_limit(spec)`: the largest value the cache takes, in bytes.

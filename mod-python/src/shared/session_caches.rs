@@ -12,6 +12,11 @@
 //!
 //! An unknown provider fails `httpd -t` already (`check_config`); a bad argument fails
 //! start-up (`post_config`, where the provider parses it).
+//!
+//! memcache and redis are stores several httpd share: their caches have one namespace in every
+//! server (`mp_session`), so that servers behind a balancer see each other's sessions, and a
+//! time limit on every call (`PythonOption mod_python.session.socache_timeout`, 5 seconds
+//! unless set), since neither provider bounds a wait for a server that hangs.
 
 use apache::shared::PerConfig;
 use apache::shared::mutex;
@@ -22,6 +27,13 @@ use std::time::Duration;
 
 /// The `PythonOption` naming the cache.
 pub const OPTION: &str = "mod_python.session.socache";
+/// The `PythonOption` giving the longest a cache call may take, in seconds (0: no limit).
+const TIMEOUT_OPTION: &str = "mod_python.session.socache_timeout";
+/// The time limit of memcache and redis calls unless the option says otherwise: what
+/// `RedisTimeout` is meant to default to.
+const NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
+/// The namespace of sessions in a memcached or redis server: the same in every httpd.
+const NETWORK_ID: &str = "mp_session";
 /// The mutex type of providers that need one (shmcb, dbm); `Mutex <mechanism>
 /// mod_python-session` configures it.
 const MUTEX_TYPE: &str = "mod_python-session";
@@ -38,11 +50,38 @@ apache::hook!(post_config, create);
 // Before anything in the child (a PythonImport) could reach a cache.
 apache::hook!(child_init, attach, Order::FIRST);
 
-/// The option's value as the server sees it (a virtual host inherits the main server's).
-fn spec_of(s: &Server) -> Option<String> {
+/// An option's value as the server sees it (a virtual host inherits the main server's).
+fn option_of(s: &Server, name: &str) -> Option<String> {
     s.dir_config::<crate::ThisModule>()
-        .and_then(|c| c.option(OPTION))
+        .and_then(|c| c.option(name))
         .map(|v| v.trim().to_string())
+}
+
+fn spec_of(s: &Server) -> Option<String> {
+    option_of(s, OPTION)
+}
+
+/// The time limit of the cache `spec` names: the option's, else the default of networked
+/// providers; `None` for no limit.
+fn timeout_of(s: &Server, spec: &str, provider: &Provider) -> Result<Option<Duration>, Error> {
+    let Some(text) = option_of(s, TIMEOUT_OPTION) else {
+        return Ok(provider.is_networked().then_some(NETWORK_TIMEOUT));
+    };
+    let limit = text
+        .parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| {
+            option_error(
+                spec,
+                s,
+                format!(
+                    "PythonOption {TIMEOUT_OPTION} \"{text}\" is not a number of seconds \
+                     (0 for no limit)"
+                ),
+            )
+        })?;
+    Ok((!limit.is_zero()).then_some(limit))
 }
 
 /// Where the option was read, so an error in one of many virtual hosts can be found.
@@ -82,11 +121,13 @@ fn provider(spec: &str, s: &Server) -> Result<Provider, Error> {
     Provider::lookup(name).map_err(|e| option_error(spec, s, e.message))
 }
 
-/// Runs for `httpd -t` too, where `post_config` does not: a misspelt or unloaded provider is
-/// reported by a configuration test, not only by a failed start.
+/// Runs for `httpd -t` too, where `post_config` does not: a misspelt or unloaded provider, or a
+/// time limit that is not a number, is reported by a configuration test, not only by a failed
+/// start.
 fn check(_pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
     for (server, spec) in configured(s) {
-        provider(&spec, server)?;
+        let provider = provider(&spec, server)?;
+        timeout_of(server, &spec, &provider)?;
     }
     Ok(Status::Ok)
 }
@@ -106,14 +147,23 @@ fn create(pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
         if caches.contains_key(&spec) {
             continue;
         }
-        provider(&spec, server)?;
-        // Unique per cache: shmcb may name a file after it, and it tells the mutexes of
-        // several caches apart.
-        let id = format!("mp_session_{}", caches.len());
-        let cache = Cache::builder(&spec, &id)
+        let provider = provider(&spec, server)?;
+        // Unique per cache: shmcb and dbm may name a file after it, and it tells the mutexes
+        // of several caches apart.
+        let local_id = format!("mp_session_{}", caches.len());
+        let id = if provider.is_networked() {
+            NETWORK_ID
+        } else {
+            &local_id
+        };
+        let mut builder = Cache::builder(&spec, id)
             .mutex_type(MUTEX_TYPE)
-            .mutex_instance(&id)
-            .hints(HINTS)
+            .mutex_instance(&local_id)
+            .hints(HINTS);
+        if let Some(limit) = timeout_of(server, &spec, &provider)? {
+            builder = builder.timeout(limit);
+        }
+        let cache = builder
             .create(pconf, server)
             .map_err(|e| option_error(&spec, server, e.message))?;
         caches.insert(spec, cache);

@@ -3,6 +3,7 @@
 
 use super::transfer::Direction;
 use super::{sh, workspace};
+use harness::stores::Protocol;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,6 +28,27 @@ pub struct Flavor {
     pub form: Option<&'static str>,
     /// Why it is not measured, when it cannot be.
     pub missing: Option<String>,
+    /// Where its sessions are kept, for the flavors that use `mod_python.Session`.
+    pub sessions: Option<Sessions>,
+}
+
+/// The stores of the session flavors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sessions {
+    /// httpd's shared memory (`mod_socache_shmcb`).
+    Shmcb,
+    /// A private memcached or redis-server the bench starts.
+    Server(Protocol),
+}
+
+impl Sessions {
+    /// The socache module that serves them.
+    pub fn module(self) -> (&'static str, &'static str) {
+        match self {
+            Sessions::Shmcb => ("socache_shmcb_module", "mod_socache_shmcb.so"),
+            Sessions::Server(p) => p.module(),
+        }
+    }
 }
 
 pub const BODY: &str = "hello world\n";
@@ -91,6 +113,7 @@ fn with_module(
         load,
         form: None,
         missing,
+        sessions: None,
     }
 }
 
@@ -110,6 +133,54 @@ fn python(
 }
 
 const C_PY: &str = "C mod_python 3.5 PythonHandler";
+const OUR_PY: &str = "our mod_python PythonHandler";
+
+/// Reads the client's session (with the lock, as `Session()` takes it), saving it only the
+/// first time, when the bench makes the sessions.
+const PY_SESSION_READ: &str = "from mod_python import apache, Session\n\ndef handler(req):\n    s = Session.Session(req)\n    if s.is_new():\n        s.save()\n    req.content_type = 'text/plain'\n    req.write('hello world\\n')\n    return apache.OK\n";
+/// Reads the client's session, changes it and saves it.
+const PY_SESSION_WRITE: &str = "from mod_python import apache, Session\n\ndef handler(req):\n    s = Session.Session(req)\n    s['n'] = s.get('n', 0) + 1\n    s.save()\n    req.content_type = 'text/plain'\n    req.write('hello world\\n')\n    return apache.OK\n";
+
+/// The session flavors, each against the plain handler: a session read, and read and saved,
+/// in each store.
+const SESSION_FLAVORS: [(&str, Sessions, &str); 6] = [
+    ("session read, shmcb", Sessions::Shmcb, PY_SESSION_READ),
+    ("session write, shmcb", Sessions::Shmcb, PY_SESSION_WRITE),
+    (
+        "session read, memcached",
+        Sessions::Server(Protocol::Memcache),
+        PY_SESSION_READ,
+    ),
+    (
+        "session write, memcached",
+        Sessions::Server(Protocol::Memcache),
+        PY_SESSION_WRITE,
+    ),
+    (
+        "session read, Redis",
+        Sessions::Server(Protocol::Redis),
+        PY_SESSION_READ,
+    ),
+    (
+        "session write, Redis",
+        Sessions::Server(Protocol::Redis),
+        PY_SESSION_WRITE,
+    ),
+];
+
+fn session_flavors(module: &Module) -> Vec<Flavor> {
+    SESSION_FLAVORS
+        .iter()
+        .map(|&(name, sessions, source)| {
+            let mut f = python(name, Some(OUR_PY), module, Load::Wrk, source);
+            f.sessions = Some(sessions);
+            if let (None, Sessions::Server(p)) = (&f.missing, sessions) {
+                f.missing = harness::stores::missing(p);
+            }
+            f
+        })
+        .collect()
+}
 const C_PUBLISHER: &str = "C mod_python 3.5 publisher hello";
 const C_PSP: &str = "C mod_python 3.5 PSP page";
 const C_FORM: &str = "C mod_python 3.5 util.FieldStorage POST";
@@ -215,17 +286,13 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
         load: Load::Wrk,
         form: None,
         missing: None,
+        sessions: None,
     });
     let c_python = system_module("mod_python.so", "libapache2-mod-python");
     let our_python = ours("libmod_python.so");
     v.push(python(C_PY, None, &c_python, Load::Wrk, PY_HELLO));
-    v.push(python(
-        "our mod_python PythonHandler",
-        Some(C_PY),
-        &our_python,
-        Load::Wrk,
-        PY_HELLO,
-    ));
+    v.push(python(OUR_PY, Some(C_PY), &our_python, Load::Wrk, PY_HELLO));
+    v.extend(session_flavors(&our_python));
     v.push(with_module(
         "mod_wsgi 4.9 embedded",
         None,
@@ -282,6 +349,7 @@ pub fn flavors(cdir: &Path) -> Vec<Flavor> {
         load: download,
         form: None,
         missing: None,
+        sessions: None,
     });
     v.push(python(
         "C mod_python 3.5 100 MB download, req.sendfile",

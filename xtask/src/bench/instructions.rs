@@ -114,6 +114,11 @@ pub fn run(flavors: &[Flavor], requests: u32, out_dir: &Path) -> String {
             counts.push((f.name, Err(why.clone())));
             continue;
         }
+        if f.sessions.is_some() {
+            // One process under callgrind, one connection, no cookies: not what they measure.
+            counts.push((f.name, Err("not counted (a session flavor)".into())));
+            continue;
+        }
         eprintln!("bench: counting instructions: {} ...", f.name);
         let dir = out_dir.join(format!("callgrind-{}", counts.len()));
         let counted = std::fs::create_dir_all(&dir)

@@ -75,9 +75,9 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
     );
     let _ = writeln!(
         small,
-        "| flavor | req/s | p50 ms | p99 ms | CPU µs/req | ratio | baseline | RSS/child KiB |"
+        "| flavor | req/s | p50 ms | p99 ms | CPU µs/req | ratio | µs over | baseline | RSS/child KiB |"
     );
-    let _ = writeln!(small, "|---|---:|---:|---:|---:|---:|---|---:|");
+    let _ = writeln!(small, "|---|---:|---:|---:|---:|---:|---:|---|---:|");
     let mut big = String::new();
     let _ = writeln!(
         big,
@@ -104,9 +104,14 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
         match (r, f.load) {
             (Ok(x), Load::Wrk) => {
                 let (cpu, _) = ratios(f, x);
+                let over = if x.cpu_over_us.is_finite() {
+                    format!("{:+.1}", x.cpu_over_us)
+                } else {
+                    "-".into()
+                };
                 let _ = writeln!(
                     small,
-                    "| {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {baseline} | {} |",
+                    "| {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {over} | {baseline} | {} |",
                     f.name,
                     x.rps,
                     x.p50_ms,
@@ -117,7 +122,7 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
                 );
                 let _ = write!(
                     json,
-                    "    {{\"name\": {}, \"requests\": {}, \"rps\": {}, \"p50_ms\": {}, \"p99_ms\": {}, \"cpu_us_per_req\": {}, \"rss_kb_per_child\": {}, \"baseline\": {baseline_json}, \"cpu_ratio\": {}}}",
+                    "    {{\"name\": {}, \"requests\": {}, \"rps\": {}, \"p50_ms\": {}, \"p99_ms\": {}, \"cpu_us_per_req\": {}, \"rss_kb_per_child\": {}, \"baseline\": {baseline_json}, \"cpu_ratio\": {}, \"cpu_over_us\": {}}}",
                     json_str(f.name),
                     x.requests,
                     num(x.rps),
@@ -125,7 +130,8 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
                     num(x.p99_ms),
                     num(x.cpu_us_per_req),
                     x.rss_kb_per_child,
-                    num(cpu)
+                    num(cpu),
+                    num(x.cpu_over_us)
                 );
             }
             (Ok(x), Load::Big(dir)) => {
@@ -160,7 +166,11 @@ pub fn render(results: &[(&Flavor, Result<Figures, String>)], s: &Settings) -> (
             (Err(why), load) => {
                 let why_line = why.lines().next().unwrap_or("");
                 if load == Load::Wrk {
-                    let _ = writeln!(small, "| {} | {why_line} | | | | | {baseline} | |", f.name);
+                    let _ = writeln!(
+                        small,
+                        "| {} | {why_line} | | | | | | {baseline} | |",
+                        f.name
+                    );
                 } else {
                     let _ = writeln!(big, "| {} | {why_line} | | | | | {baseline} | | |", f.name);
                 }

@@ -24,8 +24,25 @@ fn parse_duration_ms(s: &str) -> f64 {
     }
 }
 
-/// Runs wrk against `url` for `secs` seconds: GETs, or POSTs of `form` (urlencoded) when given.
-pub fn wrk(url: &str, secs: u32, conns: u32, form: Option<&str>) -> Result<Load, String> {
+/// The Lua script that makes wrk POST `form` (urlencoded): wrk sends a body only from a script.
+pub fn post_lua(form: &str) -> String {
+    format!(
+        "wrk.method = \"POST\"\nwrk.body = {form:?}\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"
+    )
+}
+
+/// The Lua script that sends each request with one of `cookies` (`name=value`), picked at
+/// random: requests of many sessions, few of them at once.
+pub fn cookie_lua(cookies: &[String]) -> String {
+    let list: Vec<String> = cookies.iter().map(|c| format!("{c:?}")).collect();
+    format!(
+        "local cookies = {{{}}}\nrequest = function()\n  return wrk.format(nil, nil, {{[\"Cookie\"] = cookies[math.random(#cookies)]}})\nend\n",
+        list.join(", ")
+    )
+}
+
+/// Runs wrk against `url` for `secs` seconds: GETs, or what the Lua script `lua` makes.
+pub fn wrk(url: &str, secs: u32, conns: u32, lua: Option<&str>) -> Result<Load, String> {
     let mut cmd = Command::new("wrk");
     cmd.args([
         "-t1",
@@ -35,14 +52,10 @@ pub fn wrk(url: &str, secs: u32, conns: u32, form: Option<&str>) -> Result<Load,
         "--timeout",
         "5s",
     ]);
-    let script = match form {
-        Some(body) => {
-            // wrk sends a body only from a Lua script.
-            let path = std::env::temp_dir()
-                .join(format!("apache-rs-bench-post-{}.lua", std::process::id()));
-            let lua = format!(
-                "wrk.method = \"POST\"\nwrk.body = {body:?}\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"
-            );
+    let script = match lua {
+        Some(lua) => {
+            let path =
+                std::env::temp_dir().join(format!("apache-rs-bench-{}.lua", std::process::id()));
             std::fs::write(&path, lua).map_err(|e| format!("{}: {e}", path.display()))?;
             cmd.arg("-s").arg(&path);
             Some(path)
