@@ -269,8 +269,11 @@ fn server_b(module: PathBuf, mpm: Mpm) -> Httpd {
              <Location /l2>\n    SetHandler mod_python\n    \
              PythonPath \"sys.path+['@ROOT@/lib', '@ROOT@/lib2']\"\n    \
              PythonHandler libh\n</Location>\n";
+    // One process serves every request: what is compared is what one process's sys.path
+    // gathers as sections take turns (with several, C's repeats may not show).
     Httpd::builder()
         .mpm(mpm)
+        .single_child()
         .module("python_module", module)
         .file("htdocs/d/dirh.py", PATH_COUNT)
         .file("htdocs/addh/first.py", FIRST)
