@@ -393,7 +393,10 @@ fn serves_a_handler_module_and_restarts_when_it_changes() {
     }
     // mod_python's own reload (PythonAutoReload) may serve the new code before the command's
     // watcher, which polls, has restarted httpd: wait for the restart too.
-    while !served.output().contains("pages.py changed: restarting httpd") {
+    while !served
+        .output()
+        .contains("pages.py changed: restarting httpd")
+    {
         assert!(
             Instant::now() < deadline,
             "httpd was not restarted within 30 s:\n{}",

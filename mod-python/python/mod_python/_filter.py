@@ -71,10 +71,11 @@ class mp_filter:
 
 def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: str,
              callable_name: str, directory: str | None, debug: bool, autoreload: bool,
-             python_path: str | None) -> None:
-    """Runs a filter callable for one call (called by mod_python.so). An exception is logged
-    with its traceback (and, with PythonDebug On, written to the output); the filter is then
-    disabled and data passes through untouched."""
+             python_path: str | None) -> bool:
+    """Runs a filter callable for one call (called by mod_python.so); whether it raised. An
+    exception is logged with its traceback (and, with PythonDebug On, written to the output);
+    the filter is then disabled and data passes through untouched, unless the callable had
+    read data it did not pass on: mod_python.so then ends the response as failed."""
     # Imported here: mod_python.apache imports the object modules.
     from mod_python import apache
     handler = "%s::%s" % (module_name, callable_name)
@@ -85,6 +86,7 @@ def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: st
         obj = apache._find_handler(module_name, callable_name, autoreload, directory,
                                    "filter " + name)
         obj(filter)
+        return False
     except Exception:
         text = traceback.format_exc()
         try:
@@ -111,5 +113,6 @@ def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: st
                 filter.flush()
             except Exception:
                 pass
+        return True
     finally:
         filter._h = 0

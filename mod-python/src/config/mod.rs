@@ -10,6 +10,7 @@ mod dir;
 #[cfg(not(test))]
 mod directives;
 mod handler;
+pub mod options;
 mod phase;
 mod server;
 
