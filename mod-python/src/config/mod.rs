@@ -12,6 +12,8 @@ mod directives;
 mod handler;
 pub mod options;
 mod phase;
+#[cfg(test)]
+mod properties;
 mod server;
 
 pub use dir::{DirConf, PhaseSettings};
