@@ -26,9 +26,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                          httpd's module directory; --uninstall undoes the last install
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
   soak --fuzz [--scale N]  the property tests of every parser with many more cases
-                         (20,000 per directive-parser property, 500 HTTP requests per
-                         package-parser property and MPM, 5,000 hypothesis examples;
-                         times N)
+                         (20,000 per directive-parser property, 5,000 HTTP requests per
+                         package-parser property and MPM, 5,000 hypothesis examples),
+                         then 120 s each of atheris on mod_python.Cookie and cargo-fuzz on
+                         the directive parsers (nightly only); all times N
   bench [--seconds N] [--rounds N] [--connections N] [--transfers N] [--only NAME,...]
         [--no-pin] [--instructions]
                          cost per request and per 100 MB transfer against C modules

@@ -3,7 +3,7 @@
 //! outside httpd (it imports nothing of httpd), the parsers that import mod_python.apache
 //! inside httpd, through `mod-python/tests/hypothesis.rs` under every MPM.
 
-use crate::venv::{self, Unavailable};
+use crate::venv;
 use crate::{cargo, run, workspace};
 use std::process::Command;
 
@@ -13,13 +13,8 @@ const PINNED: &[&str] = &["hypothesis==6.170.27", "sortedcontainers==2.4.0"];
 /// Runs every property with `examples` examples each; `Ok` also when skipped because PyPI
 /// is unreachable.
 pub fn check(examples: u32) -> Result<(), String> {
-    let bin = match venv::pinned("python-props", PINNED) {
-        Ok(bin) => bin,
-        Err(Unavailable::Offline(why)) => {
-            eprintln!("xtask: hypothesis properties skipped: PyPI cannot be reached ({why})");
-            return Ok(());
-        }
-        Err(Unavailable::Failed(why)) => return Err(why),
+    let Some(bin) = venv::tools("python-props", PINNED, "hypothesis properties")? else {
+        return Ok(());
     };
     let python = bin.join("python");
     let site = Command::new(&python)

@@ -4,7 +4,7 @@
 //! The tools come from PyPI, pinned, into a virtual environment cached in the target
 //! directory (`venv.rs`). Only when PyPI cannot be reached is the check skipped, saying so.
 
-use crate::venv::{self, Unavailable};
+use crate::venv;
 use crate::workspace;
 use std::process::Command;
 
@@ -21,13 +21,8 @@ const PINNED: &[&str] = &[
 
 /// Runs ruff and mypy; `Ok` also when they were skipped because PyPI is unreachable.
 pub fn check() -> Result<(), String> {
-    let bin = match venv::pinned("python-lint", PINNED) {
-        Ok(bin) => bin,
-        Err(Unavailable::Offline(why)) => {
-            eprintln!("xtask: ruff and mypy skipped: PyPI cannot be reached ({why})");
-            return Ok(());
-        }
-        Err(Unavailable::Failed(why)) => return Err(why),
+    let Some(bin) = venv::tools("python-lint", PINNED, "ruff and mypy")? else {
+        return Ok(());
     };
     let sources = workspace().join("mod-python/python");
     let caches = venv::target_dir().join("python-lint/caches");

@@ -18,16 +18,28 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace().join("target"))
 }
 
-pub enum Unavailable {
+enum Unavailable {
     /// PyPI could not be reached: the step is skipped.
     Offline(String),
     /// Anything else: the step fails.
     Failed(String),
 }
 
-/// The `bin` directory of the environment `target/<name>` holding `pins`, made or brought up
-/// to date when the pins changed.
-pub fn pinned(name: &str, pins: &[&str]) -> Result<PathBuf, Unavailable> {
+/// The `bin` directory of the environment `target/<name>` holding `pins`; `None` (saying
+/// that `what` is skipped, and why) when PyPI cannot be reached to make it.
+pub fn tools(name: &str, pins: &[&str], what: &str) -> Result<Option<PathBuf>, String> {
+    match pinned(name, pins) {
+        Ok(bin) => Ok(Some(bin)),
+        Err(Unavailable::Offline(why)) => {
+            eprintln!("xtask: {what} skipped: PyPI cannot be reached ({why})");
+            Ok(None)
+        }
+        Err(Unavailable::Failed(why)) => Err(why),
+    }
+}
+
+/// The environment's `bin` directory, made or brought up to date when the pins changed.
+fn pinned(name: &str, pins: &[&str]) -> Result<PathBuf, Unavailable> {
     let env = target_dir().join(name);
     let bin = env.join("bin");
     let stamp = env.join("pinned.txt");

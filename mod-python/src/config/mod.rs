@@ -7,7 +7,7 @@
 // The directives register themselves with httpd, so only the module links them; what they
 // set and check is here, tested.
 mod dir;
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 mod directives;
 mod handler;
 pub mod options;

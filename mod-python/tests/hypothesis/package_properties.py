@@ -3,6 +3,7 @@
 multipart part's headers (util), PSP templates (psp.parsestring), and which names a published
 page defines (publisher)."""
 
+import keyword
 import os
 import tempfile
 import urllib.parse
@@ -13,7 +14,8 @@ from mod_python import apache, psp, publisher, util
 
 text = st.text(max_size=60)
 pairs = st.lists(st.tuples(st.text(min_size=1, max_size=10), st.text(max_size=10)), max_size=8)
-identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True)
+identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True).filter(
+    lambda name: not keyword.iskeyword(name))
 
 
 @given(pairs)
