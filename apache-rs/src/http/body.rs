@@ -2,6 +2,9 @@
 //!
 //! httpd's client-block API de-chunks `Transfer-Encoding: chunked` bodies, honours
 //! `Content-Length`, and enforces `LimitRequestBody` (a larger body is answered with 413).
+//! Reads go through the input filters as `ap_get_client_block` does, but keep the status of
+//! a failed read, so that [`BodyError`] tells a client that stopped sending (400, 408) from a
+//! body httpd has already answered.
 
 use crate::apr::OwnedBrigade;
 use crate::core::Status;
