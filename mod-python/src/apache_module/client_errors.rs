@@ -43,7 +43,10 @@ pub enum WriteFailure {
 impl WriteFailure {
     /// What `e`, from writing the response of `r`, means.
     pub fn of(r: &Request, e: std::io::Error) -> WriteFailure {
-        if r.connection().aborted() {
+        if r.response_ended() {
+            // A cleanup writing after its request: the caller's mistake, a plain error.
+            WriteFailure::Other(e)
+        } else if r.connection().aborted() {
             WriteFailure::ClientGone(format!("the client went away ({e})"))
         } else if r.eos_sent() {
             WriteFailure::Ended(format!("the response has already ended ({e})"))
