@@ -177,6 +177,22 @@ impl Builder {
         self.module(symbol, path)
     }
 
+    /// One child process for the whole server (`ServerLimit 1`; prefork: one worker, the
+    /// threaded MPMs: 8 threads), so that the process a handler reports is the one serving
+    /// the next request, unless that child has ended. For the MPM set before it
+    /// ([`Builder::mpm`]).
+    pub fn single_child(self) -> Self {
+        let sizing = match self.mpm {
+            Mpm::Prefork => {
+                "StartServers 1\nMinSpareServers 1\nMaxSpareServers 1\nServerLimit 1\nMaxRequestWorkers 1\n"
+            }
+            _ => {
+                "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMinSpareThreads 1\nMaxSpareThreads 8\nMaxRequestWorkers 8\n"
+            }
+        };
+        self.config(sizing)
+    }
+
     /// Appends configuration text; `@ROOT@` stands for the ServerRoot.
     pub fn config(mut self, text: &str) -> Self {
         self.config.push(text.to_string());

@@ -159,19 +159,6 @@ fn server(mpm: Mpm) -> Httpd {
     builder(mpm).start()
 }
 
-/// One child process for the whole server, so that the pid a handler reports is the one
-/// that serves the next request (unless that child ended).
-fn one_child(mpm: Mpm) -> &'static str {
-    match mpm {
-        Mpm::Prefork => {
-            "StartServers 1\nMinSpareServers 1\nMaxSpareServers 1\nServerLimit 1\nMaxRequestWorkers 1\n"
-        }
-        _ => {
-            "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMinSpareThreads 1\nMaxSpareThreads 8\nMaxRequestWorkers 8\n"
-        }
-    }
-}
-
 /// Sends `bytes`, then closes the sending side (the client says no more is coming) and reads
 /// the answer until the server closes.
 fn send_then_half_close(port: u16, bytes: &[u8]) -> String {
@@ -377,7 +364,7 @@ fn a_client_that_goes_away_mid_response_or_mid_upload_costs_one_line() {
 #[test]
 fn a_handler_that_raises_is_a_500_and_the_child_serves_on() {
     for mpm in Mpm::ALL {
-        let httpd = builder(mpm).config(one_child(mpm)).start();
+        let httpd = builder(mpm).single_child().start();
         let before = pid_of(&httpd);
         let r = httpd.get("/boom");
         assert_eq!(r.status, 500, "{mpm:?}");
@@ -398,7 +385,7 @@ fn a_handler_that_raises_is_a_500_and_the_child_serves_on() {
 #[test]
 fn sys_exit_in_a_handler_is_an_exception_and_os_exit_ends_the_child() {
     for mpm in Mpm::ALL {
-        let httpd = builder(mpm).config(one_child(mpm)).start();
+        let httpd = builder(mpm).single_child().start();
         let before = pid_of(&httpd);
         // sys.exit() raises SystemExit, an exception like any other here: logged, and the
         // process goes on. The response had begun: it is cut short (no last chunk), not
@@ -518,7 +505,7 @@ fn a_handler_that_outlasts_timeout_holds_only_its_own_worker() {
 fn a_thread_a_handler_leaves_running_delays_the_child_exit_only_as_configured() {
     for mpm in Mpm::ALL {
         let httpd = builder(mpm)
-            .config(one_child(mpm))
+            .single_child()
             .config("PythonOption mod_python.exit_thread_wait 0.5\n")
             .start();
         let r = httpd.get("/leak");

@@ -120,15 +120,7 @@ fn app_location(path: &str, callable: &str, extra: &str) -> String {
 }
 
 fn server(mpm: Mpm) -> Httpd {
-    let sizing = match mpm {
-        Mpm::Prefork => {
-            "StartServers 1\nMinSpareServers 1\nMaxSpareServers 1\nServerLimit 1\nMaxRequestWorkers 1\n"
-        }
-        _ => {
-            "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMinSpareThreads 1\nMaxSpareThreads 8\nMaxRequestWorkers 8\n"
-        }
-    };
-    let mut c = String::from(sizing);
+    let mut c = String::new();
     c += "PythonPath \"sys.path+['@ROOT@/py']\"\n";
     for dir in ["pub", "strict"] {
         c += &format!(
@@ -159,8 +151,10 @@ fn server(mpm: Mpm) -> Httpd {
         "    PythonOption mod_python.session.session_type FileSession\n    \
          PythonOption mod_python.file_session.database_directory @ROOT@/sess\n",
     );
+    // One child: a crash would show as another process answering.
     let httpd = Httpd::builder()
         .mpm(mpm)
+        .single_child()
         .module("python_module", harness::cdylib("mod_python"))
         .file("py/app.py", APP)
         .file("py/wsgiapp.py", WSGI_APP)
