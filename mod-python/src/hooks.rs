@@ -1,7 +1,7 @@
 //! mod_python as httpd sees it: the module's declaration, and the hooks through which httpd
 //! enters it (start-up, each request phase, connections).
 
-use crate::config::{self, DirConf, Phase};
+use crate::config::{self, DirConf, Phase, options};
 use crate::python::{child_exit, environ, interpreters as interp};
 use crate::serving::{connection, filter as filters, include, phase};
 use crate::shared::global_locks as locks;
@@ -105,7 +105,13 @@ fn start_python(p: &Pool, s: &Server) {
     }
     locks::child_init(p);
     interp::start(&imports, crate::apache_module::build);
-    p.on_cleanup(child_exit::run);
+    // Checked when the configuration was read; only the main server's applies.
+    let thread_wait = s
+        .dir_config::<crate::ThisModule>()
+        .and_then(|c| c.option(options::EXIT_THREAD_WAIT))
+        .and_then(|v| options::exit_thread_wait(&v).ok())
+        .unwrap_or(options::DEFAULT_EXIT_THREAD_WAIT);
+    p.on_cleanup(move || child_exit::run(thread_wait));
 }
 
 /// Whether Python alone serves this URL: `SetHandler mod_python` (or `python-program`) with

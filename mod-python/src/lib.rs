@@ -10,26 +10,31 @@
 
 // The unit tests (config's) build the configuration alone: everything else runs inside httpd
 // and links against it, which a test program cannot. What only the rest uses is unused there.
-#![cfg_attr(test, allow(dead_code, unused_imports))]
+// So do the fuzz targets (mod-python/fuzz, built by cargo-fuzz with `--cfg fuzzing`), which
+// call the configuration's parsers.
+#![cfg_attr(any(test, fuzzing), allow(dead_code, unused_imports))]
 
+#[cfg(fuzzing)]
+pub mod config;
+#[cfg(not(fuzzing))]
 mod config;
 
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 mod apache_module;
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 mod hooks;
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 mod python;
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 mod serving;
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 mod shared;
 
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 pub use hooks::VERSION;
 
 // At the crate root, where `directive!` finds the `ThisModule` it defines.
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 apache::module!(
     python_module,
     file: "mod_python.c",

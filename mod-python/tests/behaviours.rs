@@ -285,11 +285,23 @@ fn server_b(module: PathBuf, mpm: Mpm) -> Httpd {
 }
 
 /// An answer as a user sees it: status and body, the server's root written ROOT.
+/// A response the server cut short (a failure once its body had begun) reads `CUT SHORT`.
 fn answer(httpd: &Httpd, path: &str, headers: &[(&str, &str)]) -> String {
-    let r = httpd.request("GET", path, headers, b"");
+    let r = match harness::request_port(httpd.port(), "GET", path, headers, b"") {
+        Ok(r) => r,
+        Err(e) if e.starts_with("truncated chunk") => {
+            return format!("{path} -> CUT SHORT");
+        }
+        Err(e) => panic!("GET {path}: {e}\nerror_log:\n{}", httpd.error_log()),
+    };
     let root = httpd.root().display().to_string();
     format!("{path} -> {} {}", r.status, r.text().replace(&root, "ROOT"))
 }
+
+/// Handlers that fail after their body began to go out (`req.write` flushes): ours cuts the
+/// response short, so that the client sees it broken; 3.5 appends its 500 page to the 200 it
+/// began (a documented difference).
+const CUT_SHORT: &[&str] = &["/st?None", "/st?True", "/st?str"];
 
 /// The paths whose answers must be the same on both servers.
 const SAME: &[&str] = &[
@@ -405,6 +417,10 @@ fn the_answers_and_log_lines_of_3_5_s_behaviours() {
         let theirs = answers_a(&httpd);
         let theirs_log = logged_failures(&httpd);
         for (o, t) in ours.iter().zip(&theirs) {
+            if CUT_SHORT.iter().any(|p| o.starts_with(&format!("{p} -> "))) {
+                assert!(t.contains(" -> 200 body;"), "{mpm:?}: C mod_python's {t}");
+                continue;
+            }
             assert_eq!(o, t, "{mpm:?}: ours, then C mod_python's");
         }
         // The lines log monitoring greps for, but for a result that is not an int, whose

@@ -605,7 +605,10 @@ fn python_is_finalized_in_old_children_at_graceful_restart() {
 fn python_is_finalized_when_a_child_reaches_max_connections() {
     for mpm in Mpm::ALL {
         let dir = scratch_dir(&format!("fin-maxconn-{mpm:?}"));
+        // One child at a time: the connection that wakes its listener is surely its own (with
+        // several, under load, the others could take every one for longer than the wait).
         let httpd = finalizing(mpm, &dir)
+            .single_child()
             .config("MaxConnectionsPerChild 1")
             .start();
         let r = httpd.get("/fin/a");

@@ -1,5 +1,5 @@
-//! The project's commands: `cargo xtask demo | test | install | bindings | bench | docs |
-//! package | new`.
+//! The project's commands: `cargo xtask demo | test | install | bindings | soak | bench |
+//! docs | package | new`.
 
 mod bench;
 mod demo_index;
@@ -8,7 +8,10 @@ mod install;
 mod new;
 mod package;
 mod prereqs;
+mod properties;
 mod python_lint;
+mod soak;
+mod venv;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -16,12 +19,17 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
 
   demo [--port N]        build everything and serve the examples on 127.0.0.1 until Ctrl-C
-  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, ruff and mypy, build, every test
-                         (--quick: no fmt/clippy/ruff/mypy)
+  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, ruff and mypy, build, every test,
+                         the hypothesis properties (--quick: no fmt/clippy/ruff/mypy)
   install [--examples | NAME...] [--uninstall] [--dry-run] [--destdir DIR] [--debug]
                          release build; copy mod_python (and the examples asked for) into
                          httpd's module directory; --uninstall undoes the last install
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
+  soak --fuzz [--scale N]  the property tests of every parser with many more cases
+                         (20,000 per directive-parser property, 5,000 HTTP requests per
+                         package-parser property and MPM, 5,000 hypothesis examples),
+                         then 120 s each of atheris on mod_python.Cookie and cargo-fuzz on
+                         the directive parsers (nightly only); all times N
   bench [--seconds N] [--rounds N] [--connections N] [--transfers N] [--only NAME,...]
         [--no-pin] [--instructions]
                          cost per request and per 100 MB transfer against C modules
@@ -42,6 +50,7 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "install" => install::run_install(rest),
         "bindings" => bindings(),
+        "soak" => prereqs::ensure(prereqs::Set::Build).and_then(|_| soak::run_soak(rest)),
         "bench" => prereqs::ensure(prereqs::Set::Bench).and_then(|_| bench::run(rest)),
         "docs" => docs::run_docs(rest),
         "package" => package::run_package(rest),
@@ -109,7 +118,9 @@ fn test(args: &[String]) -> Result<(), String> {
     }
     // Integration tests load the modules' .so files, so every cdylib is built first.
     run("build", cargo().args(["build", "--workspace"]))?;
-    run("test", cargo().args(["test", "--workspace"]).args(&extra))
+    run("test", cargo().args(["test", "--workspace"]).args(&extra))?;
+    // The Python parsers' hypothesis properties, in an environment of their own.
+    properties::check(200)
 }
 
 /// A module the workspace builds: its library file and the symbol LoadModule looks up.

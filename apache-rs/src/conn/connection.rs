@@ -118,6 +118,14 @@ impl Connection {
         self.raw().keepalive == ffi::AP_CONN_KEEPALIVE
     }
 
+    /// Closes the connection once the current request is answered, instead of keeping it
+    /// alive for another: what a module does when what is left of the request on the wire
+    /// cannot be trusted (a body read part-way).
+    pub fn close_after_request(&mut self) {
+        // SAFETY: `&mut self`: this thread's connection, borrowed exclusively.
+        unsafe { (*self.as_ptr()).keepalive = ffi::AP_CONN_CLOSE };
+    }
+
     /// How many requests this connection has served so far.
     pub fn keepalives(&self) -> i32 {
         self.raw().keepalives

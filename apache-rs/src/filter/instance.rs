@@ -182,6 +182,38 @@ impl Filter {
         AprError::check(unsafe { ffi::ap_pass_brigade(self.raw().next, bb.as_ptr()) })
     }
 
+    /// Ends the response as failed from this output filter, as httpd's own filters do when
+    /// they cannot go on, and returns the status to hand back to httpd
+    /// ([`AprError::FILTER_ERROR`]: the error response is sent, nobody sends a second one).
+    /// What `bb` holds is dropped. Before the response has begun (headers not yet sent), the
+    /// client gets a 500 error page: an error bucket the HTTP header filter turns into one.
+    /// After it, the response is cut short as [`Request::abort_response`] cuts it (a `502`
+    /// error bucket: no last chunk, the connection closed, nothing cached). A filter that
+    /// calls this must drop whatever reaches it afterwards (the end of stream already went).
+    pub fn fail_output(&mut self, bb: &mut Brigade) -> Result<(), AprError> {
+        bb.cleanup();
+        let begun = match self.request() {
+            Some(r) if r.sent_bodyct() != 0 => {
+                r.set_no_cache(true);
+                true
+            }
+            Some(_) => false,
+            // A connection filter has no error page to send: its stream is cut short.
+            None => true,
+        };
+        let mut out = self.new_brigade();
+        if begun {
+            out.append_flush();
+            out.append_error(502);
+        } else {
+            out.append_error(500);
+        }
+        out.append_eos();
+        // Failing to send the error changes nothing: the response is over either way.
+        let _ = self.pass(&mut out);
+        Err(AprError::FILTER_ERROR)
+    }
+
     /// Passes `data` on without copying it (a transient bucket): a filter further down that
     /// keeps the data past its call copies it then (`apr_bucket_setaside`), as APR requires.
     pub fn pass_transient(&self, data: &[u8]) -> Result<(), AprError> {

@@ -37,7 +37,9 @@
 //! handler turns a failed `ap_pass_brigade` into `AP_FILTER_ERROR`, which `ap_die` makes a 500
 //! while the header filter is still in place); a failed input filter makes the body read fail.
 //! Once headers are out, the response is cut short and the connection closed, as in C.
-//! A filter that has itself sent an error response down the chain (an error bucket,
+//! An output filter that cannot go on (it lost data it had taken) ends the response itself
+//! with [`Filter::fail_output`]: a 500 page before anything went out, a response cut short
+//! after. A filter that has itself sent an error response down the chain (an error bucket,
 //! [`Brigade::append_error`](crate::apr::Brigade::append_error), and an end-of-stream) returns
 //! [`AprError::FILTER_ERROR`](crate::apr::AprError::FILTER_ERROR) so that nobody sends a second
 //! one. A handler whose [`Request::pass_brigade`](crate::Request::pass_brigade) gets that error returns

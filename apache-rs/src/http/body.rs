@@ -2,7 +2,11 @@
 //!
 //! httpd's client-block API de-chunks `Transfer-Encoding: chunked` bodies, honours
 //! `Content-Length`, and enforces `LimitRequestBody` (a larger body is answered with 413).
+//! Reads go through the input filters as `ap_get_client_block` does, but keep the status of
+//! a failed read, so that [`BodyError`] tells a client that stopped sending (400, 408) from a
+//! body httpd has already answered.
 
+use crate::apr::OwnedBrigade;
 use crate::core::Status;
 use crate::http::Request;
 use apache_sys as ffi;
@@ -18,8 +22,16 @@ pub enum BodyError {
     /// `LimitRequestBody`, 400 for malformed framing): nothing has been sent yet, and the
     /// request should be answered with this status.
     Refused(u16),
-    /// Reading failed part-way (the client went away, or a chunked body grew past
-    /// `LimitRequestBody`, which httpd's input filter has already answered with 413).
+    /// httpd's input filters found the body bad part-way (a chunked body grown past
+    /// `LimitRequestBody`, a malformed chunk) and have already sent the error response
+    /// (413, 400): the handler has nothing more to send.
+    Answered,
+    /// The client stopped sending before the end of the body it announced: it closed the
+    /// connection short of its `Content-Length` or in the middle of a chunk, or sent nothing
+    /// for `Timeout` seconds. Nothing has been answered; the status is the one httpd gives
+    /// such a request (400, 408 after a timeout), and the connection will not be kept alive.
+    Incomplete(u16),
+    /// Reading failed for another reason.
     Failed,
 }
 
@@ -27,6 +39,11 @@ impl std::fmt::Display for BodyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BodyError::Refused(status) => write!(f, "the request body cannot be read ({status})"),
+            BodyError::Answered => f.write_str("the request body is bad and has been answered"),
+            BodyError::Incomplete(status) => write!(
+                f,
+                "the client stopped sending the request body before its end ({status})"
+            ),
             BodyError::Failed => f.write_str("the request body could not be read"),
         }
     }
@@ -127,23 +144,78 @@ fn status_code(s: Status) -> u16 {
     }
 }
 
-/// One `ap_get_client_block` call, after the read was set up.
+/// One read of the body, after it was set up: what `ap_get_client_block` does, keeping the
+/// status of a failed read, which that function loses (it says only -1), to tell a client
+/// that stopped sending from a body httpd has already answered.
 fn read_block(r: &mut Request, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
-    if buf.is_empty() {
+    let chunked = r.raw().read_chunked != 0;
+    if buf.is_empty() || r.raw().remaining < 0 || (!chunked && r.raw().remaining == 0) {
         return Ok(0);
     }
+    match fetch_into(r, buf) {
+        Ok((len, eos)) => {
+            if eos {
+                // The next read returns 0 without asking the filters again.
+                r.raw_mut().remaining = if chunked { -1 } else { 0 };
+            }
+            r.raw_mut().read_length += len as ffi::apr_off_t;
+            Ok(len)
+        }
+        Err(why) => {
+            // What is left of the body on the wire cannot be told from a next request.
+            r.connection_mut().close_after_request();
+            Err(io::Error::new(io::ErrorKind::InvalidData, why))
+        }
+    }
+}
+
+/// Asks the request's input filters for up to `buf.len()` bytes and copies them into `buf`:
+/// the length copied, and whether the end of the body came with them.
+fn fetch_into(r: &Request, buf: &mut [MaybeUninit<u8>]) -> Result<(usize, bool), BodyError> {
     let want = buf.len().min(c_int::MAX as usize);
-    // SAFETY: buf is valid for writes of `want` bytes; httpd only writes to it.
-    let n = unsafe { ffi::ap_get_client_block(r.as_ptr(), buf.as_mut_ptr().cast(), want) };
-    if n >= 0 {
-        Ok(n as usize)
+    let bb = OwnedBrigade::new(r.pool(), r.connection());
+    // SAFETY: the request's input chain is set up before handlers run; bb is a valid brigade
+    // in the request's pool.
+    let rv = unsafe {
+        ffi::ap_get_brigade(
+            r.raw().input_filters,
+            bb.as_ptr(),
+            ffi::AP_MODE_READBYTES,
+            ffi::APR_BLOCK_READ,
+            want as ffi::apr_off_t,
+        )
+    };
+    if rv == ffi::AP_FILTER_ERROR {
+        return Err(BodyError::Answered);
+    }
+    if rv != ffi::APR_SUCCESS as ffi::apr_status_t {
+        return Err(client_failure(rv).map_or(BodyError::Failed, BodyError::Incomplete));
+    }
+    let mut len = want as ffi::apr_size_t;
+    // SAFETY: buf is valid for writes of `want` bytes; flatten writes at most `len` of them
+    // and sets `len` to the number written.
+    let rv = unsafe { ffi::apr_brigade_flatten(bb.as_ptr(), buf.as_mut_ptr().cast(), &mut len) };
+    if rv != ffi::APR_SUCCESS as ffi::apr_status_t {
+        return Err(BodyError::Failed);
+    }
+    Ok((len as usize, bb.has_eos()))
+}
+
+/// The answer httpd gives a request whose body the client did not finish (`rv` from the
+/// input filters): 408 when it sent nothing for `Timeout` seconds, 400 when the connection
+/// ended early; `None` for a failure that is not the client's (a filter's own error).
+fn client_failure(rv: ffi::apr_status_t) -> Option<u16> {
+    let is = |code: u32| rv == code as ffi::apr_status_t;
+    if ffi::APR_STATUS_IS_TIMEUP(rv) {
+        Some(408)
+    } else if ffi::APR_STATUS_IS_EOF(rv)
+        || is(ffi::APR_INCOMPLETE)
+        || is(ffi::APR_ECONNRESET)
+        || is(ffi::APR_ECONNABORTED)
+    {
+        Some(400)
     } else {
-        // httpd has already chosen the answer (413 over LimitRequestBody, 400 for bad chunking);
-        // the reader sees an error.
-        Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            BodyError::Failed,
-        ))
+        None
     }
 }
 

@@ -83,10 +83,12 @@ class mp_filter:
 
 def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: str,
              callable_name: str, directory: str | None, debug: bool, autoreload: bool,
-             python_path: str | None) -> None:
-    """Runs a filter callable for one call (called by mod_python.so). An exception is logged
-    with its traceback as 3.5 logs it (and, with PythonDebug On, written to the output); the
-    filter is then disabled and data passes through untouched."""
+             python_path: str | None) -> bool:
+    """Runs a filter callable for one call (called by mod_python.so); whether it raised. An
+    exception is logged with its traceback as 3.5 logs it (and, with PythonDebug On, written
+    to the output); the filter is then disabled and data passes through untouched, unless the
+    callable had read data it did not pass on: mod_python.so then ends the response as
+    failed."""
     # Imported here: mod_python.apache imports the object modules.
     from mod_python import apache
     handler = apache._handler_name(module_name, callable_name,
@@ -97,6 +99,7 @@ def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: st
             apache._set_python_path(python_path)
         obj = apache._find_handler(module_name, callable_name, autoreload, directory)
         obj(filter)
+        return False
     except Exception as e:
         try:
             filter.disable()
@@ -116,5 +119,6 @@ def dispatch(h: int, name: str, is_input: bool, req: mp_request, module_name: st
                 filter.flush()
             except Exception:
                 pass
+        return True
     finally:
         filter._h = 0

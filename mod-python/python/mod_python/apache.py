@@ -253,6 +253,18 @@ class SERVER_RETURN(Exception):
     """Raise SERVER_RETURN(code) in a handler to end it with that return code."""
 
 
+class _ClientError(OSError):
+    """What req.read() and req.write() raise when they fail through no fault of the handler:
+    the client stopped sending its body (status 400, or 408 after Timeout), went away while
+    the response was going out (OK: there is no one to answer), or httpd has already answered
+    the request (DONE). An OSError, as 3.5's IOError was; left uncaught, the request ends with
+    `status` and one line at level info instead of a traceback."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def log_error(message, level=APLOG_ERR, server=None):
     """Writes to the error_log: against the request being served when there is one. None
     writes nothing, as in 3.5."""
@@ -458,6 +470,11 @@ def _report(req: mp_request, phase: str, hname: str, debug: bool,
     if exc is None:
         exc = sys.exc_info()[1]
     assert exc is not None
+    if isinstance(exc, _ClientError):
+        # httpd has logged a body it answered itself; the rest is said once here.
+        level = APLOG_DEBUG if exc.status == DONE else APLOG_INFO
+        _apache.log_error("%s ended: %s" % (phase, exc), level)
+        return exc.status
     _log_exception(phase, hname, exc)
     if debug and not req.eos_sent:  # a response that has ended gets nothing more
         try:
@@ -467,6 +484,14 @@ def _report(req: mp_request, phase: str, hname: str, debug: bool,
             return DONE
         except Exception:
             pass
+    if req.sent_bodyct and not req.eos_sent:
+        # The body has begun: httpd would append its error page to it, in a response that
+        # looks whole. It is cut short instead, so that the client sees it broken.
+        try:
+            _apache.req_call(req._h, "abort_response")
+        except Exception:
+            pass  # the connection failed meanwhile: nothing more can reach the client
+        return DONE
     return HTTP_INTERNAL_SERVER_ERROR
 
 

@@ -472,11 +472,13 @@ class PSP(object):
     code = None
 
     def __init__(self, req, filename=None, string=None, vars={}):
-        if filename and string:
+        if filename and string is not None:
             raise ValueError("PSP takes a filename or a string, not both")
         self.req = req
         self.vars = vars
-        if string:
+        # An empty string is an empty page (3.5 took it for no string, and served the
+        # request's file instead).
+        if string is not None:
             self.filename = None
             self.string = string
             self._entry = _load_string(string)

@@ -6,8 +6,15 @@ suffix), calls it with the form's fields as keyword arguments, and writes what i
 `__auth__`, `__access__` and `__auth_realm__`, in the module, in an object on the way, or as
 constants assigned inside a function's body, guard what lies below them with HTTP basic
 authentication.
+
+A page publishes what its module holds, names it imported included, as in 3.5 (the class of
+CVE-2002-0185: `from shutil import rmtree` makes `rmtree` callable from the web). With
+`PythonOption mod_python.publisher.strict On` only what the module defines itself, or lists in
+`__all__`, is published; without it, serving an imported object logs a warning, once per page
+and name.
 """
 
+import ast
 import base64
 import dis
 import os
@@ -70,6 +77,8 @@ _OPAQUE = _UNPUBLISHABLE + (
 )
 
 _AUTH_NAMES = ("__auth__", "__access__", "__auth_realm__")
+
+_STRICT = "mod_python.publisher.strict"
 
 
 def _refuse(req, status, why):
@@ -280,6 +289,102 @@ def _check(req, obj, creds):
         req.ap_auth_type = "Basic"
 
 
+# What a page defines itself, and what it imported.
+
+_bindings = weakref.WeakKeyDictionary()
+
+
+def _own_names(module):
+    """The names a page module binds at its top level other than by importing them, read
+    from its source once per module (a reloaded page is a new module)."""
+    names = _bindings.get(module)
+    if names is None:
+        names = _scan_bindings(getattr(module, "__file__", None))
+        _bindings[module] = names
+    return names
+
+
+def _scan_bindings(path):
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, TypeError, ValueError):
+        return frozenset()
+    defined = set()
+
+    def bind(target):
+        if isinstance(target, ast.Name):
+            defined.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for item in target.elts:
+                bind(item)
+        elif isinstance(target, ast.Starred):
+            bind(target.value)
+
+    def visit(body):
+        # Statements run at import: the module's own, and those inside if, for, while, with
+        # and try at its top level; not function or class bodies.
+        for st in body:
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(st.name)
+            elif isinstance(st, ast.Assign):
+                for target in st.targets:
+                    bind(target)
+            elif isinstance(st, (ast.AnnAssign, ast.AugAssign)):
+                bind(st.target)
+            elif isinstance(st, (ast.For, ast.AsyncFor)):
+                bind(st.target)
+                visit(st.body)
+                visit(st.orelse)
+            elif isinstance(st, (ast.With, ast.AsyncWith)):
+                for item in st.items:
+                    if item.optional_vars is not None:
+                        bind(item.optional_vars)
+                visit(st.body)
+            elif isinstance(st, (ast.If, ast.While)):
+                visit(st.body)
+                visit(st.orelse)
+            elif isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
+                visit(st.body)
+                for h in st.handlers:
+                    if h.name:
+                        defined.add(h.name)
+                    visit(h.body)
+                visit(st.orelse)
+                visit(st.finalbody)
+
+    visit(tree.body)
+    return frozenset(defined)
+
+
+def _is_imported(module, name, obj):
+    """Whether `name`, reached from the page module, is something it did not define itself
+    (an import, a star import, a name set by code) and does not list in `__all__`. A function
+    bound by assignment (`rmtree = shutil.rmtree`) is still another module's."""
+    listed = getattr(module, "__all__", None)
+    try:
+        if listed is not None and name in listed:
+            return False
+    except TypeError:
+        pass
+    if name not in _own_names(module):
+        return True
+    return isinstance(obj, types.FunctionType) and obj.__module__ != module.__name__
+
+
+_warned = set()
+
+
+def _warn_imported(req, module, name):
+    key = (getattr(module, "__file__", None), name)
+    if key in _warned:
+        return
+    _warned.add(key)
+    req.log_error("mod_python.publisher: %s serves %r, which %s imports rather than defines; "
+                  "PythonOption %s On would refuse it (403)" % (req.uri, name, key[0], _STRICT),
+                  apache.APLOG_WARNING)
+
+
 # Finding the object.
 
 def _resolve(req, module, first):
@@ -295,18 +400,27 @@ def _resolve(req, module, first):
     creds = _Credentials()
     _check(req, module, creds)
     obj = module
+    imported = None
     for name in names:
         if name[0] == "_":
             _refuse(req, _FORBIDDEN, "%s begins with an underscore" % name)
         if obj is not module and isinstance(obj, _OPAQUE):
             _refuse(req, _FORBIDDEN, "cannot look into %r for %s" % (obj, name))
+        parent = obj
         try:
             obj = getattr(obj, name)
         except AttributeError:
             _refuse(req, _NOT_FOUND, "nothing is named %s" % name)
+        if parent is module and _is_imported(module, name, obj):
+            if req.get_options().get(_STRICT, "").lower() == "on":
+                _refuse(req, _FORBIDDEN, "%s is not defined by the page (%s On)"
+                        % (name, _STRICT))
+            imported = name
         _check(req, obj, creds)
     if isinstance(obj, _UNPUBLISHABLE):
         _refuse(req, _FORBIDDEN, "%r is not published" % (obj,))
+    if imported is not None:
+        _warn_imported(req, module, imported)
     return obj
 
 

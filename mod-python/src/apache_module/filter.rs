@@ -167,11 +167,15 @@ fn flt_read(py: Python<'_>, h: usize, n: i64, readline: bool) -> PyResult<Option
     let limit = usize::try_from(n).ok();
     let got = py.detach(|| {
         with_filter(h, |f, bb| {
-            if f.ctx::<FilterCtx>().is_input {
-                read_input(f, limit, readline)
+            let got = if f.ctx::<FilterCtx>().is_input {
+                read_input(f, limit, readline)?
             } else {
-                read_output(f, bb, limit, readline)
+                read_output(f, bb, limit, readline)?
+            };
+            if got.as_ref().is_some_and(|d| !d.is_empty()) {
+                f.ctx::<FilterCtx>().consumed = true;
             }
+            Ok(got)
         })
     })?;
     Ok(got.map(|d| PyBytes::new(py, &d).unbind()))

@@ -6,6 +6,7 @@
 //! unsound to share between interpreters, and plain functions hold nothing of any interpreter.
 //! One file here per object; `mod_python/_apache.pyi` types what the module exports.
 
+mod client_errors;
 mod connection;
 mod convert;
 mod filter;

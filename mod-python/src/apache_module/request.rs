@@ -5,6 +5,7 @@
 //! 3.5's request API falls back to `request_fallback.rs`, so the common ones keep a short path.
 //! The GIL is released around reads and writes that may block on the client.
 
+use super::client_errors::{WriteFailure, body_error};
 use super::convert::{as_bytes, credential_text, io_error, opt_lossless_text, opt_str, text_bytes};
 use super::handles::{handle_of, with, with_ref};
 use super::request_fallback;
@@ -128,20 +129,26 @@ fn req_attr_set(name: &str, req: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) ->
 fn req_write(py: Python<'_>, h: usize, data: &Bound<'_, PyAny>, flush: bool) -> PyResult<usize> {
     let mut owned = Vec::new();
     let bytes = as_bytes(data, &mut owned)?;
-    py.detach(|| {
+    let failed = py.detach(|| {
         with(h, |r| {
-            r.write_bytes(bytes).map_err(io_error)?;
-            if flush {
-                r.flush_output().map_err(io_error)?;
+            let mut sent = r.write_bytes(bytes);
+            if sent.is_ok() && flush {
+                sent = r.flush_output();
             }
-            Ok(bytes.len())
+            Ok(sent.err().map(|e| WriteFailure::of(r, e)))
         })
-    })
+    })?;
+    failed.map_or(Ok(bytes.len()), |f| Err(f.into_pyerr(py)))
 }
 
 #[pyfunction]
 fn req_flush(py: Python<'_>, h: usize) -> PyResult<()> {
-    py.detach(|| with(h, |r| r.flush_output().map_err(io_error)))
+    let failed = py.detach(|| {
+        with(h, |r| {
+            Ok(r.flush_output().err().map(|e| WriteFailure::of(r, e)))
+        })
+    })?;
+    failed.map_or(Ok(()), |f| Err(f.into_pyerr(py)))
 }
 
 /// Reads `n` bytes of the body (fewer only at its end), or all of it when `n` < 0; without
@@ -202,23 +209,6 @@ fn read_buffered<'py>(py: Python<'py>, h: usize, want: usize) -> PyResult<Bound<
         })
     })?;
     Ok(PyBytes::new(py, &read.map_err(|e| body_error(py, e))?))
-}
-
-/// A failed body read as Python sees it: a body httpd refused outright (413 over
-/// `LimitRequestBody`, 400) ends the handler with that status, as `apache.SERVER_RETURN`
-/// does (as in mod_python 3.5); a read failing part-way is an `IOError`.
-fn body_error(py: Python<'_>, e: std::io::Error) -> PyErr {
-    use apache::http::BodyError;
-    if let Some(BodyError::Refused(status)) = e.get_ref().and_then(|e| e.downcast_ref()) {
-        let raised = py
-            .import("mod_python.apache")
-            .and_then(|m| m.getattr("SERVER_RETURN"))
-            .and_then(|class| class.call1((*status,)));
-        if let Ok(exception) = raised {
-            return PyErr::from_value(exception);
-        }
-    }
-    io_error(e)
 }
 
 /// Sends (part of) a file without copying it through Python; returns the bytes sent.

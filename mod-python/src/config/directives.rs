@@ -134,7 +134,8 @@ apache::directive!(
 apache::directive!(
     PythonOption,
     take12,
-    |_: &mut Directive, c: &mut DirConf, key: &str, value: Option<&str>| {
+    |cmd: &mut Directive, c: &mut DirConf, key: &str, value: Option<&str>| {
+        super::options::check(key, value, cmd.path().is_some())?;
         c.add_option(key, value);
         Ok(())
     },

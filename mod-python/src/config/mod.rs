@@ -7,10 +7,13 @@
 // The directives register themselves with httpd, so only the module links them; what they
 // set and check is here, tested.
 mod dir;
-#[cfg(not(test))]
+#[cfg(not(any(test, fuzzing)))]
 mod directives;
 mod handler;
+pub mod options;
 mod phase;
+#[cfg(test)]
+mod properties;
 mod server;
 
 pub use dir::{DirConf, PhaseSettings};

@@ -14,9 +14,10 @@ use pyo3::prelude::*;
 /// `Py_FinalizeEx`: module globals are released, `__del__` methods run). When a thread is still
 /// inside Python (a worker the MPM gave up on; prefork's SIGTERM arriving during a handler),
 /// or a Python thread would keep an interpreter from ending, only the atexit functions run and
-/// output is flushed, as before, and the reason is logged. Every wait is bounded; afterwards
+/// output is flushed, as before, and the reason is logged. Every wait is bounded (the one for
+/// Python threads is `thread_wait`, `PythonOption mod_python.exit_thread_wait`); afterwards
 /// nothing calls into Python (see `gil::with_interp`).
-pub fn run() {
+pub fn run(thread_wait: std::time::Duration) {
     // What threads printed without ending the line is logged last, whatever happens here.
     let _flush = crate::python::output::FlushAllAtEnd;
     let Some(all) = interp::registered() else {
@@ -31,7 +32,7 @@ pub fn run() {
     }
     let _watchdog = gil::Watchdog::start(EXIT_LIMIT);
     match gil::begin_close(WORKERS_WAIT) {
-        Ok(closing) => finalize_all(closing, &all),
+        Ok(closing) => finalize_all(closing, &all, thread_wait),
         Err(busy) => {
             log(
                 Level::Notice,
@@ -48,8 +49,6 @@ pub fn run() {
 
 /// How long the exiting child waits for worker threads still inside Python to leave it.
 const WORKERS_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
-/// How long it waits, in all, for non-daemon Python threads to end.
-const THREADS_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 /// The longest the whole exit may take (httpd SIGKILLs children of a stopping server after
 /// 9 s): past it the child ends at once.
 const EXIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(8);
@@ -75,8 +74,8 @@ fn exit_functions(py: Python<'_>) {
 
 /// No other thread is inside Python: finalizes it unless a Python thread would keep it from
 /// ending (then only the exit functions run).
-fn finalize_all(closing: gil::Closing, all: &[&'static Interp]) {
-    let deadline = std::time::Instant::now() + THREADS_WAIT;
+fn finalize_all(closing: gil::Closing, all: &[&'static Interp], thread_wait: std::time::Duration) {
+    let deadline = std::time::Instant::now() + thread_wait;
     let mut obstacles = Vec::new();
     for interp in all {
         let found = closing.run(interp.state, |py| {

@@ -90,6 +90,9 @@ pub struct FilterCtx {
     pub flush_seen: bool,
     /// Passing data on failed: the filter returns this status.
     pub failed: Option<AprError>,
+    /// The callable took data in this call (`filter.read()` returned some): if it then
+    /// raises, that data is lost, and the response or body cannot go on as if whole.
+    pub consumed: bool,
     /// The read the caller asked of an input filter.
     pub mode: Option<InputMode>,
     pub readbytes: i64,
@@ -176,16 +179,17 @@ fn prepare(f: &mut Filter, is_input: bool) -> Option<Call> {
 }
 
 /// Runs the callable once, holding the GIL for the call; the filter is lent to the thread.
-fn run(call: &Call, h: usize, is_input: bool) {
+/// Whether it failed (raised, the exception logged, and the filter disabled).
+fn run(call: &Call, h: usize, is_input: bool) -> bool {
     gil::with_interp(call.interp.state, |py| {
-        let result = (|| -> PyResult<()> {
+        let result = (|| -> PyResult<bool> {
             let req = crate::serving::request::object_for(py, call.interp)?;
             crate::serving::request::with_lent(|r| {
                 r.state::<RequestState>().filtered = true;
                 Ok(())
             })?;
             let filter = py.import("mod_python._filter")?;
-            filter.getattr("dispatch")?.call1((
+            let raised = filter.getattr("dispatch")?.call1((
                 h,
                 &call.name,
                 is_input,
@@ -197,13 +201,15 @@ fn run(call: &Call, h: usize, is_input: bool) {
                 call.settings.autoreload.unwrap_or(true),
                 call.settings.python_path.as_deref(),
             ))?;
-            Ok(())
+            raised.is_truthy()
         })();
-        if let Err(e) = result {
+        Some(result.unwrap_or_else(|e| {
             interp::log_python_error(py, &format!("filter {}", call.name), &e);
             let _ = Filter::with_lent(|f, _| f.ctx::<FilterCtx>().disabled = true);
-        }
-    });
+            true
+        }))
+    })
+    .unwrap_or(false)
 }
 
 /// An output filter done in Python: called for each brigade of the response.
@@ -230,6 +236,7 @@ pub fn output_filter(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
     ctx.out.clear();
     ctx.flush_seen = false;
     ctx.failed = None;
+    ctx.consumed = false;
     if first {
         // The callable may change the length; httpd counts it again when it can.
         if let Some(r) = f.request() {
@@ -237,8 +244,14 @@ pub fn output_filter(f: &mut Filter, bb: &mut Brigade) -> FilterResult {
         }
     }
     let h = f.id();
-    f.lend(bb, || run(&call, h, false));
+    let raised = f.lend(bb, || run(&call, h, false));
     crate::python::output::flush_thread();
+    if raised && f.ctx::<FilterCtx>().consumed && !call.settings.debug.unwrap_or(false) {
+        // What it read is gone: the response cannot go on as if whole (with PythonDebug On,
+        // the traceback written into it says what happened instead).
+        f.ctx::<FilterCtx>().closed = true;
+        return f.fail_output(bb);
+    }
     // What the callable wrote and did not flush or close goes on now, with a flush if one
     // came in.
     let ctx = f.ctx::<FilterCtx>();
@@ -308,12 +321,18 @@ pub fn input_filter(
     ctx.mode = Some(mode);
     ctx.readbytes = readbytes;
     ctx.failed = None;
+    ctx.consumed = false;
     let h = f.id();
-    f.lend(bb, || run(&call, h, true));
+    let raised = f.lend(bb, || run(&call, h, true));
     crate::python::output::flush_thread();
     let ctx = f.ctx::<FilterCtx>();
     if let Some(e) = ctx.failed.take() {
         return Err(e);
+    }
+    if raised && ctx.consumed {
+        // Part of the body is gone: the reader gets an error, not a body that looks whole.
+        bb.cleanup();
+        return Err(AprError::GENERAL);
     }
     if bb.is_empty() && !ctx.closed {
         if ctx.disabled {
