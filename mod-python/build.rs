@@ -1,6 +1,8 @@
 //! Records the version of the Python pyo3 links, for the `Server:` banner, which is written in
-//! the parent process where Python is not initialized; and lists the `mod_python` package's
-//! sources for the module to compile in, so adding a module to the package is adding its file.
+//! the parent process where Python is not initialized; the `Py_3_X` cfgs of the Python built
+//! for, for the code that differs between CPython versions; and lists the `mod_python`
+//! package's sources for the module to compile in, so adding a module to the package is adding
+//! its file.
 
 use std::path::Path;
 use std::process::Command;
@@ -91,4 +93,5 @@ fn main() {
         .unwrap_or_else(|| "3".into());
     println!("cargo:rustc-env=MOD_PYTHON_PY_VERSION={version}");
     println!("cargo:rustc-env=MOD_PYTHON_PYTHON_BIN={python}");
+    pyo3_build_config::use_pyo3_cfgs();
 }

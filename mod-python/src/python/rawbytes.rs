@@ -40,6 +40,8 @@ pub fn bytes_filled_with<'py>(
         return Ok(unsafe { bytes.cast_into_unchecked() });
     }
     // Shrinks in place (realloc) when nobody else holds a reference, which is the case here.
+    // Despite its underscore `_PyBytes_Resize` is documented API (Doc/c-api/bytes.rst) on
+    // every version from 3.11 to 3.14, declared by pyo3-ffi; PyBytesWriter (3.15) follows it.
     let mut raw = bytes.into_ptr();
     // SAFETY: `raw` is our only reference to a bytes object; on failure CPython releases it
     // and sets raw to NULL with an exception set. The first `n` bytes were written by `fill`.
