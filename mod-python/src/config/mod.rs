@@ -11,11 +11,13 @@ mod dir;
 mod directives;
 mod handler;
 mod phase;
+mod python_home;
 mod server;
 
 pub use dir::{DirConf, PhaseSettings};
 pub use handler::{FilterSpec, HandlerSpec, find_filter, parse_handlers, parse_single};
 pub use phase::{PerPhase, Phase, configured};
+pub use python_home::{BuiltFor, PythonHome, in_effect as python_home_in_effect};
 pub use server::SrvConf;
 
 /// The name of Python's main interpreter, as mod_python 3.5 calls it.

@@ -13,8 +13,9 @@
 //! zero: only then may Python be finalized ([`Closing::finalize`]). Afterwards every entry is
 //! refused without touching Python.
 //!
-//! This file and rawbytes.rs hold mod-python's `unsafe` (but for the one environment write in
-//! hooks.rs): here, CPython's thread-state and interpreter API, which pyo3 does not wrap.
+//! This file, rawbytes.rs and startup.rs hold mod-python's `unsafe` (but for the one
+//! environment write in hooks.rs): here, CPython's thread-state and interpreter API, which
+//! pyo3 does not wrap.
 
 use apache::core::logging::{Level, log};
 use pyo3::Python;

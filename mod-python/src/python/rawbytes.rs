@@ -3,8 +3,8 @@
 //! would otherwise clear 64 KiB only to overwrite it; pyo3's `PyBytes::new_with` always
 //! zeroes), and `str` decoded from Latin-1 in one pass.
 //!
-//! With gil.rs, this file holds mod-python's `unsafe` (but for the one environment write in
-//! hooks.rs).
+//! With gil.rs and startup.rs, this file holds mod-python's `unsafe` (but for the one
+//! environment write in hooks.rs).
 
 use pyo3::ffi;
 use pyo3::prelude::*;
