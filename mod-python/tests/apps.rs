@@ -2,10 +2,12 @@
 //! httpd under the event and prefork MPMs: a Django admin login with CSRF, a chunked upload to
 //! Flask, file responses with `Range` from Flask and Bottle, and Falcon's basics.
 //!
-//! The frameworks come from PyPI, pinned below, into a venv made with `/usr/bin/python3 -m
-//! venv` (the Python httpd loads) under `target/tmp`. The venv is kept between runs and made
+//! The frameworks come from PyPI, pinned below, into a venv made with the Python mod_python.so
+//! was built for (`python -m venv`) under `target/tmp`. The venv is kept between runs and made
 //! again when the pinned list changes. When PyPI cannot be reached the test says so and is
 //! skipped; any other failure to make the venv fails it.
+
+mod support;
 
 use harness::{Httpd, Mpm};
 use std::path::{Path, PathBuf};
@@ -64,13 +66,14 @@ fn make_venv() -> Result<PathBuf, String> {
     let python = dir.join("bin/python");
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(REQUIREMENTS) {
         let _ = std::fs::remove_dir_all(&dir);
-        let (ok, out) = run(Command::new("/usr/bin/python3")
+        let (ok, out) = run(Command::new(support::PYTHON)
             .arg("-m")
             .arg("venv")
             .arg(&dir));
         assert!(
             ok,
-            "/usr/bin/python3 -m venv failed (python3-venv missing?):\n{out}"
+            "{} -m venv failed (python3-venv missing?):\n{out}",
+            support::PYTHON
         );
         let wanted = dir.join("requirements.txt");
         std::fs::write(&wanted, REQUIREMENTS).unwrap();

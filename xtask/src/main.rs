@@ -3,6 +3,7 @@
 mod bench;
 mod prereqs;
 mod python_lint;
+mod test_python;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -10,8 +11,10 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
 
   demo [--port N]        build everything and serve the examples on 127.0.0.1 until Ctrl-C
-  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, ruff and mypy, build, every test
-                         (--quick: no fmt/clippy/ruff/mypy)
+  test [--quick] [--python PATH] [-- ARGS]
+                         fmt check, clippy -D warnings, ruff and mypy, build, every test
+                         (--quick: no fmt/clippy/ruff/mypy; --python: build and test for that
+                         CPython >= 3.11, in a target directory of its own; PYO3_PYTHON too)
   install [--dry-run]    release build; copy the modules into httpd's module directory
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
   bench [--seconds N] [--rounds N] [--connections N] [--transfers N] [--only NAME,...]
@@ -75,13 +78,33 @@ fn cargo() -> Command {
 
 fn test(args: &[String]) -> Result<(), String> {
     prereqs::ensure(prereqs::Set::Build)?;
-    let quick = args.iter().any(|a| a == "--quick");
-    let extra: Vec<&String> = args.iter().skip_while(|a| *a != "--").skip(1).collect();
+    let (ours, extra) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let mut quick = false;
+    let mut named = None;
+    let mut it = ours.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--python" => named = Some(it.next().ok_or("--python PATH")?.as_str()),
+            other => return Err(format!("test: unknown argument {other}")),
+        }
+    }
+    let python = test_python::choose(named)?;
+    eprintln!(
+        "xtask: testing mod_python built for Python {} ({})",
+        python.version,
+        python.interpreter.display()
+    );
     if !quick {
-        run("fmt", cargo().args(["fmt", "--all", "--", "--check"]))?;
+        if python.is_default() {
+            run("fmt", cargo().args(["fmt", "--all", "--", "--check"]))?;
+        }
         run(
             "clippy",
-            cargo().args([
+            python.apply(&mut cargo()).args([
                 "clippy",
                 "--workspace",
                 "--all-targets",
@@ -90,11 +113,26 @@ fn test(args: &[String]) -> Result<(), String> {
                 "warnings",
             ]),
         )?;
-        python_lint::check()?;
+        if python.is_default() {
+            python_lint::check()?;
+        } else {
+            eprintln!(
+                "xtask: fmt, ruff and mypy do not depend on the Python: run with the default"
+            );
+        }
     }
     // Integration tests load the modules' .so files, so every cdylib is built first.
-    run("build", cargo().args(["build", "--workspace"]))?;
-    run("test", cargo().args(["test", "--workspace"]).args(&extra))
+    run(
+        "build",
+        python.apply(&mut cargo()).args(["build", "--workspace"]),
+    )?;
+    run(
+        "test",
+        python
+            .apply(&mut cargo())
+            .args(["test", "--workspace"])
+            .args(extra),
+    )
 }
 
 /// A module the workspace builds: its library file and the symbol LoadModule looks up.
