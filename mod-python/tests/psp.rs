@@ -107,13 +107,7 @@ fn server(module: PathBuf, mpm: Mpm) -> Httpd {
              PythonDebug On\n</Directory>\n",
         )
         .start();
-    // The children run as www-data; the store is theirs to write.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        httpd.root().join("sess"),
-        std::fs::Permissions::from_mode(0o777),
-    )
-    .unwrap();
+    support::writable_by_children(&httpd.root().join("sess"));
     httpd
 }
 
@@ -400,13 +394,8 @@ fn dbm_server(mpm: Mpm) -> Httpd {
             ),
         ))
         .start();
-    // The children (www-data when the tests run as root) make the dbm files there.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        httpd.root().join("cache"),
-        std::fs::Permissions::from_mode(0o777),
-    )
-    .unwrap();
+    // The children make the dbm files there.
+    support::writable_by_children(&httpd.root().join("cache"));
     httpd
 }
 

@@ -14,7 +14,6 @@ mod support;
 use harness::{Httpd, Mpm};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
 
 /// The environment's packages, pinned, none of them at Debian's version.
 const REQUIREMENTS: &str = "blinker==1.9.0\nsix==1.17.0\n";
@@ -39,70 +38,12 @@ def handler(req):
     return 0
 "#;
 
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 /// What the build's Python says of itself.
 fn ask_python(expr: &str) -> String {
-    let (ok, out) = run(Command::new(support::PYTHON).args(["-c", &format!("print({expr})")]));
+    let (ok, out) =
+        support::run(Command::new(support::PYTHON).args(["-c", &format!("print({expr})")]));
     assert!(ok, "{out}");
     out.trim().to_string()
-}
-
-/// The virtual environment, made once per target directory; `Err` when PyPI cannot be reached.
-fn venv() -> Result<PathBuf, String> {
-    static VENV: OnceLock<Mutex<Option<Result<PathBuf, String>>>> = OnceLock::new();
-    let mut made = VENV.get_or_init(|| Mutex::new(None)).lock().unwrap();
-    made.get_or_insert_with(make_venv).clone()
-}
-
-fn make_venv() -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-home-venv");
-    let stamp = dir.join("pinned.txt");
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(REQUIREMENTS) {
-        return Ok(dir);
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    let (ok, out) = run(Command::new(support::PYTHON)
-        .args(["-m", "venv", "--system-site-packages"])
-        .arg(&dir));
-    assert!(ok, "{} -m venv failed:\n{out}", support::PYTHON);
-    let wanted = dir.join("requirements.txt");
-    std::fs::write(&wanted, REQUIREMENTS).unwrap();
-    let (ok, out) = run(Command::new(dir.join("bin/python")).args([
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--ignore-installed",
-        "--retries",
-        "2",
-        "--timeout",
-        "30",
-        "-r",
-        wanted.to_str().unwrap(),
-    ]));
-    if !ok {
-        let _ = std::fs::remove_dir_all(&dir);
-        let offline = ["NewConnectionError", "Temporary failure in name resolution"]
-            .iter()
-            .any(|m| out.contains(m));
-        if offline {
-            return Err(format!("PyPI cannot be reached:\n{out}"));
-        }
-        panic!("pip install {REQUIREMENTS} failed:\n{out}");
-    }
-    std::fs::write(&stamp, REQUIREMENTS).unwrap();
-    Ok(dir)
 }
 
 fn server(mpm: Mpm, extra: &str) -> Httpd {
@@ -139,7 +80,11 @@ fn value<'a>(report: &'a [(String, String)], key: &str) -> &'a str {
 
 #[test]
 fn a_virtual_environment_s_packages_win_over_the_system_s() {
-    let venv = match venv() {
+    let venv = match support::pinned_venv(
+        "python-home-venv",
+        &["--system-site-packages"],
+        REQUIREMENTS,
+    ) {
         Ok(v) => v,
         Err(why) => {
             eprintln!("skipped: {why}");

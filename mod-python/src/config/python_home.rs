@@ -279,6 +279,11 @@ mod tests {
         dir
     }
 
+    /// Why `dir` is not a Python home for a 3.11 build.
+    fn refusal(dir: &Path) -> String {
+        PythonHome::inspect(dir.to_str().unwrap(), &built()).unwrap_err()
+    }
+
     fn touch(path: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, "").unwrap();
@@ -317,7 +322,7 @@ mod tests {
     fn a_prefix_of_another_version_names_both() {
         let dir = scratch("other-prefix");
         touch(&dir.join("lib/python3.12/os.py"));
-        let e = PythonHome::inspect(dir.to_str().unwrap(), &built()).unwrap_err();
+        let e = refusal(&dir);
         assert!(e.contains("Python 3.12"), "{e}");
         assert!(
             e.contains("built for Python 3.11 (/usr/bin/python3)"),
@@ -349,7 +354,7 @@ mod tests {
         let dir = scratch("venv-312");
         // virtualenv writes version_info rather than version.
         venv(&dir, "version_info = 3.12.1.final.0", &base);
-        let e = PythonHome::inspect(dir.to_str().unwrap(), &built()).unwrap_err();
+        let e = refusal(&dir);
         assert!(e.contains("virtual environment of Python 3.12"), "{e}");
         assert!(e.contains("built for Python 3.11"), "{e}");
     }
@@ -359,7 +364,7 @@ mod tests {
         let dir = scratch("venv-unversioned");
         std::fs::write(dir.join("pyvenv.cfg"), "home = /nowhere/bin\n").unwrap();
         std::fs::create_dir_all(dir.join("lib/python3.13/site-packages")).unwrap();
-        let e = PythonHome::inspect(dir.to_str().unwrap(), &built()).unwrap_err();
+        let e = refusal(&dir);
         assert!(e.contains("virtual environment of Python 3.13"), "{e}");
     }
 
@@ -369,7 +374,7 @@ mod tests {
         std::fs::write(dir.join("pyvenv.cfg"), "version = 3.11.2\n").unwrap();
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         std::os::unix::fs::symlink("/nowhere/python3", dir.join("bin/python")).unwrap();
-        let e = PythonHome::inspect(dir.to_str().unwrap(), &built()).unwrap_err();
+        let e = refusal(&dir);
         assert!(e.contains("no working bin/python"), "{e}");
     }
 
@@ -377,15 +382,15 @@ mod tests {
     fn wrong_paths_say_what_is_wrong() {
         let dir = scratch("wrong");
         let missing = dir.join("missing");
-        let e = PythonHome::inspect(missing.to_str().unwrap(), &built()).unwrap_err();
+        let e = refusal(&missing);
         assert!(e.ends_with("does not exist"), "{e}");
         let e = PythonHome::inspect("relative/venv", &built()).unwrap_err();
         assert!(e.contains("not an absolute path"), "{e}");
-        let e = PythonHome::inspect(dir.to_str().unwrap(), &built()).unwrap_err();
+        let e = refusal(&dir);
         assert!(e.contains("neither a virtual environment"), "{e}");
         touch(&dir.join("venv/bin/python"));
         let exe = dir.join("venv/bin/python");
-        let e = PythonHome::inspect(exe.to_str().unwrap(), &built()).unwrap_err();
+        let e = refusal(&exe);
         assert!(e.contains("is not a directory"), "{e}");
         assert!(
             e.contains(&format!("{}", dir.join("venv").display())),
