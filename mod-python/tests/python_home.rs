@@ -199,6 +199,63 @@ fn other_version() -> &'static str {
     }
 }
 
+/// pyenv's CPython `major.minor`, when installed.
+fn pyenv_python(version: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))?;
+    let mut found: Vec<PathBuf> = std::fs::read_dir(root.join("versions"))
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix(version)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .map(|e| e.path().join("bin/python3"))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// Real virtual environments of installed CPythons (pyenv's): one of the module's version
+/// passes `httpd -t`, one of another version is refused naming both.
+#[test]
+fn real_virtual_environments_are_checked_by_their_version() {
+    let ours = support::python_major_minor();
+    for version in [ours, other_version()] {
+        let Some(python) = pyenv_python(version) else {
+            eprintln!("no pyenv CPython {version} installed: its venv is not checked");
+            continue;
+        };
+        let venv =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("python-homes/real-{version}"));
+        if !venv.join("pyvenv.cfg").exists() {
+            let (ok, out) = support::run(
+                Command::new(&python)
+                    .args(["-m", "venv", "--without-pip"])
+                    .arg(&venv),
+            );
+            assert!(ok, "{}: {out}", python.display());
+        }
+        let checked = Httpd::builder()
+            .module("python_module", harness::cdylib("mod_python"))
+            .config(&format!("PythonHome {}\n", venv.display()))
+            .config_test();
+        if version == ours {
+            assert!(checked.is_ok(), "{}: {checked:?}", python.display());
+        } else {
+            let out = checked.unwrap_err();
+            assert!(
+                out.contains(&format!("a virtual environment of Python {version}"))
+                    && out.contains(&format!("built for Python {ours}")),
+                "{out}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_wrong_home_stops_httpd_and_httpd_t_with_file_line_and_reason() {
     let ours = support::python_major_minor();
