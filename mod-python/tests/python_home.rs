@@ -18,25 +18,43 @@ use std::process::Command;
 /// The environment's packages, pinned, none of them at Debian's version.
 const REQUIREMENTS: &str = "blinker==1.9.0\nsix==1.17.0\n";
 
+/// Which version of a package a Python imports, and from where (`missing` when none).
+const FIND: &str = r#"
+import importlib.metadata, importlib.util
+
+def found(name):
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return 'missing'
+    return '%s from %s' % (importlib.metadata.version(name), spec.origin)
+"#;
+
 /// What the handler reports of the Python it runs in, one `name=value` a line.
 const REPORT: &str = r#"
-import importlib.metadata, sys
-
-def version(name):
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return 'missing'
+import sys
+from find import found
 
 def handler(req):
     req.content_type = 'text/plain'
     site = [p for p in sys.path if p.endswith(('site-packages', 'dist-packages'))]
     for line in ['prefix=' + sys.prefix, 'base_prefix=' + sys.base_prefix,
-                 'executable=' + sys.executable, 'blinker=' + version('blinker'),
-                 'six=' + version('six'), 'site=' + '|'.join(site)]:
+                 'executable=' + sys.executable, 'blinker=' + found('blinker'),
+                 'six=' + found('six'), 'site=' + '|'.join(site)]:
         req.write(line + '\n')
     return 0
 "#;
+
+/// What the build's Python imports as `package`, outside httpd (without the user's own
+/// site-packages, which httpd's user does not see), as [`FIND`] says it.
+fn ask_python_found(package: &str) -> String {
+    let (ok, out) = support::run(Command::new(support::PYTHON).args([
+        "-s",
+        "-c",
+        &format!("{FIND}\nprint(found({package:?}))"),
+    ]));
+    assert!(ok, "{out}");
+    out.trim().to_string()
+}
 
 /// What the build's Python says of itself.
 fn ask_python(expr: &str) -> String {
@@ -51,6 +69,7 @@ fn server(mpm: Mpm, extra: &str) -> Httpd {
         .mpm(mpm)
         .module("python_module", harness::cdylib("mod_python"))
         .file("py/report.py", REPORT)
+        .file("py/find.py", FIND)
         .config(extra)
         .config(
             "<Location /report>\n    SetHandler mod_python\n    \
@@ -102,8 +121,14 @@ fn a_virtual_environment_s_packages_win_over_the_system_s() {
             venv.join("bin/python").to_str().unwrap(),
             "{mpm:?}"
         );
-        assert_eq!(value(&seen, "blinker"), "1.9.0", "{mpm:?}");
-        assert_eq!(value(&seen, "six"), "1.17.0", "{mpm:?}");
+        for (package, pinned) in [("blinker", "1.9.0"), ("six", "1.17.0")] {
+            let (version, origin) = value(&seen, package).split_once(" from ").unwrap();
+            assert_eq!(version, pinned, "{mpm:?}");
+            assert!(
+                origin.starts_with(venv.to_str().unwrap()),
+                "{mpm:?}: {origin}"
+            );
+        }
         // The environment's site-packages first, then the system's (it was made with
         // --system-site-packages).
         let site: Vec<&str> = value(&seen, "site").split('|').collect();
@@ -116,22 +141,19 @@ fn a_virtual_environment_s_packages_win_over_the_system_s() {
             "{mpm:?}: {site:?}"
         );
     }
-    // The same server without the directive: the system's packages (on Debian's Python,
-    // python3-blinker 1.5 and python3-six 1.16.0; a pyenv Python has neither).
-    let default = env!("MOD_PYTHON_DEFAULT_HOME");
-    if !default.is_empty() {
-        eprintln!(
-            "the build's default home is {default}: its packages are seen without PythonHome"
-        );
-    }
+    // The same server without the directive: the packages the build's Python itself imports
+    // (on Debian's, python3-blinker 1.5 and python3-six 1.16.0).
     let httpd = server(Mpm::Worker, "");
     let seen = report(&httpd);
     assert_ne!(value(&seen, "prefix"), venv.to_str().unwrap());
-    assert_ne!(value(&seen, "blinker"), "1.9.0");
-    assert_ne!(value(&seen, "six"), "1.17.0");
+    for package in ["blinker", "six"] {
+        let system = ask_python_found(package);
+        assert_eq!(value(&seen, package), system, "{package}");
+        assert!(!system.contains(venv.to_str().unwrap()), "{system}");
+    }
     if support::PYTHON == "/usr/bin/python3" {
-        assert_eq!(value(&seen, "blinker"), "1.5", "Debian's python3-blinker");
-        assert_eq!(value(&seen, "six"), "1.16.0", "Debian's python3-six");
+        assert!(value(&seen, "blinker").starts_with("1.5 from /usr/lib/python3/dist-packages/"));
+        assert!(value(&seen, "six").starts_with("1.16.0 from /usr/lib/python3/dist-packages/"));
     }
 }
 

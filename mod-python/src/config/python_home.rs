@@ -173,6 +173,13 @@ impl PythonHome {
         }
     }
 
+    /// The directory named.
+    pub fn root(&self) -> &Path {
+        match self {
+            PythonHome::Venv { root, .. } | PythonHome::Prefix { root, .. } => root,
+        }
+    }
+
     /// What `sys.executable` is to be.
     pub fn executable(&self) -> Option<&Path> {
         match self {

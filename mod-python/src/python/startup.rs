@@ -11,6 +11,7 @@
 //! installation prefix becomes CPython's `home`.
 
 use crate::config::PythonHome;
+use apache::core::logging::{Level, log};
 use pyo3::ffi;
 use std::ffi::{CStr, CString};
 use std::mem::MaybeUninit;
@@ -21,8 +22,18 @@ use std::path::Path;
 pub fn start(home: Option<&PythonHome>) -> Result<(), String> {
     // SAFETY: may be called at any time.
     if unsafe { ffi::Py_IsInitialized() } != 0 {
-        // Another module of this httpd started Python first (mod_wsgi does, in its child_init):
-        // its configuration stays.
+        // Another module of this httpd started Python first (mod_wsgi can, in its own
+        // child_init): its configuration stays.
+        if let Some(home) = home {
+            log(
+                Level::Warning,
+                &format!(
+                    "mod_python: another module started Python first: the Python home {} is \
+                     not used",
+                    home.root().display()
+                ),
+            );
+        }
         return Ok(());
     }
     if let Some(home) = home {
