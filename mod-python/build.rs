@@ -1,7 +1,10 @@
 //! Records the version of the Python pyo3 links, for the `Server:` banner, which is written in
-//! the parent process where Python is not initialized; lists the `mod_python` package's
-//! sources for the module to compile in, so adding a module to the package is adding its file;
-//! and lets httpd find a libpython that is not in a system directory (a pyenv Python's).
+//! the parent process where Python is not initialized, and for checking a `PythonHome`; the
+//! Python home a pip build inside a virtual environment makes the default
+//! (`MOD_PYTHON_DEFAULT_HOME`); the `Py_3_X` cfgs of the Python built for, for the code that
+//! differs between CPython versions; lists the `mod_python` package's sources for the module to
+//! compile in, so adding a module to the package is adding its file; and lets httpd find a
+//! libpython that is not in a system directory (a pyenv Python's).
 
 use std::path::Path;
 use std::process::Command;
@@ -93,6 +96,8 @@ fn main() {
     println!("cargo:rustc-env=MOD_PYTHON_PY_VERSION={version}");
     println!("cargo:rustc-env=MOD_PYTHON_PYTHON_BIN={python}");
     libpython_rpath(&python);
+    pyo3_build_config::use_pyo3_cfgs();
+    default_home();
 }
 
 /// httpd loads mod_python.so with no LD_LIBRARY_PATH, so the dynamic linker finds libpython only
@@ -132,4 +137,13 @@ fn is_system_lib_dir(dir: &Path) -> bool {
         || dir == Path::new("/lib64")
         || dir == Path::new("/usr/lib64")
         || multiarch
+}
+
+/// `MOD_PYTHON_DEFAULT_HOME`, given by the build's caller (pip, building in a virtual
+/// environment, passes the environment's prefix): the Python home used when the configuration
+/// has no `PythonHome`. Empty when not given.
+fn default_home() {
+    println!("cargo:rerun-if-env-changed=MOD_PYTHON_DEFAULT_HOME");
+    let home = std::env::var("MOD_PYTHON_DEFAULT_HOME").unwrap_or_default();
+    println!("cargo:rustc-env=MOD_PYTHON_DEFAULT_HOME={}", home.trim());
 }

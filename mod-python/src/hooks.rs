@@ -2,15 +2,17 @@
 //! enters it (start-up, each request phase, connections).
 
 use crate::config::{self, DirConf, Phase, options};
-use crate::python::{child_exit, environ, interpreters as interp};
+use crate::python::{child_exit, environ, interpreters as interp, startup};
 use crate::serving::{connection, filter as filters, include, phase};
 use crate::shared::global_locks as locks;
+use apache::core::logging::{Level, log};
 use apache::{HookResult, Pool, Request, Server, Status};
 
 /// This project's version of mod_python, as the `Server:` banner and `mod_python.mp_version` say.
 pub const VERSION: &str = concat!("3.5.0+rs.", env!("CARGO_PKG_VERSION"));
 
 apache::hook!(post_config, banner);
+apache::hook!(check_config, check_python_home);
 // The filter that runs Python filters registered at request time (`req.register_*_filter`);
 // those named by PythonOutputFilter / PythonInputFilter are registered as they are read.
 apache::hook!(register, |reg| {
@@ -69,6 +71,25 @@ fn banner(pconf: &Pool, _plog: &Pool, _s: &Server) -> HookResult {
     Ok(Status::Ok)
 }
 
+/// The Python home Python starts from: the main server's `PythonHome`, else the default the
+/// build was given, else none.
+fn python_home(s: &Server) -> Result<Option<config::PythonHome>, String> {
+    let configured = s
+        .module_config::<crate::ThisModule>()
+        .and_then(|c| c.python_home.as_ref());
+    config::python_home_in_effect(configured)
+}
+
+/// The default Python home the build was given is looked at when the configuration has been
+/// read (also under `httpd -t`), as `PythonHome` is when its directive is: a wrong one stops
+/// httpd with the reason.
+fn check_python_home(_pconf: &Pool, _plog: &Pool, s: &Server) -> HookResult {
+    match python_home(s) {
+        Ok(_) => Ok(Status::Ok),
+        Err(e) => Err(apache::Error::new(500, format!("mod_python: {e}"))),
+    }
+}
+
 /// `PythonOptimize On`: Python runs as with `-O`, through the environment variable that
 /// `Py_Initialize` reads (in `start_python`, a later child_init hook).
 fn set_python_environment(_p: &Pool, s: &Server) {
@@ -104,6 +125,13 @@ fn start_python(p: &Pool, s: &Server) {
         }
     }
     locks::child_init(p);
+    if let Err(e) = python_home(s).and_then(|home| startup::start(home.as_ref())) {
+        log(
+            Level::Error,
+            &format!("mod_python: Python could not start in this child: {e}"),
+        );
+        return;
+    }
     interp::start(&imports, crate::apache_module::build);
     // Checked when the configuration was read; only the main server's applies.
     let thread_wait = s

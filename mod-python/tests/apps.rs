@@ -2,15 +2,18 @@
 //! httpd under the event and prefork MPMs: a Django admin login with CSRF, a chunked upload to
 //! Flask, file responses with `Range` from Flask and Bottle, and Falcon's basics.
 //!
-//! The frameworks come from PyPI, pinned below, into a venv made with `/usr/bin/python3 -m
-//! venv` (the Python httpd loads) under `target/tmp`. The venv is kept between runs and made
+//! The frameworks come from PyPI, pinned below, into a venv made with the Python mod_python.so
+//! was built for (`python -m venv`) under `target/tmp`. The venv is kept between runs and made
 //! again when the pinned list changes. When PyPI cannot be reached the test says so and is
 //! skipped; any other failure to make the venv fails it.
+
+mod support;
+
+use support::run;
 
 use harness::{Httpd, Mpm};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
 
 /// The frameworks and every package they pull in, pinned.
 const REQUIREMENTS: &str = "\
@@ -28,74 +31,11 @@ sqlparse==0.6.1
 Werkzeug==3.1.9
 ";
 
-/// What pip prints when it cannot reach the index (and only then is the test skipped).
-const UNREACHABLE: [&str; 6] = [
-    "NewConnectionError",
-    "Temporary failure in name resolution",
-    "Network is unreachable",
-    "Name or service not known",
-    "ConnectTimeoutError",
-    "ProxyError",
-];
-
 /// The venv's site-packages, made (once per test process) if missing or out of date; `Err`
 /// with the reason when PyPI cannot be reached.
 fn site_packages() -> Result<PathBuf, String> {
-    static VENV: OnceLock<Mutex<Option<Result<PathBuf, String>>>> = OnceLock::new();
-    let mut made = VENV.get_or_init(|| Mutex::new(None)).lock().unwrap();
-    made.get_or_insert_with(make_venv).clone()
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn make_venv() -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("apps-venv");
-    let stamp = dir.join("pinned.txt");
-    let python = dir.join("bin/python");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(REQUIREMENTS) {
-        let _ = std::fs::remove_dir_all(&dir);
-        let (ok, out) = run(Command::new("/usr/bin/python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&dir));
-        assert!(
-            ok,
-            "/usr/bin/python3 -m venv failed (python3-venv missing?):\n{out}"
-        );
-        let wanted = dir.join("requirements.txt");
-        std::fs::write(&wanted, REQUIREMENTS).unwrap();
-        let (ok, out) = run(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--retries",
-            "2",
-            "--timeout",
-            "30",
-            "-r",
-            wanted.to_str().unwrap(),
-        ]));
-        if !ok {
-            let _ = std::fs::remove_dir_all(&dir);
-            if UNREACHABLE.iter().any(|m| out.contains(m)) {
-                return Err(format!("PyPI cannot be reached:\n{out}"));
-            }
-            panic!("pip install of the pinned frameworks failed:\n{out}");
-        }
-        std::fs::write(&stamp, REQUIREMENTS).unwrap();
-    }
-    let (ok, out) = run(Command::new(&python).args([
+    let venv = support::pinned_venv("apps-venv", &[], REQUIREMENTS)?;
+    let (ok, out) = support::run(Command::new(venv.join("bin/python")).args([
         "-c",
         "import sysconfig; print(sysconfig.get_paths()['purelib'])",
     ]));
@@ -250,10 +190,12 @@ fn server(site: &Path, mpm: Mpm) -> Httpd {
     let apps = httpd.root().join("apps");
     std::fs::create_dir_all(apps.join("db")).unwrap();
     let python = site.ancestors().nth(3).unwrap().join("bin/python");
-    let (ok, out) = run(Command::new(python)
-        .args(["-c", DJANGO_SETUP])
-        .env("PYTHONPATH", &apps)
-        .env("DJANGO_SETTINGS_MODULE", "djsite.settings"));
+    let (ok, out) = support::run(
+        Command::new(python)
+            .args(["-c", DJANGO_SETUP])
+            .env("PYTHONPATH", &apps)
+            .env("DJANGO_SETTINGS_MODULE", "djsite.settings"),
+    );
     assert!(ok, "django setup: {out}");
     open_to_children(&apps.join("db"));
     httpd
@@ -384,7 +326,7 @@ fn sha256_hex(data: &[u8]) -> String {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
         let file = dir.join(format!("apps-sha-{}", std::process::id()));
         std::fs::write(&file, data).unwrap();
-        let r = run(Command::new("sha256sum").arg(&file));
+        let r = support::run(Command::new("sha256sum").arg(&file));
         let _ = std::fs::remove_file(file);
         r
     };

@@ -5,6 +5,8 @@
 //! Where Debian's C mod_python is installed, the same handler runs on it and must leave the
 //! same record (its `req.write` in a cleanup is not compared: 3.5 does not refuse it).
 
+mod support;
+
 use harness::{Httpd, Mpm};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -195,11 +197,9 @@ fn cleanups_run_with_the_request_still_usable() {
 
 #[test]
 fn same_record_as_c_mod_python() {
-    let c_module = harness::system_modules_dir().join("mod_python.so");
-    if !c_module.exists() {
-        eprintln!("C mod_python is not installed: nothing to compare with");
+    let Some(c_module) = support::c_mod_python() else {
         return;
-    }
+    };
     for mpm in [Mpm::Event, Mpm::Prefork] {
         let tag = format!("c{}", mpm.name());
         let theirs = run(&server(c_module.clone(), mpm), &tag);

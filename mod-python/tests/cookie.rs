@@ -10,6 +10,8 @@
 //! only, the handler gives that module's `hmac` and `base64` names Python 2's behaviour
 //! (MD5 by default, text in and out), which is what 3.5 signs with wherever it works.
 
+mod support;
+
 use harness::{Httpd, Mpm, Response};
 use std::path::PathBuf;
 
@@ -182,15 +184,9 @@ fn ours(mpm: Mpm) -> Httpd {
     server(harness::cdylib("mod_python"), mpm, false)
 }
 
-/// C mod_python 3.5's httpd, when Debian's module is installed.
+/// C mod_python 3.5's httpd, when Debian's module is installed for our Python version.
 fn theirs(mpm: Mpm) -> Option<Httpd> {
-    let c_module = harness::system_modules_dir().join("mod_python.so");
-    if c_module.exists() {
-        Some(server(c_module, mpm, true))
-    } else {
-        eprintln!("C mod_python is not installed: compared with the expected answers only");
-        None
-    }
+    support::c_mod_python().map(|c_module| server(c_module, mpm, true))
 }
 
 fn get(httpd: &Httpd, path: &str, cookies: &[&str]) -> Response {

@@ -2,6 +2,8 @@
 //! `python22`, `version`, `cache`, `httpdconf`, `testhandler` and `cgihandler`. Where Debian's
 //! C mod_python 3.5 is installed and runs the same code, its answers are compared with ours.
 
+mod support;
+
 use harness::{Httpd, Mpm};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -213,15 +215,9 @@ fn ours(mpm: Mpm) -> Httpd {
     server(harness::cdylib("mod_python"), mpm)
 }
 
-/// Debian's C mod_python 3.5, when installed.
+/// Debian's C mod_python 3.5, when installed for our Python version.
 fn theirs(mpm: Mpm) -> Option<Httpd> {
-    let c = harness::system_modules_dir().join("mod_python.so");
-    if c.exists() {
-        Some(server(c, mpm))
-    } else {
-        eprintln!("C mod_python is not installed: compared with the expected answers only");
-        None
-    }
+    support::c_mod_python().map(|c| server(c, mpm))
 }
 
 const MPMS: [Mpm; 2] = [Mpm::Event, Mpm::Prefork];
@@ -357,7 +353,7 @@ fn httpdconf_basic_config_is_one_httpd_accepts() {
     let _ = std::fs::remove_dir_all(&dir);
     let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
     let run = |args: &[&str]| {
-        let out = Command::new("/usr/bin/python3")
+        let out = Command::new(support::PYTHON)
             .args(args)
             .env("PYTHONPATH", &package)
             .output()

@@ -4,6 +4,8 @@
 //! changed on disk, and the dbm file of compiled pages shared by all children. Where Debian's C mod_python 3.5 is installed, the same pages run on it
 //! too and the bytes sent must be the same.
 
+mod support;
+
 use harness::{Httpd, Mpm, Response};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -60,7 +62,7 @@ def handler(req):
 "#;
 
 fn server(module: PathBuf, mpm: Mpm) -> Httpd {
-    Httpd::builder()
+    let httpd = Httpd::builder()
         .mpm(mpm)
         .module("python_module", module)
         .file("htdocs/psp/page.psp", PAGE)
@@ -90,8 +92,13 @@ fn server(module: PathBuf, mpm: Mpm) -> Httpd {
         .file("htdocs/plain/bad.psp", BAD)
         .file("htdocs/api/x", "")
         .file("app/app.py", HANDLER)
+        // The default session store's dbm file under this server's root, not in /tmp, where
+        // runs of the suite for other Pythons (whose dbm modules differ: 3.13's writes SQLite)
+        // would share it.
+        .file("sess/README", "the session store\n")
         .config(
-            "<Directory @ROOT@/htdocs/psp>\n    AddHandler mod_python .psp .psp_\n    \
+            "PythonOption mod_python.session.database_directory @ROOT@/sess\n\
+             <Directory @ROOT@/htdocs/psp>\n    AddHandler mod_python .psp .psp_\n    \
              PythonHandler mod_python.psp\n    PythonDebug On\n</Directory>\n\
              <Directory @ROOT@/htdocs/plain>\n    AddHandler mod_python .psp .psp_\n    \
              PythonHandler mod_python.psp\n</Directory>\n\
@@ -99,22 +106,18 @@ fn server(module: PathBuf, mpm: Mpm) -> Httpd {
              PythonPath \"sys.path+['@ROOT@/app']\"\n    PythonHandler app\n    \
              PythonDebug On\n</Directory>\n",
         )
-        .start()
+        .start();
+    support::writable_by_children(&httpd.root().join("sess"));
+    httpd
 }
 
 fn ours(mpm: Mpm) -> Httpd {
     server(harness::cdylib("mod_python"), mpm)
 }
 
-/// C mod_python 3.5's httpd, when Debian's module is installed.
+/// C mod_python 3.5's httpd, when Debian's module is installed for our Python version.
 fn theirs(mpm: Mpm) -> Option<Httpd> {
-    let c_module = harness::system_modules_dir().join("mod_python.so");
-    if c_module.exists() {
-        Some(server(c_module, mpm))
-    } else {
-        eprintln!("C mod_python is not installed: compared with the expected answers only");
-        None
-    }
+    support::c_mod_python().map(|c_module| server(c_module, mpm))
 }
 
 const MPMS: [Mpm; 2] = [Mpm::Event, Mpm::Prefork];
@@ -400,13 +403,8 @@ fn dbm_server(mpm: Mpm) -> Httpd {
             ),
         ))
         .start();
-    // The children (www-data when the tests run as root) make the dbm files there.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        httpd.root().join("cache"),
-        std::fs::Permissions::from_mode(0o777),
-    )
-    .unwrap();
+    // The children make the dbm files there.
+    support::writable_by_children(&httpd.root().join("cache"));
     httpd
 }
 

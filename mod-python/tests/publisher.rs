@@ -3,6 +3,8 @@
 //! content types, errors, reloading, and the same URLs answered by C mod_python 3.5 where it
 //! is installed.
 
+mod support;
+
 use harness::{Httpd, Mpm};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -489,11 +491,9 @@ const COMPARED: &[(&str, &str, Option<&str>)] = &[
 
 #[test]
 fn answers_as_c_mod_python_does() {
-    let c_module = harness::system_modules_dir().join("mod_python.so");
-    if !c_module.exists() {
-        eprintln!("C mod_python is not installed: nothing to compare with");
+    let Some(c_module) = support::c_mod_python() else {
         return;
-    }
+    };
     let run = |h: &Httpd| -> Vec<String> {
         COMPARED
             .iter()

@@ -5,8 +5,9 @@
 //! lock serializing two requests of one session, the cookie options, PSP's `session`, and
 //! SocacheSession on shmcb (on real memcached and redis servers: `tests/session_stores`).
 
+mod support;
+
 use harness::{Httpd, Mpm, Response};
-use std::path::Path;
 use std::time::Duration;
 
 const MPMS: [Mpm; 2] = [Mpm::Event, Mpm::Prefork];
@@ -200,13 +201,8 @@ fn server(mpm: Mpm, extra: &str) -> Httpd {
         .config(&conf)
         .start();
     // The children run as www-data; the store is theirs to write.
-    open_up(&httpd.root().join("sess"));
+    support::writable_by_children(&httpd.root().join("sess"));
     httpd
-}
-
-fn open_up(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
 }
 
 /// One child process only, so every request sees that process's memory.
@@ -543,7 +539,7 @@ fn socache_server(mpm: Mpm, spec: &str) -> Httpd {
         .file("sess/README", "session stores\n")
         .config(&conf)
         .start();
-    open_up(&httpd.root().join("sess"));
+    support::writable_by_children(&httpd.root().join("sess"));
     httpd
 }
 

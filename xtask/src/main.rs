@@ -11,6 +11,7 @@ mod prereqs;
 mod properties;
 mod python_lint;
 mod soak;
+mod test_python;
 mod venv;
 
 use std::path::{Path, PathBuf};
@@ -19,8 +20,11 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
 
   demo [--port N]        build everything and serve the examples on 127.0.0.1 until Ctrl-C
-  test [--quick] [-- ARGS]  fmt check, clippy -D warnings, ruff and mypy, build, every test,
-                         the hypothesis properties (--quick: no fmt/clippy/ruff/mypy)
+  test [--quick] [--python PATH] [-- ARGS]
+                         fmt check, clippy -D warnings, ruff and mypy, build, every test, the
+                         hypothesis properties (--quick: no fmt/clippy/ruff/mypy; --python:
+                         build and test for that CPython >= 3.11, in a target directory of its
+                         own; PYO3_PYTHON too)
   install [--examples | NAME...] [--uninstall] [--dry-run] [--destdir DIR] [--debug]
                          release build; copy mod_python (and the examples asked for) into
                          httpd's module directory; --uninstall undoes the last install
@@ -99,13 +103,33 @@ pub(crate) fn cargo() -> Command {
 
 fn test(args: &[String]) -> Result<(), String> {
     prereqs::ensure(prereqs::Set::Build)?;
-    let quick = args.iter().any(|a| a == "--quick");
-    let extra: Vec<&String> = args.iter().skip_while(|a| *a != "--").skip(1).collect();
+    let (ours, extra) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let mut quick = false;
+    let mut named = None;
+    let mut it = ours.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--python" => named = Some(it.next().ok_or("--python PATH")?.as_str()),
+            other => return Err(format!("test: unknown argument {other}")),
+        }
+    }
+    let python = test_python::choose(named)?;
+    eprintln!(
+        "xtask: testing mod_python built for Python {} ({})",
+        python.version,
+        python.interpreter.display()
+    );
     if !quick {
-        run("fmt", cargo().args(["fmt", "--all", "--", "--check"]))?;
+        if python.is_default() {
+            run("fmt", cargo().args(["fmt", "--all", "--", "--check"]))?;
+        }
         run(
             "clippy",
-            cargo().args([
+            python.apply(&mut cargo()).args([
                 "clippy",
                 "--workspace",
                 "--all-targets",
@@ -114,13 +138,34 @@ fn test(args: &[String]) -> Result<(), String> {
                 "warnings",
             ]),
         )?;
-        python_lint::check()?;
+        if python.is_default() {
+            python_lint::check()?;
+        } else {
+            eprintln!(
+                "xtask: fmt, ruff and mypy do not depend on the Python: run with the default"
+            );
+        }
     }
     // Integration tests load the modules' .so files, so every cdylib is built first.
-    run("build", cargo().args(["build", "--workspace"]))?;
-    run("test", cargo().args(["test", "--workspace"]).args(&extra))?;
-    // The Python parsers' hypothesis properties, in an environment of their own.
-    properties::check(200)
+    run(
+        "build",
+        python.apply(&mut cargo()).args(["build", "--workspace"]),
+    )?;
+    run(
+        "test",
+        python
+            .apply(&mut cargo())
+            .args(["test", "--workspace"])
+            .args(extra),
+    )?;
+    // The Python parsers' hypothesis properties, in an environment of their own: the default
+    // Python's (its packages and the module the default build makes).
+    if python.is_default() {
+        properties::check(200)
+    } else {
+        eprintln!("xtask: the hypothesis properties run with the default Python");
+        Ok(())
+    }
 }
 
 /// A module the workspace builds: its library file and the symbol LoadModule looks up.

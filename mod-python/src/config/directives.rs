@@ -3,7 +3,9 @@
 //! `PythonOutputFilter` and `PythonInputFilter` are declared with the filters they register
 //! (`serving/filter.rs`); what they record is [`FilterSpec`](super::FilterSpec).
 
-use super::{DirConf, HandlerSpec, Phase, SrvConf, parse_handlers, parse_single};
+use super::{
+    BuiltFor, DirConf, HandlerSpec, Phase, PythonHome, SrvConf, parse_handlers, parse_single,
+};
 use apache::module::{Context, Directive, DirectiveError};
 
 /// Where a handler directive is: the `<Directory>` (or `.htaccess` directory) to put on
@@ -159,6 +161,11 @@ apache::directive!(server PythonOptimize, flag, |cmd: &mut Directive, s: &mut Sr
     s.optimize = on;
     Ok(())
 }, Context::RSRC_CONF, "On: run Python with optimizations (-O)");
+apache::directive!(server PythonHome, take1, |cmd: &mut Directive, s: &mut SrvConf, path: &str| {
+    cmd.check_context(apache::ffi::GLOBAL_ONLY)?;
+    s.python_home = Some(PythonHome::inspect(path, &BuiltFor::this())?);
+    Ok(())
+}, Context::RSRC_CONF, "a virtual environment or Python installation prefix for Python to start from");
 apache::directive!(server PythonImport, take2, |_: &mut Directive, s: &mut SrvConf, module: &str, interpreter: &str| {
     s.imports.push((module.to_string(), interpreter.to_string()));
     Ok(())

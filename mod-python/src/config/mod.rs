@@ -14,6 +14,7 @@ pub mod options;
 mod phase;
 #[cfg(test)]
 mod properties;
+mod python_home;
 mod server;
 
 pub use dir::{DirConf, PhaseSettings};
@@ -21,6 +22,7 @@ pub use handler::{
     FilterSpec, HandlerSpec, find_filter, parse_handlers, parse_single, runtime_directory,
 };
 pub use phase::{PerPhase, Phase, configured};
+pub use python_home::{BuiltFor, PythonHome, in_effect as python_home_in_effect};
 pub use server::SrvConf;
 
 /// The name of Python's main interpreter, as mod_python 3.5 calls it.

@@ -1,6 +1,6 @@
 //! The per-server configuration: what is read once per (virtual) server.
 
-use super::HandlerSpec;
+use super::{HandlerSpec, PythonHome};
 use apache::module::ModuleConfig;
 
 /// Per-server configuration.
@@ -12,6 +12,8 @@ pub struct SrvConf {
     pub optimize: bool,
     /// `PythonConnectionHandler`.
     pub connection_handler: Option<HandlerSpec>,
+    /// `PythonHome` (main server only).
+    pub python_home: Option<PythonHome>,
 }
 
 impl ModuleConfig for SrvConf {
@@ -28,6 +30,7 @@ impl ModuleConfig for SrvConf {
                 .connection_handler
                 .clone()
                 .or_else(|| base.connection_handler.clone()),
+            python_home: add.python_home.clone().or_else(|| base.python_home.clone()),
         }
     }
 }
@@ -43,6 +46,7 @@ mod tests {
             imports: vec![("a".into(), "main_interpreter".into())],
             optimize: true,
             connection_handler: Some(parse_single("echo", "connectionhandler", None).unwrap()),
+            python_home: None,
         };
         let vhost = SrvConf {
             imports: vec![("b".into(), "vhost".into())],

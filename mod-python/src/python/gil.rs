@@ -13,8 +13,9 @@
 //! zero: only then may Python be finalized ([`Closing::finalize`]). Afterwards every entry is
 //! refused without touching Python.
 //!
-//! This file and rawbytes.rs hold mod-python's `unsafe` (but for the one environment write in
-//! hooks.rs): here, CPython's thread-state and interpreter API, which pyo3 does not wrap.
+//! This file, rawbytes.rs and startup.rs hold mod-python's `unsafe` (but for the one
+//! environment write in hooks.rs): here, CPython's thread-state and interpreter API, which
+//! pyo3 does not wrap.
 
 use apache::core::logging::{Level, log};
 use pyo3::Python;
@@ -26,11 +27,29 @@ use std::sync::{Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 unsafe extern "C" {
-    // Exported by libpython (renamed PyThreadState_GetUnchecked in 3.13, the old name kept);
-    // pyo3-ffi does not declare it.
-    fn _PyThreadState_UncheckedGet() -> *mut ffi::PyThreadState;
-    // Exported by libpython since 3.9; pyo3-ffi skips it.
+    // Public since 3.9 (Doc/c-api/init.rst); pyo3-ffi skips it.
     fn PyThreadState_GetInterpreter(ts: *mut ffi::PyThreadState) -> *mut ffi::PyInterpreterState;
+    // The current thread state, or NULL where `PyThreadState_Get` would end the process. Public
+    // as `PyThreadState_GetUnchecked` since 3.13 (pyo3-ffi 0.27 does not declare it)...
+    #[cfg(Py_3_13)]
+    fn PyThreadState_GetUnchecked() -> *mut ffi::PyThreadState;
+    // ... and the same function under the name it had from 3.5 to 3.12, declared by those
+    // versions' headers (Include/cpython/pystate.h) and exported by their libpython: 3.13's
+    // documentation of the public name says so, and CPython's pythoncapi-compat maps the one to
+    // the other. No public function of 3.11 or 3.12 reads the thread state without a fatal
+    // error when there is none.
+    #[cfg(not(Py_3_13))]
+    #[link_name = "_PyThreadState_UncheckedGet"]
+    fn PyThreadState_GetUnchecked() -> *mut ffi::PyThreadState;
+}
+
+/// The current thread state, or NULL: up to 3.11 the one holding the GIL, whichever thread's it
+/// is; since 3.12 this thread's. Callers compare it with this thread's own states, which is
+/// right under both meanings.
+fn current_thread_state() -> *mut ffi::PyThreadState {
+    // SAFETY: reads the runtime's (or this thread's) current state; needs no GIL, and gives
+    // NULL rather than failing when there is none.
+    unsafe { PyThreadState_GetUnchecked() }
 }
 
 /// A Python interpreter of this process: the main one or a sub-interpreter. Interpreters are
@@ -167,8 +186,7 @@ impl Refused for c_int {
 /// `INSIDE` (or is the closing thread).
 fn enter<R>(interp: InterpState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
     let ts = state_for(interp);
-    // SAFETY: only reads which thread state holds the GIL.
-    let current = unsafe { _PyThreadState_UncheckedGet() };
+    let current = current_thread_state();
     if current == ts {
         // A request pool's cleanup can run while this thread is inside Python (a subrequest
         // made by a handler ends there): the GIL is already ours, in this interpreter.
@@ -185,7 +203,8 @@ fn enter<R>(interp: InterpState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R
             }
         }
         // SAFETY: the GIL is held by this thread (its own state is current); interpreters
-        // share one GIL (3.11 has no other kind), so switching states keeps it.
+        // made by Py_NewInterpreter share the main interpreter's GIL (on every version), so
+        // switching states keeps it.
         unsafe { ffi::PyThreadState_Swap(ts) };
         let _back = SwapBack(current);
         // SAFETY: the GIL is held with this thread's state for `interp` until `_back` drops.
@@ -244,8 +263,7 @@ pub fn new_interpreter<R>(
 /// Used around `interpreters::get`, which may wait for another thread making an
 /// interpreter, and that thread for the GIL.
 pub fn released<R>(f: impl FnOnce() -> R) -> R {
-    // SAFETY: only reads which thread state holds the GIL.
-    let current = unsafe { _PyThreadState_UncheckedGet() };
+    let current = current_thread_state();
     if !is_mine(current) {
         return f();
     }
@@ -411,8 +429,7 @@ pub fn begin_close(wait: Duration) -> Result<Closing, Busy> {
     if DEPTH.with(Cell::get) > 0 {
         return Err(Busy::ThisThread);
     }
-    // SAFETY: only reads which thread state holds the GIL (NULL when none does).
-    let current = unsafe { _PyThreadState_UncheckedGet() };
+    let current = current_thread_state();
     // SAFETY: reads thread-specific storage of the initialized runtime; no GIL needed.
     let gilstate = unsafe { ffi::PyGILState_GetThisThreadState() };
     if !current.is_null() && (is_mine(current) || current == gilstate) {
@@ -491,8 +508,8 @@ impl Closing {
         unsafe { ffi::PyEval_RestoreThread(main_ts) };
         for &sub in subs {
             let ts = state_for(sub);
-            // SAFETY: the GIL is held; `ts` is this thread's state for `sub` (3.11's
-            // interpreters share one GIL, so switching keeps it).
+            // SAFETY: the GIL is held; `ts` is this thread's state for `sub` (interpreters
+            // made by Py_NewInterpreter share one GIL, so switching keeps it).
             unsafe { ffi::PyThreadState_Swap(ts) };
             delete_other_states(sub, ts);
             // SAFETY: the GIL is held with this thread's state for `sub`.

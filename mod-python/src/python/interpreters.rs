@@ -118,12 +118,11 @@ pub struct Import {
     pub python_path: Option<String>,
 }
 
-/// Starts Python in this child, then runs the `PythonImport`s in the interpreters they name,
-/// in order. pyo3 releases the GIL after initializing, so threads of a threaded MPM can take
-/// turns.
+/// Sets up the main interpreter of the Python [`startup::start`](super::startup::start)
+/// started in this child (with the GIL released, so threads of a threaded MPM can take turns),
+/// then runs the `PythonImport`s in the interpreters they name, in order.
 pub fn start(imports: &[Import], native_module: NativeModule) {
     let _ = NATIVE_MODULE.set(native_module);
-    Python::initialize();
     let main = Python::attach(|py| {
         let state = gil::current_interpreter(py);
         setup(py, MAIN_INTERPRETER, state).map_err(|e| describe(py, &e))

@@ -1,7 +1,8 @@
-//! CPython inside httpd: how threads enter Python (`gil`), the interpreters (`interpreters`),
-//! the handler loop (`dispatch`), the end of Python at child exit (`child_exit`), objects
-//! made straight from bytes (`rawbytes`), what Python prints (`output`, into the error_log)
-//! and each interpreter's starting environment (`environ`).
+//! CPython inside httpd: starting it with its configuration (`startup`), how threads enter
+//! Python (`gil`), the interpreters (`interpreters`), the handler loop (`dispatch`), the end of
+//! Python at child exit (`child_exit`), objects made straight from bytes (`rawbytes`), what
+//! Python prints (`output`, into the error_log) and each interpreter's starting environment
+//! (`environ`).
 //!
 //! Above `config/`, below everything that runs Python for a request: it knows no request.
 
@@ -12,3 +13,4 @@ pub mod gil;
 pub mod interpreters;
 pub mod output;
 pub mod rawbytes;
+pub mod startup;
