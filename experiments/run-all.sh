@@ -94,6 +94,7 @@ for v in $VERSIONS; do
     run_backtrace pyo3-drop-uncounted-add "$v" "$p" drop-uncounted add
     run pyo3-drop-counted "$v" "$p" drop-counted
     run pyo3-nested "$v" "$p" nested
+    run pyo3-entry-cost "$v" "$p" entry-cost
     run pyo3-statics "$v" "$p" statics
     run pyo3-multiphase "$v" "$p" multiphase
     run pyo3-pymodule "$v" "$p" pymodule "$PWD/pyo3-ext/build/$v"

@@ -2,8 +2,8 @@
 //! what it refuses, and what breaks, checked on the CPython named by PYO3_PYTHON. See
 //! ../README.md for how to run it and what was seen.
 //!
-//! Subcommands: parallel [N] | attach own|shared | drop-uncounted py|pyerr | drop-counted | nested |
-//! statics | multiphase | pymodule DIR | finalize [asyncio]
+//! Subcommands: parallel [N] | attach own|shared | drop-uncounted py|pyerr|add | drop-counted |
+//! nested | entry-cost [N] | statics | multiphase | pymodule DIR | finalize [asyncio]
 
 mod attach;
 #[cfg(Py_3_12)]
@@ -36,6 +36,8 @@ fn main() {
         "drop-counted" => attach::drop_counted(main_ts),
         #[cfg(Py_3_12)]
         "nested" => attach::nested(main_ts),
+        #[cfg(Py_3_12)]
+        "entry-cost" => attach::entry_cost(main_ts, arg(1).parse().unwrap_or(200_000)),
         #[cfg(Py_3_12)]
         "statics" => statics::run(main_ts),
         #[cfg(Py_3_12)]
