@@ -69,22 +69,22 @@ def httpd_quote(text):
 
 
 def python_environment_lines(app_dirs=()):
-    """The lines that give httpd's Python this environment's packages, after `app_dirs`.
+    """The lines that start httpd's Python in this environment, with `app_dirs` first on
+    sys.path.
 
-    mod_python.so does not yet take its Python home from the build (the `PythonHome` directive
-    and its default, issue 16), so the environment's site-packages go on sys.path by
-    `PythonPath`, behind the application's own directories. Once it does, this function is
-    the one to change: a `PythonHome` line, and `PythonPath` for `app_dirs` only.
-
-    One function makes every such line, since a `PythonPath` in a section replaces the one
-    outside it: the directories must be given together.
+    In a virtual environment, `PythonHome` names it: Python starts as the environment's own
+    interpreter would, its packages before the system's. (A module pip built in the environment
+    starts there without the line too; it is written so that the configuration says where its
+    packages come from.) The application's directories go first on sys.path by `PythonPath`.
     """
+    lines = []
+    home = virtual_env()
+    if home:
+        lines.append(f"PythonHome {httpd_quote(home)}")
     dirs = [str(d) for d in app_dirs]
-    if virtual_env():
-        dirs += [d for d in site_packages() if d not in dirs]
-    if not dirs:
-        return []
-    return [f"PythonPath {httpd_quote(repr(dirs) + ' + sys.path')}"]
+    if dirs:
+        lines.append(f"PythonPath {httpd_quote(repr(dirs) + ' + sys.path')}")
+    return lines
 
 
 def load_module_line():
