@@ -2,7 +2,7 @@
 //! by its ruff.toml and mypy.ini), run by `cargo xtask test`; then mypy on the type stubs the
 //! package ships (mod_python/*.pyi), on stub_check/uses_everything.py, which uses every name
 //! they declare, and on the Python examples of mod-python/examples and of the guide (every
-//! ```python block of docs/src), as a handler's author would check them
+//! code block of docs/src marked `python`), as a handler's author would check them
 //! (stub_check/mypy.ini).
 //!
 //! The tools come from PyPI, pinned, into a virtual environment cached in the target
@@ -75,7 +75,7 @@ pub fn check() -> Result<(), String> {
     crate::run("mypy (the guide's Python)", stubs_mypy().args(&snippets))
 }
 
-/// Writes each ```python block of the guide's chapters into `dest` as a file of its own, named
+/// Writes each `python` code block of the guide's chapters into `dest` as a file of its own, named
 /// after its chapter and line (`mp_util_md_12.py`), for mypy; returns their paths.
 fn write_guide_examples(src: &Path, dest: &Path) -> Result<Vec<PathBuf>, String> {
     let _ = std::fs::remove_dir_all(dest);
@@ -105,7 +105,7 @@ fn write_guide_examples(src: &Path, dest: &Path) -> Result<Vec<PathBuf>, String>
     Ok(written)
 }
 
-/// The ```python blocks of a chapter: the line of each opening fence, and the code.
+/// The `python` code blocks of a chapter: the line of each opening fence, and the code.
 fn python_blocks(text: &str) -> Vec<(usize, String)> {
     let mut blocks = Vec::new();
     let mut open: Option<(usize, String)> = None;
