@@ -4,10 +4,18 @@ protocol on its own port (PythonConnectionHandler in mod-python/demo.conf).
     nc 127.0.0.1 8008
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from mod_python import apache
 
+if TYPE_CHECKING:
+    # The connection object's class, for the annotation: mod_python makes the object.
+    from mod_python._connection import mp_connection
 
-def connectionhandler(conn):
+
+def connectionhandler(conn: mp_connection) -> int:
     conn.write(b"mod_python line server in interpreter %s; 'quit' ends\n"
                % apache.interpreter.encode())
     count = 0

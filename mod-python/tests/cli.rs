@@ -1,8 +1,9 @@
 //! The `mod_python` command as a user meets it: `pip install ./mod-python` into a virtual
 //! environment, then `mod_python serve` on a WSGI application (under each MPM), a handler
 //! module (edited while it runs) and a directory of pages, each stopped with Ctrl-C (SIGINT);
-//! `module-config` in an httpd of the test's own; 3.5's `create`, `start` and `stop`; and the
-//! mistakes the command must report in a sentence, without a traceback.
+//! `module-config` in an httpd of the test's own; 3.5's `create`, `start` and `stop`; the
+//! mistakes the command must report in a sentence, without a traceback; and the type stubs the
+//! package installs, which mypy in the environment reads.
 //!
 //! The environment is built once under target/ and kept: it is built again only when a source
 //! that goes into it changes (a release build of the module takes minutes).
@@ -674,5 +675,91 @@ fn a_pyenv_python_build_loads_without_ld_library_path() {
         served.interrupt();
     } else {
         refused(&venv, &dir, &["serve", "app.py"], &[], &["cannot read"]);
+    }
+}
+
+/// A handler with mistakes the stubs make mypy see: a request's content type is text, and its
+/// headers are a table, not a dict.
+const MISTAKES: &str = r#"from mod_python import apache
+
+def handler(req: apache.mp_request) -> int:
+    req.content_type = 200
+    reveal_type(req.headers_in)
+    req.headers_in.missing_method()
+    return apache.OK
+"#;
+
+/// `pip install ./mod-python` puts the stubs and the PEP 561 marker beside the modules, and
+/// mypy installed in that environment uses them: stub_check/uses_everything.py, which names
+/// every stubbed name, passes, and a handler's mistakes are reported.
+#[test]
+fn the_installed_stubs_are_what_mypy_in_the_environment_reads() {
+    let venv = system_venv();
+    let sources = workspace().join("mod-python/python");
+    let installed = std::fs::read_dir(venv.join("lib"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("site-packages/mod_python"))
+        .find(|p| p.is_dir())
+        .expect("mod_python in the environment's site-packages");
+    assert!(installed.join("py.typed").is_file(), "no py.typed marker");
+    for stub in std::fs::read_dir(sources.join("mod_python"))
+        .unwrap()
+        .flatten()
+    {
+        let name = stub.file_name();
+        if stub.path().extension().is_some_and(|e| e == "pyi") {
+            assert!(
+                installed.join(&name).is_file(),
+                "{name:?} is not installed in {}",
+                installed.display()
+            );
+        }
+    }
+
+    // The environment's own mypy, the version cargo xtask test checks with.
+    let pins = include_str!("../python/lint-requirements.txt");
+    let out = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(pins.lines().filter(|l| !l.trim().is_empty()))
+        .output()
+        .expect("run pip");
+    assert!(
+        out.status.success(),
+        "pip install {pins}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = Scratch::new("typing");
+    std::fs::copy(
+        sources.join("stub_check/uses_everything.py"),
+        dir.0.join("uses_everything.py"),
+    )
+    .unwrap();
+    dir.write("mistakes.py", MISTAKES);
+    let mypy = |file: &str| {
+        let out = Command::new(venv.join("bin/mypy"))
+            .args([
+                "--strict",
+                "--no-incremental",
+                "--python-version",
+                "3.11",
+                file,
+            ])
+            .current_dir(&dir.0)
+            .output()
+            .expect("run mypy");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.success(), text)
+    };
+    let (ok, text) = mypy("uses_everything.py");
+    assert!(ok, "mypy uses_everything.py in the environment:\n{text}");
+    let (ok, text) = mypy("mistakes.py");
+    assert!(!ok, "{text}");
+    for expected in [
+        "mistakes.py:4: error: Incompatible types in assignment",
+        "Revealed type is \"mod_python._table.mp_table\"",
+        "mistakes.py:6: error: \"mp_table\" has no attribute \"missing_method\"",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }
 }

@@ -1,5 +1,6 @@
 //! Every directive mod_python.so registers is in the directive reference,
-//! docs/src/mod-python.md. The list comes from the running module, through mod_info's page
+//! docs/src/mod-python.md, and has a row in the table of mod_python 3.5's directives of
+//! docs/src/migrating.md. The list comes from the running module, through mod_info's page
 //! about it, so a directive added to the code without a word in the guide fails here.
 
 use harness::Httpd;
@@ -29,6 +30,13 @@ fn registered_directives() -> Vec<String> {
         .collect()
 }
 
+fn chapter(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/src")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 #[test]
 fn every_directive_is_in_the_directive_reference() {
     let directives = registered_directives();
@@ -36,8 +44,8 @@ fn every_directive_is_in_the_directive_reference() {
         directives.len() >= 20 && directives.iter().any(|d| d == "PythonHandler"),
         "mod_info listed {directives:?}"
     );
-    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src/mod-python.md");
-    let text = std::fs::read_to_string(&reference).unwrap();
+    let reference = "docs/src/mod-python.md";
+    let text = chapter("mod-python.md");
     // Named in a code span, alone (`PythonDebug`) or with its syntax (`PythonImport module ...`).
     let missing: Vec<&String> = directives
         .iter()
@@ -45,7 +53,29 @@ fn every_directive_is_in_the_directive_reference() {
         .collect();
     assert!(
         missing.is_empty(),
-        "registered by mod_python.so but not in {}: {missing:?}",
-        reference.display()
+        "registered by mod_python.so but not in {reference}: {missing:?}"
+    );
+}
+
+/// The migration table's rows start with the directive in a code span: `| `PythonDebug On|Off` |`.
+#[test]
+fn every_directive_has_a_row_in_the_migration_table() {
+    let directives = registered_directives();
+    let text = chapter("migrating.md");
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| `Python"))
+        .collect();
+    let missing: Vec<&String> = directives
+        .iter()
+        .filter(|d| {
+            !rows
+                .iter()
+                .any(|r| r.starts_with(&format!("| `{d}`")) || r.starts_with(&format!("| `{d} ")))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "registered by mod_python.so but without a row in docs/src/migrating.md: {missing:?}"
     );
 }

@@ -607,9 +607,13 @@ fn python_is_finalized_when_a_child_reaches_max_connections() {
         let dir = scratch_dir(&format!("fin-maxconn-{mpm:?}"));
         // One child at a time: the connection that wakes its listener is surely its own (with
         // several, under load, the others could take every one for longer than the wait).
+        // Two connections: the harness's readiness probe is the first, so /fin/a is served by
+        // the child that probe started, and it is that child's exit that is watched. (With 1,
+        // /fin/a needs the next child; under load the event MPM with ServerLimit 1 was seen
+        // not to start it for 30 s, logging "scoreboard is full" with no child left.)
         let httpd = finalizing(mpm, &dir)
             .single_child()
-            .config("MaxConnectionsPerChild 1")
+            .config("MaxConnectionsPerChild 2")
             .start();
         let r = httpd.get("/fin/a");
         assert_eq!(r.status, 200, "{}", httpd.error_log());

@@ -24,8 +24,9 @@ fn stub_names() -> BTreeSet<String> {
             if let Some(rest) = line.strip_prefix("def ") {
                 return rest.split('(').next().map(str::to_string);
             }
-            let (name, _) = line.split_once(": ")?;
-            let is_name = !name.is_empty()
+            let (name, annotation) = line.split_once(": ")?;
+            let is_name = !annotation.starts_with("TypeAlias")
+                && !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !name.starts_with(char::is_whitespace);
             is_name.then(|| name.to_string())

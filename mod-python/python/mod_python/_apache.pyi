@@ -1,16 +1,15 @@
-"""mod_python._apache: the native module mod_python.so makes in each interpreter (see
-src/apache_module/), which the object modules (_request, _table, _connection, _server,
-_filter, _include), the error_log streams (_output) and mod_python.apache are built on.
+# mod_python._apache: the native module mod_python.so makes in each interpreter (see
+# src/apache_module/), which the object modules (_request, _table, _connection, _server,
+# _filter, _include), the error_log streams (_output) and mod_python.apache are built on.
+#
+# A request, filter or connection is named by a handle `h` (0 once it has ended); a server by
+# its handle `sh`. A table is named by its request's handle and `which`, one of
+# mod_python._table's HEADERS_IN ... CONN_NOTES.
 
-A request, filter or connection is named by a handle `h` (0 once it has ended); a server by
-its handle `sh`. A table is named by its request's handle and `which`, one of
-mod_python._table's HEADERS_IN ... CONN_NOTES.
-"""
-
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 _T = TypeVar("_T")
-_Data = str | bytes | bytearray | memoryview
+_Data: TypeAlias = str | bytes | bytearray | memoryview
 
 crate_version: str
 interpreter: str
