@@ -66,6 +66,10 @@ class mp_table:
 
     def _values(self, key: object) -> list[str]:
         k = _text(key, "table keys").lower()
+        if not self._items:
+            # Most tables of their own are a request's options, often none: per request,
+            # every lookup costs.
+            return []
         return [v for name, v in self._items if name.lower() == k]
 
     def _put(self, key: object, value: object, add: bool) -> None:
@@ -105,7 +109,11 @@ class mp_table:
         self._items = [(name, v) for name, v in self._items if name.lower() != low]
 
     def __contains__(self, key: object) -> bool:
-        return bool(self._values(key))
+        k = _text(key, "table keys").lower()
+        for name, _ in self._items:
+            if name.lower() == k:
+                return True
+        return False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -279,6 +287,6 @@ def request_table(req: Handled, which: int) -> mp_table:
 
 def table_of(pairs: list[tuple[str, str]]) -> mp_table:
     """A table of its own holding these entries, as they are."""
-    table = mp_table()
+    table = mp_table.__new__(mp_table)
     table._items = pairs
     return table

@@ -30,6 +30,7 @@ import sys
 import threading
 
 from mod_python import apache
+from mod_python._apache import req_options as _req_options
 
 __all__ = ["PSP", "PSPInterface", "parse", "parsestring", "handler"]
 
@@ -316,10 +317,14 @@ def _compile_file(filename, mtime):
 def _dbm_filename(req):
     if req is None:
         return None
-    options = req.get_options()
-    for name in _DBM_OPTIONS:
-        if name in options:
-            return options[name] or None
+    # The options as pairs, read straight from the request: this runs for every page, and
+    # req.get_options() would make a table of them each time.
+    options = _req_options(req._h)
+    for wanted in _DBM_OPTIONS:
+        low = wanted.lower()
+        for name, value in options:
+            if name.lower() == low:
+                return value or None
     return None
 
 

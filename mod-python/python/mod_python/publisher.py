@@ -215,11 +215,24 @@ def _guards(obj):
         if not found:
             return None, None, None
         return found.get("__auth__"), found.get("__access__"), found.get("__auth_realm__")
+    if type(obj) is types.ModuleType:
+        # Read from the module's namespace: getattr's default would cost an AttributeError,
+        # its message formatted, for each name the page module does not set, on every request.
+        found = _module_names(obj)
+        if found is not None:
+            return found.get("__auth__"), found.get("__access__"), found.get("__auth_realm__")
     try:
         return (getattr(obj, "__auth__", None), getattr(obj, "__access__", None),
                 getattr(obj, "__auth_realm__", None))
     except Exception:
         return None, None, None
+
+
+def _module_names(module):
+    """The namespace of a module whose attributes are only its namespace's (no module-level
+    `__getattr__`, PEP 562), else None."""
+    names = module.__dict__
+    return None if "__getattr__" in names else names
 
 
 class _Credentials(object):
@@ -361,7 +374,8 @@ def _is_imported(module, name, obj):
     """Whether `name`, reached from the page module, is something it did not define itself
     (an import, a star import, a name set by code) and does not list in `__all__`. A function
     bound by assignment (`rmtree = shutil.rmtree`) is still another module's."""
-    listed = getattr(module, "__all__", None)
+    names = _module_names(module) if type(module) is types.ModuleType else None
+    listed = names.get("__all__") if names is not None else getattr(module, "__all__", None)
     try:
         if listed is not None and name in listed:
             return False
