@@ -162,13 +162,20 @@ const CGI_STATUS: &str = "print('Status: 404 Not Found')\nprint('Content-Type: t
 
 const CGI_REDIRECT: &str = "print('Location: /elsewhere')\nprint()\n";
 
+// Runs, writing a line every 50 ms, from when it makes the flag file until the test removes
+// it (10 s at most), so that the test's other requests surely come while it runs.
 const CGI_SLOW: &str = r#"import os, sys, time
+flag = os.path.join(os.path.dirname(os.environ['SCRIPT_FILENAME']), 'flags', 'running')
 print('Content-Type: text/plain')
 print()
-for i in range(20):
+open(flag, 'w').close()
+deadline = time.monotonic() + 10
+i = 0
+while os.path.exists(flag) and time.monotonic() < deadline:
     print('line %d gateway=%s' % (i, os.environ.get('GATEWAY_INTERFACE')))
     sys.stdout.flush()
     time.sleep(0.05)
+    i += 1
 print('done')
 "#;
 
@@ -569,24 +576,36 @@ fn cgihandler_leaves_other_threads_alone() {
 fn cgi_beside_a_handler(mpm: Mpm) {
     let httpd = ours(mpm);
     let port = httpd.port();
+    // A directory httpd's user (www-data) may write the flag into.
+    let flags = httpd.root().join("htdocs/cgi/flags");
+    std::fs::create_dir_all(&flags).unwrap();
+    std::fs::set_permissions(&flags, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let flag = flags.join("running");
     let slow = std::thread::spawn(move || get_http10(port, "/cgi/slow.py"));
-    let deadline = Instant::now() + Duration::from_millis(700);
-    let mut seen = 0;
-    while Instant::now() < deadline {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !flag.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{mpm:?}: slow.py never started\n{}",
+            httpd.error_log()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // While the script runs with its CGI environment, other requests see none of it.
+    for _ in 0..6 {
         assert_eq!(
             text(&httpd, "/bystander"),
             "gateway=None method=None",
             "{mpm:?}"
         );
-        seen += 1;
-        std::thread::sleep(Duration::from_millis(20));
     }
+    std::fs::remove_file(&flag).unwrap();
     let (status, body) = slow.join().unwrap();
     assert_eq!(status, 200, "{mpm:?}: {body}");
-    assert!(seen > 5, "{mpm:?}: {seen}");
-    let expected: String = (0..20)
-        .map(|i| format!("line {i} gateway=Python-CGI/1.1\n"))
-        .collect::<String>()
-        + "done\n";
-    assert_eq!(body, expected, "{mpm:?}");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.last(), Some(&"done"), "{mpm:?}: {body}");
+    assert!(lines.len() > 1, "{mpm:?}: {body}");
+    for (i, line) in lines[..lines.len() - 1].iter().enumerate() {
+        assert_eq!(*line, format!("line {i} gateway=Python-CGI/1.1"), "{mpm:?}");
+    }
 }

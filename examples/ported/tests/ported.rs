@@ -41,8 +41,15 @@ fn apxs(var: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-/// `c/mod_maintenance.c` built into the test's scratch directory, as apxs would build it.
+/// `c/mod_maintenance.c` built into the test's scratch directory, as apxs would build it;
+/// once per run, since the tests run in parallel and would otherwise write the same file as
+/// another loads it.
 fn c_module() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_c_module).clone()
+}
+
+fn build_c_module() -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("c/mod_maintenance.c");
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mod_maintenance_c.so");
     let mut cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
