@@ -38,8 +38,8 @@ pub struct Outcome {
     pub seconds: f64,
     /// Answers that were not 200 with the page's body.
     pub bad: u64,
-    /// One of them, for the report.
-    pub bad_sample: Option<String>,
+    /// The wrong answers by kind (status and the start of the body).
+    pub wrong: BTreeMap<String, u64>,
     pub socket: wrk::SocketErrors,
     /// Each child's reading after the warm-up and at the end (`None`: not alive then).
     pub children: BTreeMap<u32, (Option<Reading>, Option<Reading>)>,
@@ -189,7 +189,7 @@ pub fn run(server: Server, module: &Path, mpm: Mpm, plan: &Plan) -> Result<Outco
         requests: tally.requests,
         seconds,
         bad: tally.bad,
-        bad_sample: tally.bad_sample,
+        wrong: tally.wrong,
         socket: tally.socket,
         children: kids,
         answered_warm,
@@ -206,7 +206,8 @@ pub struct Tally {
     pub requests: u64,
     /// Answers that were not 200 with the page's body.
     pub bad: u64,
-    pub bad_sample: Option<String>,
+    /// The wrong answers by kind (status and the start of the body).
+    pub wrong: BTreeMap<String, u64>,
     pub socket: wrk::SocketErrors,
 }
 
@@ -223,8 +224,13 @@ impl Tally {
             .and_then(|n| n.parse().ok())
             .unwrap_or(load.requests);
         self.bad += line("soak: bad ").and_then(|n| n.parse().ok()).unwrap_or(0) + load.non_2xx;
-        if self.bad_sample.is_none() {
-            self.bad_sample = line("soak: sample ");
+        for l in load.output.lines() {
+            if let Some((n, kind)) = l
+                .strip_prefix("soak: wrong ")
+                .and_then(|r| r.split_once(' '))
+            {
+                *self.wrong.entry(kind.trim().to_string()).or_insert(0) += n.parse().unwrap_or(0);
+            }
         }
         self.socket.connect += load.errors.connect;
         self.socket.read += load.errors.read;

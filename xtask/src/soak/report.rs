@@ -71,8 +71,8 @@ pub fn render(o: &Outcome) -> String {
         o.socket.write,
         o.socket.timeout
     );
-    if let Some(sample) = &o.bad_sample {
-        s += &format!("  a wrong answer: {sample}\n");
+    for (kind, n) in &o.wrong {
+        s += &format!("    {n} x {kind}\n");
     }
     if let Some((kb, per)) = o.growth_summary() {
         s += &format!(

@@ -54,6 +54,10 @@ struct UnderLoad {
     /// Children started after the first restart that never answered.
     silent: usize,
     crashes: Vec<String>,
+    /// The parent's part of each restart: from its "graceful restart" notice to "resuming
+    /// normal operations" in the error_log (configuration read again, modules' hooks run),
+    /// ms; no child is started meanwhile.
+    parent_ms: Vec<f64>,
 }
 
 pub fn run(n: u32, mpms: &[Mpm], conns: u32, ours: &Path) -> Result<(String, Vec<String>), String> {
@@ -255,7 +259,9 @@ fn under_load(
     }
     let mut tally = super::load::Tally::default();
     tally.add(&load);
-    let crashes = children::crashes(&httpd.error_log());
+    let log = httpd.error_log();
+    let crashes = children::crashes(&log);
+    let parent_ms = parent_restarts(&log);
     httpd.stop();
     Ok(UnderLoad {
         requests: tally.requests,
@@ -267,7 +273,35 @@ fn under_load(
         first_answer,
         silent,
         crashes,
+        parent_ms,
     })
+}
+
+/// The time of day of an error_log line (`[Mon Dec 07 09:07:24.236863 2026] ...`), in
+/// seconds.
+fn logged_at(line: &str) -> Option<f64> {
+    let stamp = line.strip_prefix('[')?.split(']').next()?;
+    let time = stamp.split_whitespace().nth(3)?;
+    let mut parts = time.split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
+}
+
+/// Each graceful restart's time in the parent, from its error_log, in ms.
+fn parent_restarts(log: &str) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut requested = None;
+    for line in log.lines() {
+        // prefork says AH00171, event and worker AH00493.
+        if line.contains("Graceful restart requested") || line.contains("Doing graceful restart") {
+            requested = logged_at(line);
+        } else if line.contains("resuming normal operations")
+            && let (Some(from), Some(to)) = (requested.take(), logged_at(line))
+        {
+            out.push((to - from) * 1000.0);
+        }
+    }
+    out
 }
 
 /// The median, the 90th percentile and the largest of `v`.
@@ -358,6 +392,10 @@ fn render(
             s += &format!("    {c}\n");
         }
     }
-    s += "\n";
+    s += &format!(
+        "  the parent's part of a restart (median, ms): ours {:.1}, C {:.1}\n\n",
+        median(&loads[0].parent_ms),
+        median(&loads[1].parent_ms)
+    );
     s
 }

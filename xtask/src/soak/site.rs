@@ -212,7 +212,8 @@ pub fn sizing(mpm: Mpm) -> &'static str {
 
 /// The Lua script wrk runs: it cycles through `pages`, sends the session pages with one of
 /// `cookies`, counts the answers whose body is not [`OK_BODY`] (`bad`, printed by `done`
-/// as `soak: bad N`). `close` sends `Connection: close`: one request per connection.
+/// as `soak: bad N`, and by kind, status and start of the body, as `soak: wrong N KIND`).
+/// `close` sends `Connection: close`: one request per connection.
 pub fn lua(pages: &[Page], cookies: &[String], close: bool) -> String {
     let mut s = String::from("local pages = {\n");
     for p in pages {
@@ -233,7 +234,7 @@ pub fn lua(pages: &[Page], cookies: &[String], close: bool) -> String {
 local i = 0
 answered = 0
 bad = 0
-sample = ""
+kinds = {}
 
 setup = function(thread)
   table.insert(threads, thread)
@@ -259,9 +260,8 @@ response = function(status, headers, body)
   answered = answered + 1
   if status ~= 200 or not string.find(body, ok_body, 1, true) then
     bad = bad + 1
-    if sample == "" then
-      sample = status .. " " .. string.sub(body, 1, 200)
-    end
+    local kind = status .. " " .. string.gsub(string.sub(body, 1, 60), "%s+", " ")
+    kinds[kind] = (kinds[kind] or 0) + 1
   end
 end
 
@@ -270,9 +270,8 @@ done = function(summary, latency, requests)
   for _, t in ipairs(threads) do
     total = total + t:get("answered")
     wrong = wrong + t:get("bad")
-    local s = t:get("sample")
-    if s ~= "" then
-      io.write("soak: sample " .. string.gsub(s, "\n", " ") .. "\n")
+    for kind, n in pairs(t:get("kinds")) do
+      io.write(string.format("soak: wrong %d %s\n", n, kind))
     end
   end
   io.write(string.format("soak: answered %d\nsoak: bad %d\n", total, wrong))
