@@ -41,7 +41,9 @@ class EmbeddedFinder:
         is_package = self.packages.get(name)
         if is_package is None:
             return None
-        return ModuleSpec(name, self, is_package=is_package)
+        # The finder is its own loader without deriving from importlib.abc.Loader (see the
+        # module's docstring): the import system asks only for exec_module and create_module.
+        return ModuleSpec(name, self, is_package=is_package)  # type: ignore[arg-type]
 
     def create_module(self, spec: ModuleSpec) -> None:
         return None
