@@ -127,7 +127,7 @@ pub fn run(server: Server, module: &Path, mpm: Mpm, plan: &Plan) -> Result<Outco
     let script = site::lua(&pages, &cookies, plan.close);
     let deadline = started + Duration::from_secs(plan.seconds);
     let mut tally = Tally::default();
-    // wrk runs for a time, not a count: the load goes in runs of a few seconds up to a minute,
+    // wrk runs for a time, not a count: the load goes in runs of 1 to 10 seconds,
     // each as long as the requests still wanted take at the rate seen so far, until there
     // are enough (a second's worth more at most) or the time is up.
     let drive = |tally: &mut Tally, target: u64| -> Result<(), String> {
@@ -142,7 +142,7 @@ pub fn run(server: Server, module: &Path, mpm: Mpm, plan: &Plan) -> Result<Outco
             } else {
                 ((target - tally.requests) as f64 / rate).ceil() as u64
             };
-            let secs = wanted.clamp(1, 60).min(left);
+            let secs = wanted.clamp(1, 10).min(left);
             let load = wrk::run(&url, secs as u32, plan.connections, Some(&script))?;
             tally.add(&load);
             eprintln!(
