@@ -11,6 +11,12 @@ use apache::{HookResult, Pool, Request, Server, Status};
 pub const VERSION: &str = concat!("3.5.0+rs.", env!("CARGO_PKG_VERSION"));
 
 apache::hook!(post_config, banner);
+// Last, so that every module's part of a restart has run before the wait.
+apache::hook!(
+    post_config,
+    crate::restart::let_old_children_end,
+    apache::Order::REALLY_LAST
+);
 // The filter that runs Python filters registered at request time (`req.register_*_filter`);
 // those named by PythonOutputFilter / PythonInputFilter are registered as they are read.
 apache::hook!(register, |reg| {
