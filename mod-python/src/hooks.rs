@@ -13,6 +13,12 @@ pub const VERSION: &str = concat!("3.5.0+rs.", env!("CARGO_PKG_VERSION"));
 
 apache::hook!(post_config, banner);
 apache::hook!(check_config, check_python_home);
+// Last, so that every module's part of a restart has run before the wait.
+apache::hook!(
+    post_config,
+    crate::restart::let_old_children_end,
+    apache::Order::REALLY_LAST
+);
 // The filter that runs Python filters registered at request time (`req.register_*_filter`);
 // those named by PythonOutputFilter / PythonInputFilter are registered as they are read.
 apache::hook!(register, |reg| {
@@ -125,6 +131,7 @@ fn start_python(p: &Pool, s: &Server) {
         }
     }
     locks::child_init(p);
+    let started = std::time::Instant::now();
     if let Err(e) = python_home(s).and_then(|home| startup::start(home.as_ref())) {
         log(
             Level::Error,
@@ -132,7 +139,7 @@ fn start_python(p: &Pool, s: &Server) {
         );
         return;
     }
-    interp::start(&imports, crate::apache_module::build);
+    interp::start(&imports, crate::apache_module::build, started);
     // Checked when the configuration was read; only the main server's applies.
     let thread_wait = s
         .dir_config::<crate::ThisModule>()

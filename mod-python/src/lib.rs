@@ -23,8 +23,11 @@ mod config;
 mod apache_module;
 #[cfg(not(any(test, fuzzing)))]
 mod hooks;
+// The parent's part of a graceful restart (see the module).
 #[cfg(not(any(test, fuzzing)))]
 mod python;
+#[cfg(not(any(test, fuzzing)))]
+mod restart;
 #[cfg(not(any(test, fuzzing)))]
 mod serving;
 #[cfg(not(any(test, fuzzing)))]

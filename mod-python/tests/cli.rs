@@ -221,6 +221,17 @@ impl Served {
                 .open(p)
                 .unwrap()
         };
+        // Serving once the command says so, not only once httpd answers: the command checks
+        // every 0.1 s, and only then watches the code for changes and takes Ctrl-C as a stop
+        // of a server it announced (a child that answers at once can beat it). The file
+        // gathers the runs of one test: this run's announcement is one more.
+        let announcements = |err: &Path| {
+            std::fs::read_to_string(err)
+                .unwrap_or_default()
+                .matches("mod_python: serving ")
+                .count()
+        };
+        let before = announcements(&err);
         let child = Command::new(venv.join("bin/mod_python"))
             .arg("serve")
             .args(args)
@@ -238,13 +249,13 @@ impl Served {
             err,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !harness::answers(port) {
+        while !harness::answers(port) || announcements(&served.err) == before {
             if let Some(status) = served.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("mod_python serve exited ({status}):\n{}", served.output());
             }
             assert!(
                 Instant::now() < deadline,
-                "mod_python serve did not answer within 60 s:\n{}",
+                "mod_python serve did not answer and say so within 60 s:\n{}",
                 served.output()
             );
             std::thread::sleep(Duration::from_millis(100));

@@ -609,3 +609,49 @@ fn cgi_beside_a_handler(mpm: Mpm) {
         assert_eq!(*line, format!("line {i} gateway=Python-CGI/1.1"), "{mpm:?}");
     }
 }
+
+/// Says how the package was loaded: from the build's bytecode or its sources, with the file
+/// names tracebacks show either way, and whether an assert runs.
+const LOADING: &str = r#"
+import sys
+from mod_python import apache
+
+def handler(req):
+    finder = next(f for f in sys.meta_path if type(f).__name__ == 'EmbeddedFinder')
+    try:
+        assert False
+        asserts = 'asserts off'
+    except AssertionError:
+        asserts = 'asserts on'
+    req.content_type = 'text/plain'
+    req.write('%s %s %s %s' % ('bytecode' if finder.bytecode else 'sources',
+                               apache.__file__, apache.import_module.__code__.co_filename,
+                               asserts))
+    return apache.OK
+"#;
+
+#[test]
+fn the_package_loads_the_builds_bytecode_unless_python_optimizes() {
+    for mpm in MPMS {
+        for (optimize, how, asserts) in [
+            ("Off", "bytecode", "asserts on"),
+            ("On", "sources", "asserts off"),
+        ] {
+            let httpd = Httpd::builder()
+                .mpm(mpm)
+                .module("python_module", harness::cdylib("mod_python"))
+                .file("py/loading.py", LOADING)
+                .config(&format!(
+                    "PythonOptimize {optimize}\nPythonPath \"sys.path+['@ROOT@/py']\"\n\
+                     <Location /loading>\n    SetHandler mod_python\n    PythonHandler loading\n</Location>\n"
+                ))
+                .start();
+            let file = "<mod_python.so>/mod_python/apache.py";
+            assert_eq!(
+                text(&httpd, "/loading"),
+                format!("{how} {file} {file} {asserts}"),
+                "{mpm:?}, PythonOptimize {optimize}"
+            );
+        }
+    }
+}

@@ -12,10 +12,10 @@
 mod cpus;
 mod flavors;
 mod instructions;
-mod procfs;
+pub(crate) mod procfs;
 mod report;
 mod transfer;
-mod wrk;
+pub(crate) mod wrk;
 
 use flavors::{BODY, Flavor, Load, Sessions};
 use harness::stores::Store;
@@ -58,7 +58,7 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-fn sh(cmd: &mut Command) -> Result<String, String> {
+pub(crate) fn sh(cmd: &mut Command) -> Result<String, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if !out.status.success() {
         return Err(format!(
@@ -312,7 +312,7 @@ fn difference(x: f64, base: f64) -> f64 {
     x - base
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {

@@ -29,6 +29,15 @@ const USAGE: &str = "usage: cargo xtask <command>
                          release build; copy mod_python (and the examples asked for) into
                          httpd's module directory; --uninstall undoes the last install
   bindings               regenerate apache-sys's checked-in bindings from the installed headers
+  soak [--full] [--requests N] [--restarts N] [--seconds N] [--connections N]
+       [--mpm event,worker,prefork] [--no-anchors] [--module PATH]
+                         a mixed load on mod_python (hello, form, sessions, publisher, PSP,
+                         WSGI, a Rust module) under each MPM, with C mod_python 3.5 and
+                         mod_wsgi 4.9 as anchors, then with MaxConnectionsPerChild: errors,
+                         memory and open files per child, crashes (default 1,000,000
+                         requests); --restarts N: N graceful restarts under load against
+                         C mod_python, and a new child's cost; --full: both, as the
+                         documented figures (report in target/soak.txt)
   soak --fuzz [--scale N]  the property tests of every parser with many more cases
                          (20,000 per directive-parser property, 5,000 HTTP requests per
                          package-parser property and MPM, 5,000 hypothesis examples),

@@ -9,6 +9,6 @@ mod record;
 pub use config_tree::ConfigNode;
 pub use process::{
     add_version_component, apr_version, exists_config_define, httpd_version, mpm_query,
-    restart_time,
+    restart_time, scoreboard_children, wait_children_ended,
 };
 pub use record::Server;

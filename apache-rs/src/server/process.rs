@@ -63,3 +63,57 @@ pub fn exists_config_define(name: &str) -> bool {
     // SAFETY: reads httpd's define list with a NUL-terminated name.
     unsafe { ffi::ap_exists_config_define(c.as_ptr()) != 0 }
 }
+
+/// The pids the scoreboard lists for child processes. In the parent during a restart (from
+/// `post_config`) these are the children of the generation being replaced. Empty before the
+/// scoreboard exists.
+pub fn scoreboard_children() -> Vec<i32> {
+    // SAFETY: the scoreboard image is set up before children start and lives until the server
+    // stops (a restart keeps it); `parent` holds `server_limit` records, read-only here.
+    unsafe {
+        let sb = ffi::ap_scoreboard_image;
+        if sb.is_null() || (*sb).global.is_null() || (*sb).parent.is_null() {
+            return Vec::new();
+        }
+        let limit = usize::try_from((*(*sb).global).server_limit).unwrap_or(0);
+        (0..limit)
+            .map(|i| (*(*sb).parent.add(i)).pid)
+            .filter(|pid| *pid > 0)
+            .collect()
+    }
+}
+
+/// Waits until each of `pids`, children of this process, has ended, or `limit` has passed;
+/// whether they all ended. A child is not reaped (`waitid` with `WNOWAIT`): the MPM reaps
+/// its own children and counts them as it does. A pid that is not a child of this process
+/// counts as ended.
+pub fn wait_children_ended(pids: &[i32], limit: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    let ended = |pid: i32| {
+        // SAFETY: an all-zero siginfo_t is a valid value; waitid writes into the one given.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid takes the pointer to that siginfo_t; WNOHANG makes it return at
+        // once, WNOWAIT leaves the child waitable.
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: si_pid is the field waitid fills for a child that ended (0 when none did).
+        rc != 0 || unsafe { info.si_pid() } != 0
+    };
+    let mut waiting: Vec<i32> = pids.to_vec();
+    loop {
+        waiting.retain(|pid| !ended(*pid));
+        if waiting.is_empty() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}

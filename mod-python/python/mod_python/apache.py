@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 import traceback
-import urllib.parse
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -403,12 +402,17 @@ def _import_file(filename: str, autoreload: object, log: object) -> ModuleType:
         return module
 
 
+# urllib.parse is imported when first used, not by every interpreter of every new child.
 def parse_qs(qs, keep_blank_values=0, strict_parsing=0):
+    import urllib.parse
+
     return urllib.parse.parse_qs(qs, keep_blank_values=bool(keep_blank_values),
                                  strict_parsing=bool(strict_parsing))
 
 
 def parse_qsl(qs, keep_blank_values=0, strict_parsing=0):
+    import urllib.parse
+
     return urllib.parse.parse_qsl(qs, keep_blank_values=bool(keep_blank_values),
                                   strict_parsing=bool(strict_parsing))
 

@@ -15,12 +15,17 @@ Imported outside httpd (to use mod_python.httpdconf, say), the httpd values are 
 `apxs` when it is on PATH (empty strings otherwise), and PYTHON_BIN is the running Python.
 """
 
-import platform
-import subprocess
 import sys
+
+# Imported by every interpreter of every child (mod_python/__init__.py): the `platform` and
+# `subprocess` modules would cost about 12 ms each time, so subprocess is imported only
+# outside httpd, where apxs is asked, and the running Python's version is read from
+# sys.version (what platform.python_version() reads too).
 
 
 def _ask_apxs():
+    import subprocess
+
     names = ("SBINDIR", "PROGNAME", "LIBEXECDIR", "SYSCONFDIR", "HTTPD_VERSION")
     try:
         out = subprocess.run(["apxs", "-q", *names], capture_output=True, text=True,
@@ -49,6 +54,6 @@ APR_VERSION = _values.get("APR_VERSION", "")
 LIBEXECDIR = _values.get("LIBEXECDIR", "")
 SYSCONFDIR = _values.get("SYSCONFDIR", "")
 PYTHON_BIN = _values.get("PYTHON_BIN", "/usr/bin/python3")
-PYTHON_VERSION = platform.python_version()
+PYTHON_VERSION = sys.version.split()[0]
 
 del _values, _ask_apxs

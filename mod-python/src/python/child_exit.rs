@@ -6,6 +6,7 @@ use crate::python::gil::{self, InterpState};
 use crate::python::interpreters::{self as interp, Interp, describe, log_python_error};
 use apache::core::logging::{Level, log};
 use pyo3::prelude::*;
+use std::time::Instant;
 
 /// The child is exiting (its pool is being destroyed, after the MPM joined its workers):
 /// Python is finalized when that is safe, as a Python program's end would: in every
@@ -32,7 +33,7 @@ pub fn run(thread_wait: std::time::Duration) {
     }
     let _watchdog = gil::Watchdog::start(EXIT_LIMIT);
     match gil::begin_close(WORKERS_WAIT) {
-        Ok(closing) => finalize_all(closing, &all, thread_wait),
+        Ok(closing) => finalize_all(closing, &all, thread_wait, Instant::now()),
         Err(busy) => {
             log(
                 Level::Notice,
@@ -74,8 +75,13 @@ fn exit_functions(py: Python<'_>) {
 
 /// No other thread is inside Python: finalizes it unless a Python thread would keep it from
 /// ending (then only the exit functions run).
-fn finalize_all(closing: gil::Closing, all: &[&'static Interp], thread_wait: std::time::Duration) {
-    let deadline = std::time::Instant::now() + thread_wait;
+fn finalize_all(
+    closing: gil::Closing,
+    all: &[&'static Interp],
+    thread_wait: std::time::Duration,
+    started: Instant,
+) {
+    let deadline = started + thread_wait;
     let mut obstacles = Vec::new();
     for interp in all {
         let found = closing.run(interp.state, |py| {
@@ -127,8 +133,9 @@ fn finalize_all(closing: gil::Closing, all: &[&'static Interp], thread_wait: std
         Ok(0) => log(
             Level::Debug,
             &format!(
-                "mod_python: Python finalized ({} interpreter(s))",
-                all.len()
+                "mod_python: Python finalized ({} interpreter(s)) in {:.1} ms",
+                all.len(),
+                interp::ms(started.elapsed())
             ),
         ),
         Ok(code) => log(

@@ -14,15 +14,9 @@ use crate::config::MAIN_INTERPRETER;
 use apache::core::logging::{Level, log};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyModule};
-use std::ffi::CString;
+use pyo3::types::PyModule;
 use std::sync::{Mutex, OnceLock, RwLock};
-
-const BOOTSTRAP: &str = include_str!("../../python/bootstrap.py");
-
-/// The mod_python package, compiled in: (module name, source, is a package), one entry per
-/// file of `python/mod_python` (listed by build.rs).
-const SOURCES: &[(&str, &str, bool)] = include!(concat!(env!("OUT_DIR"), "/package_sources.rs"));
+use std::time::{Duration, Instant};
 
 /// One interpreter and what mod_python calls in it.
 pub struct Interp {
@@ -87,13 +81,23 @@ pub fn get(name: &str) -> Option<&'static Interp> {
     if let Some(i) = find(name) {
         return Some(i);
     }
+    let started = Instant::now();
     let made = gil::with_interp(main.state, |py| {
         gil::new_interpreter(py, |py, state| {
             setup(py, name, state).map_err(|e| describe(py, &e))
         })
     });
     match made {
-        Some(Ok(interp)) => Some(publish(interp)),
+        Some(Ok(interp)) => {
+            log(
+                Level::Debug,
+                &format!(
+                    "mod_python: interpreter {name:?} made in {:.1} ms",
+                    ms(started.elapsed())
+                ),
+            );
+            Some(publish(interp))
+        }
         Some(Err(e)) => {
             log(
                 Level::Error,
@@ -119,10 +123,12 @@ pub struct Import {
 }
 
 /// Sets up the main interpreter of the Python [`startup::start`](super::startup::start)
-/// started in this child (with the GIL released, so threads of a threaded MPM can take turns),
+/// started in this child (since `started`, for the log of what a child's start costs) (with the GIL released, so threads of a threaded MPM can take turns),
 /// then runs the `PythonImport`s in the interpreters they name, in order.
-pub fn start(imports: &[Import], native_module: NativeModule) {
+pub fn start(imports: &[Import], native_module: NativeModule, started: Instant) {
     let _ = NATIVE_MODULE.set(native_module);
+    // Python itself was started (startup::start) since `started`.
+    let initialized = started.elapsed();
     let main = Python::attach(|py| {
         let state = gil::current_interpreter(py);
         setup(py, MAIN_INTERPRETER, state).map_err(|e| describe(py, &e))
@@ -139,6 +145,7 @@ pub fn start(imports: &[Import], native_module: NativeModule) {
             return;
         }
     }
+    let main_ready = started.elapsed();
     for import in imports {
         let Some(interp) = get(&import.interpreter) else {
             continue;
@@ -150,6 +157,24 @@ pub fn start(imports: &[Import], native_module: NativeModule) {
             }
         });
     }
+    // What a new child's start costs, and where: `LogLevel python:debug` shows it (the soak
+    // reads it).
+    let done = started.elapsed();
+    log(
+        Level::Debug,
+        &format!(
+            "mod_python: Python started in {:.1} ms: initialized in {:.1}, main interpreter set up in {:.1}, PythonImport in {:.1}",
+            ms(done),
+            ms(initialized),
+            ms(main_ready - initialized),
+            ms(done - main_ready)
+        ),
+    );
+}
+
+/// A duration in milliseconds, for the log.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
@@ -162,18 +187,7 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
     let native = make_native(py, name)?;
     sys.getattr("modules")?
         .set_item("mod_python._apache", &native)?;
-    let code = CString::new(BOOTSTRAP).expect("no NUL in bootstrap.py");
-    let boot = PyModule::from_code(
-        py,
-        &code,
-        c"<mod_python.so>/bootstrap.py",
-        c"_mod_python_bootstrap",
-    )?;
-    let sources = PyDict::new(py);
-    for (module, source, is_package) in SOURCES {
-        sources.set_item(module, (source, is_package))?;
-    }
-    boot.call_method1("install", (sources,))?;
+    super::package::install(py)?;
     // The interpreter's environment and output: os.environ as the child started, and
     // sys.stdout/sys.stderr, warnings and unconfigured logging into the error_log.
     super::environ::apply(py)?;

@@ -1,8 +1,8 @@
 //! CPython inside httpd: starting it with its configuration (`startup`), how threads enter
 //! Python (`gil`), the interpreters (`interpreters`), the handler loop (`dispatch`), the end of
 //! Python at child exit (`child_exit`), objects made straight from bytes (`rawbytes`), what
-//! Python prints (`output`, into the error_log) and each interpreter's starting environment
-//! (`environ`).
+//! Python prints (`output`, into the error_log), each interpreter's starting environment
+//! (`environ`) and the `mod_python` package compiled into the module (`package`).
 //!
 //! Above `config/`, below everything that runs Python for a request: it knows no request.
 
@@ -12,5 +12,6 @@ pub mod environ;
 pub mod gil;
 pub mod interpreters;
 pub mod output;
+pub mod package;
 pub mod rawbytes;
 pub mod startup;

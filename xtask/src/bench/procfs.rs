@@ -26,7 +26,7 @@ pub fn cpu_ticks(parent: u32) -> u64 {
 }
 
 /// The fields of `/proc/<pid>/stat` after the command name, which may itself hold spaces.
-fn stat_fields(stat: &str) -> Vec<&str> {
+pub fn stat_fields(stat: &str) -> Vec<&str> {
     stat.rsplit_once(')')
         .map(|(_, r)| r.split_whitespace().collect())
         .unwrap_or_default()
@@ -55,7 +55,7 @@ pub fn children(parent: u32) -> Vec<u32> {
 }
 
 /// A `Vm...:` line of `/proc/<pid>/status`, in KiB.
-fn status_kb(pid: u32, field: &str) -> Option<u64> {
+pub fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let v = status.lines().find_map(|l| l.strip_prefix(field))?;
     v.trim().trim_end_matches("kB").trim().parse().ok()

@@ -9,6 +9,29 @@ pub struct Load {
     pub rps: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    pub avg_ms: f64,
+    pub max_ms: f64,
+    /// Answers with a status other than 2xx or 3xx.
+    pub non_2xx: u64,
+    pub errors: SocketErrors,
+    /// wrk's report as it printed it (with what a Lua `done` function wrote).
+    pub output: String,
+}
+
+/// wrk's "Socket errors" line: connections it could not open, read from or write to, and
+/// requests not answered within its timeout.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SocketErrors {
+    pub connect: u64,
+    pub read: u64,
+    pub write: u64,
+    pub timeout: u64,
+}
+
+impl SocketErrors {
+    pub fn total(&self) -> u64 {
+        self.connect + self.read + self.write + self.timeout
+    }
 }
 
 fn parse_duration_ms(s: &str) -> f64 {
@@ -41,8 +64,20 @@ pub fn cookie_lua(cookies: &[String]) -> String {
     )
 }
 
-/// Runs wrk against `url` for `secs` seconds: GETs, or what the Lua script `lua` makes.
+/// Runs wrk against `url` for `secs` seconds: GETs, or what the Lua script `lua` makes; fails
+/// on any wrong answer or more than a few socket errors.
 pub fn wrk(url: &str, secs: u32, conns: u32, lua: Option<&str>) -> Result<Load, String> {
+    let load = run(url, secs, conns, lua)?;
+    // wrk counts the connections it cuts itself when the time is up as read errors; a few are
+    // noise, a wrong answer never is.
+    if load.non_2xx > 0 || load.errors.total() > load.requests / 1000 + 8 {
+        return Err(format!("wrk saw errors:\n{}", load.output));
+    }
+    Ok(load)
+}
+
+/// Runs wrk as [`wrk`] does and reads its report, errors counted, not judged.
+pub fn run(url: &str, secs: u32, conns: u32, lua: Option<&str>) -> Result<Load, String> {
     let mut cmd = Command::new("wrk");
     cmd.args([
         "-t1",
@@ -72,9 +107,12 @@ pub fn wrk(url: &str, secs: u32, conns: u32, lua: Option<&str>) -> Result<Load, 
         rps: 0.0,
         p50_ms: f64::NAN,
         p99_ms: f64::NAN,
+        avg_ms: f64::NAN,
+        max_ms: f64::NAN,
+        non_2xx: 0,
+        errors: SocketErrors::default(),
+        output: String::new(),
     };
-    let mut non_2xx = 0u64;
-    let mut socket_errors = 0u64;
     for line in out.lines() {
         let t = line.trim();
         if let Some(v) = t.strip_prefix("Requests/sec:") {
@@ -89,20 +127,32 @@ pub fn wrk(url: &str, secs: u32, conns: u32, lua: Option<&str>) -> Result<Load, 
                 .next()
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
+        } else if let Some(v) = t.strip_prefix("Latency") {
+            // "Latency   631.36us  283.78us   5.37ms   82.24%": average, deviation, maximum.
+            let fields: Vec<&str> = v.split_whitespace().collect();
+            if fields.len() >= 3 {
+                load.avg_ms = parse_duration_ms(fields[0]);
+                load.max_ms = parse_duration_ms(fields[2]);
+            }
         } else if let Some(v) = t.strip_prefix("Non-2xx or 3xx responses:") {
-            non_2xx = v.trim().parse().unwrap_or(u64::MAX);
+            load.non_2xx = v.trim().parse().unwrap_or(u64::MAX);
         } else if let Some(v) = t.strip_prefix("Socket errors:") {
             // "connect 0, read 1, write 0, timeout 0"
-            socket_errors = v
-                .split(',')
-                .filter_map(|part| part.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .sum();
+            for part in v.split(',') {
+                let mut words = part.split_whitespace();
+                let (Some(kind), Some(n)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let n = n.parse().unwrap_or(u64::MAX);
+                match kind {
+                    "connect" => load.errors.connect = n,
+                    "read" => load.errors.read = n,
+                    "write" => load.errors.write = n,
+                    _ => load.errors.timeout = n,
+                }
+            }
         }
     }
-    // wrk counts the connections it cuts itself when the time is up as read errors; a few are
-    // noise, a wrong answer never is.
-    if non_2xx > 0 || socket_errors > load.requests / 1000 + 8 {
-        return Err(format!("wrk saw errors:\n{out}"));
-    }
+    load.output = out;
     Ok(load)
 }

@@ -1,5 +1,4 @@
-//! `cargo xtask soak`: long runs, bounded in count and time, on loopback only. For now
-//! `--fuzz`: the property tests of every parser that reads what clients or configurations
+//! `cargo xtask soak --fuzz`: the property tests of every parser that reads what clients or configurations
 //! send, with many more cases than `cargo xtask test` gives them, then coverage-guided
 //! fuzzing: mod_python.Cookie under atheris, the directive parsers under cargo-fuzz (where a
 //! nightly toolchain is installed). Each step's time is reported; the first failure stops
@@ -21,31 +20,6 @@ const FUZZ_SECONDS: u32 = 120;
 /// atheris, the coverage-guided fuzzer for Python (libFuzzer's), pinned.
 const ATHERIS: &[&str] = &["atheris==3.0.0"];
 
-const USAGE: &str = "usage: cargo xtask soak --fuzz [--scale N]";
-
-pub fn run_soak(args: &[String]) -> Result<(), String> {
-    let mut fuzz = false;
-    let mut scale: u32 = 1;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--fuzz" => fuzz = true,
-            "--scale" => {
-                scale = it
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .filter(|&n| n > 0)
-                    .ok_or("--scale takes a whole number above 0")?
-            }
-            other => return Err(format!("soak: unknown argument {other}\n{USAGE}")),
-        }
-    }
-    if !fuzz {
-        return Err(format!("soak: say what to run\n{USAGE}"));
-    }
-    fuzz_all(scale)
-}
-
 /// What one step did, for the report.
 struct Step {
     name: &'static str,
@@ -53,7 +27,7 @@ struct Step {
     seconds: f64,
 }
 
-fn fuzz_all(scale: u32) -> Result<(), String> {
+pub fn fuzz_all(scale: u32) -> Result<(), String> {
     run("build", cargo().args(["build", "--workspace"]))?;
     let mut report: Vec<Step> = Vec::new();
     let mut step =
