@@ -122,6 +122,20 @@ def big(req):
         req.write('%s: %s' % (type(e).__name__, e))
 
 
+def many(req):
+    # Sessions made one after the other, each kept: all of them must stay while the cache
+    # has room for them.
+    n = int(req.args)
+    sids = []
+    for i in range(n):
+        s = Session.SocacheSession(req, lock=0)
+        s['i'] = i
+        s.save()
+        sids.append(s.id())
+    kept = sum(1 for sid in sids if _stored(s, sid))
+    req.write('kept %d of %d' % (kept, n))
+
+
 def handler(req):
     req.content_type = 'text/plain'
     action = req.uri.rsplit('/', 1)[-1]
@@ -575,6 +589,17 @@ fn a_counter_is_kept_in_a_socache_session_and_the_factory_chooses_it() {
             assert!(log.contains(message), "{mpm:?} {base}: {log}");
         }
     }
+}
+
+/// shmcb files an entry in one of its subcaches by the key's first byte, and every session's
+/// key begins alike: they all went to one subcache, and a default-sized shmcb ("shmcb",
+/// 512000 bytes: 8 subcaches of 57 entries with the hints sessions give) kept only the last
+/// 57 sessions. apache-rs now spreads the keys over the subcaches.
+#[test]
+fn a_socache_session_cache_holds_as_many_sessions_as_its_size_allows() {
+    let httpd = socache_server(Mpm::Event, "shmcb");
+    let r = get(&httpd, "/sc/many?200", None);
+    assert_eq!(r.text(), "kept 200 of 200", "{}", httpd.error_log());
 }
 
 #[test]

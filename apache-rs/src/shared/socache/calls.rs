@@ -5,6 +5,7 @@ use super::{Cache, Live};
 use crate::core::{Error, apr_strerror};
 use apache_sys as ffi;
 use std::any::Any;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::os::raw::{c_uchar, c_uint, c_void};
 use std::ptr;
@@ -129,6 +130,7 @@ impl Cache {
         value: &[u8],
         ttl: Duration,
     ) -> Result<ffi::apr_status_t, Error> {
+        let key = &*self.provider_key(key);
         let klen = self.key_len(key)?;
         // SAFETY: reads the clock.
         let now = unsafe { ffi::apr_time_now() };
@@ -158,6 +160,7 @@ impl Cache {
     }
 
     pub(super) fn retrieve_now(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        let key = &*self.provider_key(key);
         let klen = self.key_len(key)?;
         let max = self.inner.max_value_len;
         // Providers that report a too-small buffer get a bigger one; shmcb says "not found"
@@ -217,6 +220,7 @@ impl Cache {
     }
 
     pub(super) fn remove_now(&self, key: &[u8]) -> Result<bool, Error> {
+        let key = &*self.provider_key(key);
         let klen = self.key_len(key)?;
         let removed = self.call(|live, pool, _| {
             let remove = live
@@ -255,6 +259,8 @@ impl Cache {
         struct Ctx<'a> {
             f: &'a mut dyn FnMut(&[u8], &[u8]) -> bool,
             panic: Option<Box<dyn Any + Send>>,
+            /// The provider's keys carry the spreading byte (`provider_key`), not the caller's.
+            spread: bool,
         }
         unsafe extern "C" fn each(
             _instance: *mut ffi::ap_socache_instance_t,
@@ -274,6 +280,10 @@ impl Cache {
                     bytes(id, idlen),
                     bytes(data, datalen),
                 )
+            };
+            let key = match key.split_first() {
+                Some((_, rest)) if ctx.spread => rest,
+                _ => key,
             };
             let f = &mut ctx.f;
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(key, value))) {
@@ -295,7 +305,11 @@ impl Cache {
                 ),
             )
         };
-        let mut ctx = Ctx { f, panic: None };
+        let mut ctx = Ctx {
+            f,
+            panic: None,
+            spread: self.inner.quirks.spreads_by_first_byte,
+        };
         let result = self.call(|live, pool, _| {
             let Some(iterate) = live.provider.raw().iterate else {
                 return Err(cannot());
@@ -321,6 +335,31 @@ impl Cache {
         }
         result
     }
+}
+
+impl Cache {
+    /// The key as the provider is given it: behind a byte spread by a hash of the key for a
+    /// provider that picks the subcache by the first byte (shmcb; see
+    /// `Quirks::spreads_by_first_byte`), else as it is.
+    fn provider_key<'k>(&self, key: &'k [u8]) -> Cow<'k, [u8]> {
+        if !self.inner.quirks.spreads_by_first_byte {
+            return Cow::Borrowed(key);
+        }
+        let mut spread = Vec::with_capacity(key.len() + 1);
+        spread.push(spread_byte(key));
+        spread.extend_from_slice(key);
+        Cow::Owned(spread)
+    }
+}
+
+/// One byte of an FNV-1a hash of `key`, every bit of the hash folded in, so that keys which
+/// differ anywhere differ in it as often as chance allows.
+fn spread_byte(key: &[u8]) -> u8 {
+    let hash = key.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let [a, b, c, d] = hash.to_le_bytes();
+    a ^ b ^ c ^ d
 }
 
 /// A byte slice from a provider's pointer and length (NULL or empty gives `&[]`).

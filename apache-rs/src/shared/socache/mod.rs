@@ -14,6 +14,11 @@
 //! `pre_config` with [`crate::shared::mutex::register`], which also lets the `Mutex` directive
 //! configure it.
 //!
+//! shmcb files each entry in one of its subcaches by the first byte of the key alone, so keys
+//! that share a prefix would crowd one subcache and push each other out while the rest of the
+//! cache stays empty. The cache gives shmcb every key behind one byte hashed from the whole
+//! key, and takes it off again in [`Cache::iterate`]; callers see their own keys.
+//!
 //! # Configuration of a provider
 //!
 //! The argument after the provider's name is the provider's own: `shmcb:/path(bytes)`,

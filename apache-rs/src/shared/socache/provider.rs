@@ -73,6 +73,11 @@ pub(super) struct Quirks {
     pub networked: bool,
     /// Keys must have at least this many bytes (shmcb).
     pub min_key_len: usize,
+    /// The entry's subcache is chosen by the key's first byte alone (shmcb): keys sharing a
+    /// prefix would all go to one subcache, a small part of the cache, and push each other
+    /// out long before the cache is full. Such a provider is given the key behind one byte
+    /// spread by a hash of the whole key.
+    pub spreads_by_first_byte: bool,
 }
 
 impl Quirks {
@@ -81,6 +86,7 @@ impl Quirks {
             "shmcb" => Quirks {
                 hides_enospc: true,
                 min_key_len: 4,
+                spreads_by_first_byte: true,
                 ..Quirks::default()
             },
             "dbm" => Quirks {
