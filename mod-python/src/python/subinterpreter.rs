@@ -78,10 +78,12 @@ fn own() -> Result<*mut ffi::PyThreadState, String> {
     let status = unsafe { ffi::Py_NewInterpreterFromConfig(&mut ts, &config) };
     // SAFETY: reads the status just returned.
     if unsafe { ffi::PyStatus_Exception(status) } != 0 || ts.is_null() {
-        let why = (!status.err_msg.is_null())
+        let why = if status.err_msg.is_null() {
+            Default::default()
+        } else {
             // SAFETY: a status's message is a static NUL-terminated string of CPython.
-            .then(|| unsafe { std::ffi::CStr::from_ptr(status.err_msg) }.to_string_lossy())
-            .unwrap_or_default();
+            unsafe { std::ffi::CStr::from_ptr(status.err_msg) }.to_string_lossy()
+        };
         return Err(format!("Py_NewInterpreterFromConfig failed: {why}"));
     }
     Ok(ts)
