@@ -377,9 +377,10 @@ fn an_extension_refused_in_an_own_gil_interpreter_names_the_directive() {
 }
 
 /// An own-GIL interpreter that imports what mod_python's Cookie and Session use (hashlib,
-/// hmac, secrets) and asyncio, and leaves an atexit function that writes to a file.
+/// hmac, secrets), asyncio and datetime (whose C part keeps static types the main interpreter
+/// must make first), and leaves an atexit function that writes to a file.
 const EXITING: &str = r#"
-import asyncio, atexit, hashlib, hmac, secrets
+import asyncio, atexit, datetime, hashlib, hmac, secrets
 from mod_python import apache, Cookie, Session
 
 def handler(req):
