@@ -213,6 +213,8 @@ fn main() {
     println!("cargo:rustc-env=MOD_PYTHON_PYTHON_BIN={python}");
     libpython_rpath(&python);
     pyo3_build_config::use_pyo3_cfgs();
+    // pyo3's own cfg, which lib.rs insists on (see .cargo/config.toml).
+    println!("cargo::rustc-check-cfg=cfg(pyo3_disable_reference_pool)");
     default_home();
 }
 

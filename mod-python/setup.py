@@ -74,6 +74,11 @@ def cargo_env():
     else:
         env.pop("MOD_PYTHON_DEFAULT_HOME", None)
     env.setdefault("CARGO_TARGET_DIR", str(cargo_target_dir()))
+    # pyo3's deferred-decref pool must be off (see the workspace's .cargo/config.toml, which a
+    # build outside the checkout, or one with RUSTFLAGS set, does not apply).
+    flags = env.get("RUSTFLAGS", "")
+    if "pyo3_disable_reference_pool" not in flags:
+        env["RUSTFLAGS"] = f"{flags} --cfg pyo3_disable_reference_pool".strip()
     return env
 
 

@@ -143,6 +143,19 @@ pub fn cdylib(lib_name: &str) -> PathBuf {
         })
 }
 
+/// `HARNESS_MODULE_CONFIG=symbol=directives`: configuration added to every server that loads
+/// the module `symbol`, after its `LoadModule` and before the test's own configuration, to run
+/// a module's tests again under another setting (`cargo xtask test` runs some of mod_python's
+/// with `python_module=PythonInterpreterGIL own`).
+fn module_config_from_env(modules: &[(String, PathBuf)]) -> Option<String> {
+    let value = std::env::var("HARNESS_MODULE_CONFIG").ok()?;
+    let (symbol, text) = value.split_once('=')?;
+    modules
+        .iter()
+        .any(|(s, _)| s == symbol)
+        .then(|| text.to_string())
+}
+
 /// Configures an httpd to start; made by [`Httpd::builder`].
 pub struct Builder {
     mpm: Mpm,
@@ -299,6 +312,10 @@ impl Builder {
         );
         for (sym, path) in &self.modules {
             c += &format!("LoadModule {sym} \"{}\"\n", path.display());
+        }
+        if let Some(text) = module_config_from_env(&self.modules) {
+            c += &text;
+            c += "\n";
         }
         for text in &self.config {
             c += text;

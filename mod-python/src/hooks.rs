@@ -139,6 +139,9 @@ fn start_python(p: &Pool, s: &Server) {
         );
         return;
     }
+    if let Some(conf) = s.module_config::<crate::ThisModule>() {
+        crate::python::subinterpreter::configure(&conf.interpreter_gil);
+    }
     interp::start(&imports, crate::apache_module::build, started);
     // Checked when the configuration was read; only the main server's applies.
     let thread_wait = s

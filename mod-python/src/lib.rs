@@ -14,6 +14,16 @@
 // call the configuration's parsers.
 #![cfg_attr(any(test, fuzzing), allow(dead_code, unused_imports))]
 
+// Interpreters with a GIL of their own (PythonInterpreterGIL own) must never have one
+// interpreter's objects released by a thread in another: pyo3's process-wide deferred-decref
+// pool would do just that, so the module is only built without it (.cargo/config.toml sets the
+// cfg for cargo, setup.py for pip). See docs/src/interpreters.md.
+#[cfg(all(not(any(test, fuzzing)), not(pyo3_disable_reference_pool)))]
+compile_error!(
+    "mod_python must be built with `--cfg pyo3_disable_reference_pool` (set by the workspace's \
+     .cargo/config.toml; when RUSTFLAGS is set, add it there)"
+);
+
 #[cfg(fuzzing)]
 pub mod config;
 #[cfg(not(fuzzing))]

@@ -500,9 +500,35 @@ fn assert_finalized(dir: &std::path::Path, pids: &[String], what: &str) {
             1,
             "{what}: atexit in {p} {i}: {ev:?}"
         );
-        assert_eq!(count("del", p, i), 1, "{what}: __del__ in {p} {i}: {ev:?}");
+        let finalized = !(i == "main_interpreter" && main_kept_in(&ev, p));
+        assert_eq!(
+            count("del", p, i),
+            usize::from(finalized),
+            "{what}: __del__ in {p} {i} (finalized: {finalized}): {ev:?}"
+        );
     }
     assert!(seen > 0, "{what}: nothing imported: {ev:?}");
+}
+
+/// Whether a child that made a sub-interpreter keeps its main interpreter (runs its atexit
+/// functions, does not finalize it) at exit in this run: `cargo xtask test` runs these tests again with every
+/// sub-interpreter given its own GIL (`HARNESS_MODULE_CONFIG`), and on CPython 3.12 a child
+/// that had such interpreters ends them but not the main one, which 3.12.1 can crash
+/// finalizing (docs/src/interpreters.md, "The end of Python with own-GIL interpreters").
+fn main_kept_at_exit() -> bool {
+    let own_gil = std::env::var("HARNESS_MODULE_CONFIG")
+        .is_ok_and(|c| c.contains("PythonInterpreterGIL own"));
+    let version = env!("MOD_PYTHON_PY_VERSION");
+    own_gil && (version.starts_with("3.12.") || version == "3.12")
+}
+
+/// Whether the child `pid` kept its main interpreter at exit ([`main_kept_at_exit`]): only a
+/// child that made a sub-interpreter does.
+fn main_kept_in(ev: &[(String, String, String)], pid: &str) -> bool {
+    main_kept_at_exit()
+        && ev
+            .iter()
+            .any(|(e, p, i)| e == "import" && p == pid && i != "main_interpreter")
 }
 
 /// Polls `cond` for up to `secs` seconds.
@@ -587,11 +613,16 @@ fn python_is_finalized_in_old_children_at_graceful_restart() {
         let done = eventually(15, || {
             let ev = events(&dir);
             pids.iter().all(|p| {
-                ev.iter().filter(|(e, q, _)| e == "del" && q == p).count()
-                    >= ev
-                        .iter()
-                        .filter(|(e, q, _)| e == "import" && q == p)
-                        .count()
+                let imported = ev
+                    .iter()
+                    .filter(|(e, q, _)| e == "import" && q == p)
+                    .count();
+                let ended = ev.iter().filter(|(e, q, _)| e == "del" && q == p).count();
+                let last_words = ev
+                    .iter()
+                    .filter(|(e, q, _)| e == "atexit" && q == p)
+                    .count();
+                ended + usize::from(main_kept_in(&ev, p)) >= imported && last_words >= imported
             })
         });
         assert!(done, "{mpm:?}: {:?}\n{}", events(&dir), httpd.error_log());

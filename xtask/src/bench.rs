@@ -12,6 +12,7 @@
 mod cpus;
 mod flavors;
 mod instructions;
+mod parallel;
 pub(crate) mod procfs;
 mod report;
 mod transfer;
@@ -328,9 +329,20 @@ pub(crate) fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
+/// The number after the option `name`, which must be above 0.
+fn positive(arg: Option<&String>, name: &str) -> Result<u32, String> {
+    arg.and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{name} N (N > 0)"))
+}
+
 /// Entry point of `cargo xtask bench [--seconds N] [--rounds N] [--connections N]
-/// [--transfers N] [--no-pin] [--only NAME,...] [--instructions]`.
+/// [--transfers N] [--no-pin] [--only NAME,...] [--instructions]`, and of `cargo xtask bench
+/// --parallel [--python PATH] [--seconds N] [--rounds N]` ([`parallel`]).
 pub fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--parallel") {
+        return parallel::run(args);
+    }
     // Many short rounds rather than a few long ones: the machine's speed drifts over seconds,
     // and each round's ratio compares two flavors measured about a second apart. (With 3
     // rounds of 5 s the same ratio moved by up to 10 % from run to run; with 15 of 1 s, by
@@ -346,12 +358,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut instructions = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = |name: &str| -> Result<u32, String> {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{name} N (N > 0)"))
-        };
+        let mut value = |name: &str| positive(it.next(), name);
         match a.as_str() {
             "--seconds" => secs = value("--seconds")?,
             "--rounds" => rounds_count = value("--rounds")?,

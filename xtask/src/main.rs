@@ -47,6 +47,9 @@ const USAGE: &str = "usage: cargo xtask <command>
         [--no-pin] [--instructions]
                          cost per request and per 100 MB transfer against C modules
                          (--instructions: instructions per request under callgrind)
+  bench --parallel [--python PATH] [--seconds N] [--rounds N]
+                         a CPU-bound handler on one child's threads: one GIL against a GIL
+                         per interpreter (PATH: a CPython 3.12+), C mod_python, mod_wsgi
   docs                   rustdoc -D warnings; the guide (mdBook) into target/book, links checked
   package                cargo package the published crates (apache-sys, apache-httpd,
                          apache-test-harness), verified, in dependency order
@@ -167,6 +170,18 @@ fn test(args: &[String]) -> Result<(), String> {
             .args(["test", "--workspace"])
             .args(extra),
     )?;
+    // The library's tests again, every interpreter but the main one with a GIL of its own.
+    if python.has_own_gil() && extra.is_empty() {
+        let mut cmd = cargo();
+        python
+            .apply(&mut cmd)
+            .args(["test", "-p", "mod-python"])
+            .env("HARNESS_MODULE_CONFIG", test_python::OWN_GIL_CONFIG);
+        for name in test_python::OWN_GIL_TESTS {
+            cmd.args(["--test", name]);
+        }
+        run("test with PythonInterpreterGIL own", &mut cmd)?;
+    }
     // The Python parsers' hypothesis properties, in an environment of their own: the default
     // Python's (its packages and the module the default build makes).
     if python.is_default() {

@@ -31,7 +31,33 @@ pub struct TestPython {
     pub env: Vec<(String, String)>,
 }
 
+/// What `cargo xtask test` adds to every test server that loads mod_python when it runs the
+/// library's tests again with a GIL per interpreter (harness's `HARNESS_MODULE_CONFIG`).
+pub const OWN_GIL_CONFIG: &str = "python_module=PythonInterpreterGIL own";
+
+/// The test files run again that way: the library (util, Session, Cookie, psp, publisher,
+/// wsgi), filters and connection handlers, and the child's exit.
+pub const OWN_GIL_TESTS: &[&str] = &[
+    "util",
+    "session",
+    "cookie",
+    "psp",
+    "publisher",
+    "wsgi",
+    "filters",
+    "lifecycle",
+];
+
 impl TestPython {
+    /// Whether this Python gives sub-interpreters a GIL of their own (3.12 and later).
+    pub fn has_own_gil(&self) -> bool {
+        let mut parts = self
+            .version
+            .split('.')
+            .filter_map(|p| p.parse::<u32>().ok());
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (3, 12)
+    }
+
     /// Whether this is the default Python (nothing changes from a plain build).
     pub fn is_default(&self) -> bool {
         self.env.is_empty()

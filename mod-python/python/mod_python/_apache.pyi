@@ -13,6 +13,10 @@ _Data: TypeAlias = str | bytes | bytearray | memoryview
 
 crate_version: str
 interpreter: str
+# PythonInterpreterGIL own: this interpreter has a GIL of its own, set at gil_directive
+# ("file:line"); None for the shared GIL.
+own_gil: bool
+gil_directive: str | None
 MODULE_MAGIC_NUMBER_MAJOR: int
 MODULE_MAGIC_NUMBER_MINOR: int
 

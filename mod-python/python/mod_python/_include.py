@@ -76,7 +76,8 @@ def dispatch(h: int, req: mp_request, tag: str, code: str, debug: bool,
         else:
             exec(source, scope)
         return True
-    except Exception:
+    except Exception as e:
+        apache._note_own_gil(e)
         text = traceback.format_exc()
         report = "mod_python: exception in #python %s of %s:\n%s" % (tag, req.filename, text)
         for line in report.rstrip().split("\n"):

@@ -4,7 +4,7 @@ use crate::python::rawbytes::latin1_str;
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyIOError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyList, PyMemoryView, PyString, PyTuple};
 use std::borrow::Cow;
 
 /// An I/O failure as Python's `IOError`.
@@ -18,8 +18,7 @@ pub fn io_error(e: impl std::fmt::Display) -> PyErr {
 pub fn lossless_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(PyString::new(py, s).into_any()),
-        Err(_) => PyBytes::new(py, bytes)
-            .call_method1(pyo3::intern!(py, "decode"), ("utf-8", "surrogateescape")),
+        Err(_) => PyBytes::new(py, bytes).call_method1("decode", ("utf-8", "surrogateescape")),
     }
 }
 
@@ -51,13 +50,10 @@ pub fn text_bytes<'a>(v: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, [
         return Ok(match s.to_str() {
             Ok(text) => Cow::Borrowed(text.as_bytes()),
             Err(_) => Cow::Owned(
-                s.call_method1(
-                    pyo3::intern!(s.py(), "encode"),
-                    ("utf-8", "surrogateescape"),
-                )?
-                .cast::<PyBytes>()?
-                .as_bytes()
-                .to_vec(),
+                s.call_method1("encode", ("utf-8", "surrogateescape"))?
+                    .cast::<PyBytes>()?
+                    .as_bytes()
+                    .to_vec(),
             ),
         });
     }
@@ -71,8 +67,12 @@ pub fn text_bytes<'a>(v: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, [
 }
 
 /// The bytes of `data` to send: a `str` as UTF-8 (its surrogates as the bytes they stand
-/// for), `bytes` as they are, or anything a list of bytes can be made from; `owned` holds
-/// them when they had to be made.
+/// for), `bytes` as they are, a list or tuple of byte values, or an object with the buffer
+/// protocol (`bytearray`, `memoryview`, `array`); `owned` holds them when they had to be made.
+///
+/// Not `extract::<Vec<u8>>()` on anything else: when it fails, pyo3 names the
+/// `collections.abc.Sequence` class of the first interpreter that asked, kept in a
+/// process-wide static, which an interpreter with its own GIL must not touch.
 pub fn as_bytes<'a>(data: &'a Bound<'_, PyAny>, owned: &'a mut Vec<u8>) -> PyResult<&'a [u8]> {
     if let Ok(s) = data.cast::<PyString>() {
         match s.to_str() {
@@ -80,18 +80,24 @@ pub fn as_bytes<'a>(data: &'a Bound<'_, PyAny>, owned: &'a mut Vec<u8>) -> PyRes
             // Text holding bytes that came in as surrogates (a header that was not UTF-8)
             // goes out as those bytes.
             Err(_) => {
-                let encoded = s.call_method1(
-                    pyo3::intern!(s.py(), "encode"),
-                    ("utf-8", "surrogateescape"),
-                )?;
+                let encoded = s.call_method1("encode", ("utf-8", "surrogateescape"))?;
                 *owned = encoded.cast::<PyBytes>()?.as_bytes().to_vec();
                 Ok(owned)
             }
         }
     } else if let Ok(b) = data.cast::<PyBytes>() {
         Ok(b.as_bytes())
-    } else if let Ok(v) = data.extract::<Vec<u8>>() {
-        *owned = v;
+    } else if data.is_instance_of::<PyList>() || data.is_instance_of::<PyTuple>() {
+        *owned = data
+            .extract::<Vec<u8>>()
+            .map_err(|_| PyTypeError::new_err("write() takes str or bytes"))?;
+        Ok(owned)
+    } else if let Ok(view) = PyMemoryView::from(data) {
+        *owned = view
+            .call_method0("tobytes")?
+            .cast::<PyBytes>()?
+            .as_bytes()
+            .to_vec();
         Ok(owned)
     } else {
         Err(PyTypeError::new_err("write() takes str or bytes"))

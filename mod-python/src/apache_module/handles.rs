@@ -74,7 +74,9 @@ pub fn read_only() -> PyErr {
     PyRuntimeError::new_err("this request object is read-only: it is not the request being served")
 }
 
-/// The handle of a request object (`mp_request._h`).
-pub fn handle_of(req: &Bound<'_, PyAny>) -> PyResult<usize> {
-    req.getattr(pyo3::intern!(req.py(), "_h"))?.extract()
+/// The handle of a request object (`mp_request._h`), looked up with the name `module` (the
+/// `_apache` of the object's interpreter) interned.
+pub fn handle_of(module: &Bound<'_, PyModule>, req: &Bound<'_, PyAny>) -> PyResult<usize> {
+    req.getattr(crate::python::native_module::handle_name(module)?)?
+        .extract()
 }

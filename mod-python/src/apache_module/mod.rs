@@ -1,5 +1,9 @@
 //! `mod_python._apache`: the native functions the Python objects handlers see are built on.
 //!
+//! The module is made per interpreter from one multi-phase definition
+//! (`python::native_module`), with a state of its own in each, which the functions that need
+//! something of their interpreter reach through the module they are bound to.
+//!
 //! The objects (`mp_request`, `mp_table`, `mp_conn`, `mp_server`, `mp_filter`, ...) are Python
 //! classes of the `mod_python` package (`_request.py`, `_table.py`, ...), made anew in each
 //! interpreter, over these plain functions: pyo3's `#[pyclass]` types are process-wide statics,
@@ -21,13 +25,23 @@ mod server;
 mod session_cache;
 mod table;
 
+use crate::config::{Gil, GilSetting};
 use pyo3::prelude::*;
 
-/// The `mod_python._apache` module for the interpreter `name`.
-pub fn build<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyModule>> {
-    let m = PyModule::new(py, "_apache")?;
+/// The `mod_python._apache` module for the interpreter `name`, whose `PythonInterpreterGIL`
+/// setting is `gil` (for `own_gil` and `gil_directive`, which the error notes of
+/// `mod_python.apache` name).
+pub fn build<'py>(
+    py: Python<'py>,
+    name: &str,
+    gil: Option<&GilSetting>,
+) -> PyResult<Bound<'py, PyModule>> {
+    let m = crate::python::native_module::make(py)?;
     m.add("crate_version", env!("CARGO_PKG_VERSION"))?;
     m.add("interpreter", name)?;
+    let own = gil.filter(|g| g.gil == Gil::Own);
+    m.add("own_gil", own.is_some())?;
+    m.add("gil_directive", own.map(|g| g.at.as_str()))?;
     httpd::add(&m)?;
     request::add(&m)?;
     table::add(&m)?;

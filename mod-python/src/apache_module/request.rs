@@ -112,14 +112,25 @@ fn set_text(h: usize, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
 
 /// `req.<name>`, for the properties of `mp_request` (`partial(req_attr, name)`).
 #[pyfunction]
-fn req_attr(py: Python<'_>, name: &str, req: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    req_get(py, handle_of(req)?, name)
+#[pyo3(pass_module)]
+fn req_attr(
+    module: &Bound<'_, PyModule>,
+    name: &str,
+    req: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    req_get(module.py(), handle_of(module, req)?, name)
 }
 
 /// `req.<name> = value`, for the writable properties of `mp_request`.
 #[pyfunction]
-fn req_attr_set(name: &str, req: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    req_set(handle_of(req)?, name, value)
+#[pyo3(pass_module)]
+fn req_attr_set(
+    module: &Bound<'_, PyModule>,
+    name: &str,
+    req: &Bound<'_, PyAny>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    req_set(handle_of(module, req)?, name, value)
 }
 
 /// Sends body bytes (`str` as UTF-8), flushing them to the client when `flush`; without the
@@ -348,9 +359,7 @@ fn req_cgi_env<'py>(py: Python<'py>, h: usize) -> PyResult<Bound<'py, PyDict>> {
 #[pyo3(pass_module)]
 fn req_related(module: &Bound<'_, PyModule>, h: usize, which: &str) -> PyResult<Option<Py<PyAny>>> {
     let py = module.py();
-    let name: String = module
-        .getattr(pyo3::intern!(py, "interpreter"))?
-        .extract()?;
+    let name: String = module.getattr("interpreter")?.extract()?;
     let interp = crate::python::interpreters::get(&name);
     with_ref(h, |r| {
         let other = match which {

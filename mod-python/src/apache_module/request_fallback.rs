@@ -13,7 +13,7 @@ use apache::http::Request;
 use apache::http::{FileInfo, FinfoFields, RemoteHost};
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyList, PyTuple};
 
 /// A file's information in the order `mp_finfo` takes it; every field None but the type when
 /// there is no such file.
@@ -144,7 +144,9 @@ pub fn call(
     let arg = |i: usize| -> PyResult<Bound<'_, PyAny>> { args.get_item(i) };
     match name {
         "allow_methods" => {
-            let methods: Vec<String> = arg(0)?.extract()?;
+            // A list (from `_request.py`), cast before extracting: pyo3's check for other
+            // sequences uses a process-wide `collections.abc` class (see convert::as_bytes).
+            let methods: Vec<String> = arg(0)?.cast::<PyList>()?.extract()?;
             let reset = arg(1)?.is_truthy()?;
             let names: Vec<&str> = methods.iter().map(String::as_str).collect();
             r.allow_methods(reset, &names);

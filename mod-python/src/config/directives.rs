@@ -4,7 +4,8 @@
 //! (`serving/filter.rs`); what they record is [`FilterSpec`](super::FilterSpec).
 
 use super::{
-    BuiltFor, DirConf, HandlerSpec, Phase, PythonHome, SrvConf, parse_handlers, parse_single,
+    BuiltFor, DirConf, HandlerSpec, Phase, PythonHome, PythonSupport, SrvConf, parse_handlers,
+    parse_single,
 };
 use apache::module::{Context, Directive, DirectiveError};
 
@@ -166,6 +167,15 @@ apache::directive!(server PythonHome, take1, |cmd: &mut Directive, s: &mut SrvCo
     s.python_home = Some(PythonHome::inspect(path, &BuiltFor::this())?);
     Ok(())
 }, Context::RSRC_CONF, "a virtual environment or Python installation prefix for Python to start from");
+apache::directive!(server PythonInterpreterGIL, take_argv, |cmd: &mut Directive, s: &mut SrvConf, words: &[&str]| {
+    cmd.check_context(apache::ffi::GLOBAL_ONLY)?;
+    let at = match cmd.config_file() {
+        Some((file, line)) => format!("{file}:{line}"),
+        None => "(unknown place)".to_string(),
+    };
+    s.interpreter_gil.add(words, &at, &PythonSupport::this())?;
+    Ok(())
+}, Context::RSRC_CONF, "own|shared [interpreter ...]: whether sub-interpreters get a GIL of their own (CPython 3.12+)");
 apache::directive!(server PythonImport, take2, |_: &mut Directive, s: &mut SrvConf, module: &str, interpreter: &str| {
     s.imports.push((module.to_string(), interpreter.to_string()));
     Ok(())

@@ -10,6 +10,7 @@ mod dir;
 #[cfg(not(any(test, fuzzing)))]
 mod directives;
 mod handler;
+mod interpreter_gil;
 pub mod options;
 mod phase;
 #[cfg(test)]
@@ -21,6 +22,7 @@ pub use dir::{DirConf, PhaseSettings};
 pub use handler::{
     FilterSpec, HandlerSpec, find_filter, parse_handlers, parse_single, runtime_directory,
 };
+pub use interpreter_gil::{Gil, GilSetting, InterpreterGil, PythonSupport};
 pub use phase::{PerPhase, Phase, configured};
 pub use python_home::{BuiltFor, PythonHome, in_effect as python_home_in_effect};
 pub use server::SrvConf;

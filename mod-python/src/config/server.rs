@@ -1,6 +1,6 @@
 //! The per-server configuration: what is read once per (virtual) server.
 
-use super::{HandlerSpec, PythonHome};
+use super::{HandlerSpec, InterpreterGil, PythonHome};
 use apache::module::ModuleConfig;
 
 /// Per-server configuration.
@@ -14,6 +14,8 @@ pub struct SrvConf {
     pub connection_handler: Option<HandlerSpec>,
     /// `PythonHome` (main server only).
     pub python_home: Option<PythonHome>,
+    /// `PythonInterpreterGIL` (main server only).
+    pub interpreter_gil: InterpreterGil,
 }
 
 impl ModuleConfig for SrvConf {
@@ -31,6 +33,11 @@ impl ModuleConfig for SrvConf {
                 .clone()
                 .or_else(|| base.connection_handler.clone()),
             python_home: add.python_home.clone().or_else(|| base.python_home.clone()),
+            interpreter_gil: if add.interpreter_gil.is_empty() {
+                base.interpreter_gil.clone()
+            } else {
+                add.interpreter_gil.clone()
+            },
         }
     }
 }
@@ -47,6 +54,7 @@ mod tests {
             optimize: true,
             connection_handler: Some(parse_single("echo", "connectionhandler", None).unwrap()),
             python_home: None,
+            interpreter_gil: InterpreterGil::default(),
         };
         let vhost = SrvConf {
             imports: vec![("b".into(), "vhost".into())],

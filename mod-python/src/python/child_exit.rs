@@ -130,7 +130,7 @@ fn finalize_all(
         .map(|i| i.state)
         .collect();
     match closing.finalize(&subs, main.state, |py, _| exit_functions(py)) {
-        Ok(0) => log(
+        Ok(gil::Finalized::Ended(0)) => log(
             Level::Debug,
             &format!(
                 "mod_python: Python finalized ({} interpreter(s)) in {:.1} ms",
@@ -138,9 +138,16 @@ fn finalize_all(
                 interp::ms(started.elapsed())
             ),
         ),
-        Ok(code) => log(
+        Ok(gil::Finalized::Ended(code)) => log(
             Level::Info,
             &format!("mod_python: Py_FinalizeEx returned {code} (output could not be flushed)"),
+        ),
+        Ok(gil::Finalized::MainKept(why)) => log(
+            Level::Info,
+            &format!(
+                "mod_python: sub-interpreters ended, the main interpreter not finalized ({why}); \
+                 its atexit functions ran and output is flushed"
+            ),
         ),
         Err(why) => log(
             Level::Notice,

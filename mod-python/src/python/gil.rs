@@ -136,13 +136,10 @@ pub fn current_interpreter(_py: Python<'_>) -> InterpState {
 /// been finalized at child exit, `f` is not run and the call returns [`Refused::refused`]
 /// (see [`try_with_interp`]).
 ///
-/// pyo3 does not count a GIL taken this way (`assume_attached`): a `Py<T>` dropped inside `f`
-/// is queued in pyo3's deferred-decref pool instead of released, and that pool is only emptied
-/// by `Python::attach`. So code under `with_interp` drops Python objects as `Bound` values
-/// (`py_obj.into_bound(py)`), never as `Py`. (Code called from Python through a
-/// `#[pyfunction]` is counted, and may drop `Py`.) Entering through `Python::attach` after
-/// restoring the thread state would deadlock on 3.11: PyGILState does not know states made
-/// with PyThreadState_New and takes the GIL again.
+/// pyo3 counts the entry as attached (see [`attached`]): a `Py<T>` or `PyErr` dropped inside
+/// `f` is released at once, in `interp`. (mod_python is built without pyo3's deferred-decref
+/// pool, so a drop outside any counted entry aborts the child: a closure refused here must not
+/// own Python objects, or must forget them.)
 pub fn with_interp<R: Refused>(
     interp: InterpState,
     f: impl for<'py> FnOnce(Python<'py>) -> R,
@@ -189,72 +186,102 @@ fn enter<R>(interp: InterpState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R
     let current = current_thread_state();
     if current == ts {
         // A request pool's cleanup can run while this thread is inside Python (a subrequest
-        // made by a handler ends there): the GIL is already ours, in this interpreter.
+        // made by a handler ends there): the GIL is already ours, in this interpreter, and the
+        // outer entry (or pyo3's trampoline of the native function running) counts it.
         // SAFETY: this thread's own state is the current one: it holds the GIL.
         return f(unsafe { Python::assume_attached() });
     }
     if is_mine(current) {
         // The same, but the thread is in another interpreter: switch, and back at the end.
-        struct SwapBack(*mut ffi::PyThreadState);
-        impl Drop for SwapBack {
-            fn drop(&mut self) {
-                // SAFETY: this thread holds the GIL; it puts back the state it had.
-                unsafe { ffi::PyThreadState_Swap(self.0) };
-            }
-        }
-        // SAFETY: the GIL is held by this thread (its own state is current); interpreters
-        // made by Py_NewInterpreter share the main interpreter's GIL (on every version), so
-        // switching states keeps it.
+        // SAFETY: this thread holds the GIL with its own state `current`, inside a counted
+        // entry; the switch gives up that interpreter's GIL and takes `interp`'s when they
+        // differ (3.12+), and keeps the one GIL otherwise. No Rust lock is held here.
         unsafe { ffi::PyThreadState_Swap(ts) };
         let _back = SwapBack(current);
-        // SAFETY: the GIL is held with this thread's state for `interp` until `_back` drops.
+        // SAFETY: the GIL is held with this thread's state for `interp` until `_back` drops;
+        // the outer entry keeps pyo3's count.
         return f(unsafe { Python::assume_attached() });
     }
-    /// Releases the GIL when the call ends, even by unwinding.
-    struct Release;
-    impl Drop for Release {
-        fn drop(&mut self) {
-            // SAFETY: paired with the PyEval_RestoreThread below on this thread.
-            unsafe { ffi::PyEval_SaveThread() };
-        }
-    }
-    // SAFETY: `ts` belongs to this thread and is not current (we released it last time).
-    unsafe { ffi::PyEval_RestoreThread(ts) };
-    let _release = Release;
-    // SAFETY: the GIL is held with this thread's state until `_release` drops.
-    f(unsafe { Python::assume_attached() })
+    attached(ts, f)
 }
 
-/// Creates a sub-interpreter and runs `setup` in it (its `sys.modules` and builtins are its
-/// own). Call inside [`with_interp`]; the caller's interpreter is current again afterwards.
-/// The new interpreter's first thread state becomes this thread's state for it.
-pub fn new_interpreter<R>(
-    _py: Python<'_>,
-    setup: impl for<'py> FnOnce(Python<'py>, InterpState) -> R,
-) -> Option<R> {
-    // SAFETY: the GIL is held (the token proves it), so there is a current thread state.
-    let caller = unsafe { ffi::PyThreadState_Get() };
-    // SAFETY: called with the GIL held, as CPython requires; it returns the new interpreter's
-    // first thread state, made current, or NULL (with the caller's state current again).
-    let ts = unsafe { ffi::Py_NewInterpreter() };
-    if ts.is_null() {
-        // SAFETY: puts back the caller's state, in case CPython left none current.
-        unsafe { ffi::PyThreadState_Swap(caller) };
-        return None;
+/// Puts back the thread state a thread switched from, taking that interpreter's GIL again.
+pub(super) struct SwapBack(pub(super) *mut ffi::PyThreadState);
+
+impl Drop for SwapBack {
+    fn drop(&mut self) {
+        // SAFETY: this thread holds a GIL with a state it switched to; it switches back to its
+        // own state `self.0`.
+        unsafe { ffi::PyThreadState_Swap(self.0) };
     }
-    // SAFETY: `ts` is current, with the GIL: the current interpreter is the new one.
+}
+
+/// Releases the GIL taken with `PyEval_RestoreThread` when dropped, even by unwinding.
+struct Release;
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        // SAFETY: paired with a PyEval_RestoreThread on this thread, whose state (or the one
+        // switched back to) is current.
+        unsafe { ffi::PyEval_SaveThread() };
+    }
+}
+
+/// Takes the GIL with `ts` (this thread's own state, not current, no GIL held) and runs `f`
+/// with pyo3 counting the thread as attached, then releases the GIL.
+///
+/// 3.12 and later: `Python::attach` after `PyEval_RestoreThread`. CPython binds a thread's
+/// `PyGILState` state to the state made current, so pyo3's `PyGILState_Ensure` finds `ts`
+/// holding the GIL and only counts.
+#[cfg(Py_3_12)]
+fn attached<R>(ts: *mut ffi::PyThreadState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+    // SAFETY: `ts` belongs to this thread and is not current; the thread holds no GIL.
+    unsafe { ffi::PyEval_RestoreThread(ts) };
+    let _release = Release;
+    Python::attach(f)
+}
+
+/// 3.11: `PyGILState` knows only a thread's first state, its main-interpreter one, and
+/// `Python::attach` with another state current would wait for the GIL the thread holds. So the
+/// thread takes the GIL with its main state, attaches (which finds that state current), and
+/// inside switches to `ts` and back: 3.11's interpreters share one GIL, which switching keeps.
+#[cfg(not(Py_3_12))]
+fn attached<R>(ts: *mut ffi::PyThreadState, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+    // SAFETY: the main interpreter exists while Python is initialized.
+    let main_ts = state_for(InterpState(unsafe { ffi::PyInterpreterState_Main() }));
+    // SAFETY: `main_ts` belongs to this thread and is not current; the thread holds no GIL.
+    unsafe { ffi::PyEval_RestoreThread(main_ts) };
+    let _release = Release;
+    Python::attach(|py| {
+        if ts == main_ts {
+            return f(py);
+        }
+        // SAFETY: the (one) GIL is held with this thread's main state; `ts` is its own.
+        unsafe { ffi::PyThreadState_Swap(ts) };
+        let _back = SwapBack(main_ts);
+        f(py)
+    })
+}
+
+/// Makes `ts`, the first thread state of an interpreter just made on this thread and current,
+/// this thread's state for that interpreter, and returns the interpreter. Call holding its GIL.
+pub(super) fn adopt_first_state(ts: *mut ffi::PyThreadState) -> InterpState {
+    // SAFETY: `ts` is current, with its interpreter's GIL: the current interpreter is its own.
     let interp = InterpState(unsafe { ffi::PyInterpreterState_Get() });
     remember(interp, ts);
-    struct SwapBack(*mut ffi::PyThreadState);
-    impl Drop for SwapBack {
-        fn drop(&mut self) {
-            // SAFETY: this thread holds the GIL; it puts back the caller's state.
-            unsafe { ffi::PyThreadState_Swap(self.0) };
-        }
-    }
-    let _back = SwapBack(caller);
-    // SAFETY: the GIL is held with the new interpreter's state until `_back` drops.
-    Some(setup(unsafe { Python::assume_attached() }, interp))
+    interp
+}
+
+/// The current thread state, for a caller about to switch away from it and back
+/// ([`SwapBack`]). Call holding a GIL.
+pub(super) fn this_thread_state(_py: Python<'_>) -> *mut ffi::PyThreadState {
+    // SAFETY: the GIL is held (the token proves it), so there is a current thread state.
+    unsafe { ffi::PyThreadState_Get() }
+}
+
+/// An interpreter with its own GIL was made (for [`Closing::finalize`]).
+pub(super) fn note_own_gil() {
+    OWN_GIL_MADE.store(true, SeqCst);
 }
 
 /// Runs `f` without the GIL when this thread holds it with one of its own states (httpd code
@@ -494,54 +521,111 @@ impl Closing {
     /// functions, flushing output). From the start of this call every entry into Python is
     /// refused, for good. `Err` says why finalization stopped part-way (Python then stays as
     /// it is, unused).
+    ///
+    /// In each interpreter the order is: take its GIL with this thread's state for it, run
+    /// `last_words` counted by pyo3, then delete the states other (exited) threads left there,
+    /// then end it. Deleting a state that was `PyGILState`'s on its own thread also clears this
+    /// thread's `PyGILState` binding (CPython assumes a state is deleted by its thread), after
+    /// which pyo3's `attach` would make a fresh state and hang (3.12) or abort (3.13); making a
+    /// state current again binds it anew, so each interpreter's pyo3 code runs before its
+    /// deletions.
     pub fn finalize(
         mut self,
         subs: &[InterpState],
         main: InterpState,
         mut last_words: impl for<'py> FnMut(Python<'py>, InterpState),
-    ) -> Result<c_int, String> {
+    ) -> Result<Finalized, String> {
         self.open = false;
         set_phase(FINALIZED);
-        let main_ts = state_for(main);
-        // SAFETY: `main_ts` is this thread's state, not current: no other mod_python thread is
-        // inside Python and this one is not (checked by begin_close).
-        unsafe { ffi::PyEval_RestoreThread(main_ts) };
         for &sub in subs {
             let ts = state_for(sub);
-            // SAFETY: the GIL is held; `ts` is this thread's state for `sub` (interpreters
-            // made by Py_NewInterpreter share one GIL, so switching keeps it).
-            unsafe { ffi::PyThreadState_Swap(ts) };
+            attached(ts, |py| last_words(py, sub));
+            take_again(ts);
             delete_other_states(sub, ts);
-            // SAFETY: the GIL is held with this thread's state for `sub`.
-            last_words(unsafe { Python::assume_attached() }, sub);
-            // SAFETY: as above.
-            let py = unsafe { Python::assume_attached() };
-            delete_other_states(sub, ts);
-            if self.foreign_threads(py, sub) > 0 {
-                // SAFETY: puts back this thread's main state and releases the GIL, as taken.
-                unsafe {
-                    ffi::PyThreadState_Swap(main_ts);
-                    ffi::PyEval_SaveThread();
-                }
+            // SAFETY: the GIL of `sub` is held with `ts`; the token is only the proof of it.
+            if self.foreign_threads(unsafe { Python::assume_attached() }, sub) > 0 {
+                drop(Release);
                 return Err("a thread was started in a sub-interpreter at exit".into());
             }
             // SAFETY: `ts` is current, holds the GIL, has no frame running (this thread is
-            // not inside Python) and is now the interpreter's only thread state. Afterwards
-            // no thread state is current and this thread still holds the GIL.
+            // not inside Python) and is now the interpreter's only thread state.
             unsafe { ffi::Py_EndInterpreter(ts) };
+            after_end();
             forget(sub);
         }
-        // SAFETY: the GIL is held, with no current state after Py_EndInterpreter (or with
-        // `main_ts`): `main_ts` becomes current again.
-        unsafe { ffi::PyThreadState_Swap(main_ts) };
-        // SAFETY: the GIL is held with this thread's main-interpreter state.
-        last_words(unsafe { Python::assume_attached() }, main);
+        let main_ts = state_for(main);
+        // SAFETY: `main_ts` is this thread's state, not current, and it holds no GIL (every
+        // sub-interpreter was left without one).
+        unsafe { ffi::PyEval_RestoreThread(main_ts) };
+        Python::attach(|py| last_words(py, main));
+        if let Some(why) = finalizing_would_crash() {
+            drop(Release);
+            return Ok(Finalized::MainKept(why));
+        }
         // SAFETY: called with the GIL held in the main interpreter, every sub-interpreter
         // ended, no other mod_python thread inside Python or able to enter it; nothing calls
         // into Python afterwards (PHASE is FINALIZED).
-        Ok(unsafe { ffi::Py_FinalizeEx() })
+        Ok(Finalized::Ended(unsafe { ffi::Py_FinalizeEx() }))
     }
 }
+
+/// How [`Closing::finalize`] ended Python.
+pub enum Finalized {
+    /// `Py_FinalizeEx` ran, and returned this (0, or -1 when output could not be flushed).
+    Ended(c_int),
+    /// Every sub-interpreter was ended and the main interpreter's last words ran, but it was
+    /// not finalized, for this reason.
+    MainKept(&'static str),
+}
+
+/// Takes `ts`'s GIL again after [`attached`] released it, without pyo3 (nothing of pyo3 runs
+/// until the interpreter ends).
+fn take_again(ts: *mut ffi::PyThreadState) {
+    #[cfg(not(Py_3_12))]
+    {
+        // SAFETY: the main interpreter exists while Python is initialized.
+        let main_ts = state_for(InterpState(unsafe { ffi::PyInterpreterState_Main() }));
+        // SAFETY: both are this thread's states, neither current; 3.11's one GIL is taken
+        // with the main state (as `attached` does), then kept by the switch.
+        unsafe {
+            ffi::PyEval_RestoreThread(main_ts);
+            ffi::PyThreadState_Swap(ts);
+        }
+    }
+    #[cfg(Py_3_12)]
+    // SAFETY: `ts` is this thread's state, not current; the thread holds no GIL.
+    unsafe {
+        ffi::PyEval_RestoreThread(ts)
+    };
+}
+
+/// Leaves no GIL held after `Py_EndInterpreter`: 3.12 and later hold none afterwards (for an
+/// own-GIL and a shared-GIL interpreter alike); 3.11 still holds its one GIL, with no current
+/// state, which this thread's main state gives back.
+fn after_end() {
+    #[cfg(not(Py_3_12))]
+    {
+        // SAFETY: the main interpreter exists while Python is initialized.
+        let main_ts = state_for(InterpState(unsafe { ffi::PyInterpreterState_Main() }));
+        // SAFETY: the GIL is held with no current state; `main_ts` is this thread's own.
+        unsafe {
+            ffi::PyThreadState_Swap(main_ts);
+            ffi::PyEval_SaveThread();
+        }
+    }
+}
+
+/// Why `Py_FinalizeEx` must not run in this process, if it must not: CPython 3.12.1 aborts in
+/// it (`free(): invalid pointer`) once an own-GIL interpreter imported `_asyncio` (or
+/// `hashlib` and its kin) and was ended; 3.13 does not (docs/src/interpreters.md).
+fn finalizing_would_crash() -> Option<&'static str> {
+    let affected = cfg!(all(Py_3_12, not(Py_3_13)));
+    (affected && OWN_GIL_MADE.load(SeqCst))
+        .then_some("CPython 3.12 can crash finalizing a process that had an own-GIL interpreter")
+}
+
+/// An interpreter with its own GIL was made in this process.
+static OWN_GIL_MADE: AtomicBool = AtomicBool::new(false);
 
 impl Drop for Closing {
     fn drop(&mut self) {

@@ -10,11 +10,12 @@
 
 use super::dispatch::Dispatcher;
 use super::gil::{self, InterpState};
-use crate::config::MAIN_INTERPRETER;
+use super::subinterpreter;
+use crate::config::{Gil, GilSetting, MAIN_INTERPRETER};
 use apache::core::logging::{Level, log};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyModule;
+use pyo3::types::{PyModule, PyString};
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -28,14 +29,39 @@ pub struct Interp {
     run_imports: Py<PyAny>,
     /// `mod_python._request.mp_request`, this interpreter's own.
     request_class: Py<PyAny>,
+    /// The attribute names of a request object mod_python uses, interned in this interpreter
+    /// (an interned name of one interpreter must not be used in another).
+    names: RequestNames,
+}
+
+/// Names of `mp_request`'s attributes, as one interpreter interned them.
+pub struct RequestNames {
+    /// `_h`: the handle of the request (0 once it has ended).
+    pub handle: Py<PyString>,
+    /// `_cleanups`: what `req.register_cleanup` registered.
+    pub cleanups: Py<PyString>,
+}
+
+impl RequestNames {
+    fn new(py: Python<'_>) -> RequestNames {
+        RequestNames {
+            handle: PyString::intern(py, "_h").unbind(),
+            cleanups: PyString::intern(py, "_cleanups").unbind(),
+        }
+    }
 }
 
 impl Interp {
     /// A new request object for the request `id`; call holding the GIL in this interpreter.
     pub fn new_request<'py>(&self, py: Python<'py>, id: usize) -> PyResult<Bound<'py, PyAny>> {
         let obj = self.request_class.bind(py).call0()?;
-        obj.setattr(pyo3::intern!(py, "_h"), id)?;
+        obj.setattr(self.names.handle.bind(py), id)?;
         Ok(obj)
+    }
+
+    /// The request object's attribute names in this interpreter; call holding its GIL.
+    pub fn request_names(&self) -> &RequestNames {
+        &self.names
     }
 }
 
@@ -45,9 +71,11 @@ static INTERPRETERS: RwLock<Vec<&'static Interp>> = RwLock::new(Vec::new());
 static CREATING: Mutex<()> = Mutex::new(());
 static MAIN: OnceLock<&'static Interp> = OnceLock::new();
 
-/// Makes an interpreter's `mod_python._apache` module, given the interpreter's name. The
-/// layers above this one define what the module holds; [`start`] is given the function.
-pub type NativeModule = for<'py> fn(Python<'py>, &str) -> PyResult<Bound<'py, PyModule>>;
+/// Makes an interpreter's `mod_python._apache` module, given the interpreter's name and its
+/// `PythonInterpreterGIL` setting (`None`: the shared GIL by default). The layers above this
+/// one define what the module holds; [`start`] is given the function.
+pub type NativeModule =
+    for<'py> fn(Python<'py>, &str, Option<&GilSetting>) -> PyResult<Bound<'py, PyModule>>;
 
 /// The function [`start`] was given.
 static NATIVE_MODULE: OnceLock<NativeModule> = OnceLock::new();
@@ -82,13 +110,17 @@ pub fn get(name: &str) -> Option<&'static Interp> {
         return Some(i);
     }
     let started = Instant::now();
+    let gil = subinterpreter::setting_for(name);
     let made = gil::with_interp(main.state, |py| {
-        gil::new_interpreter(py, |py, state| {
-            setup(py, name, state).map_err(|e| describe(py, &e))
-        })
+        Some(subinterpreter::new_interpreter(
+            py,
+            gil.as_ref().map_or(Gil::Shared, |g| g.gil),
+            |py, state| setup(py, name, state, gil.as_ref()).map_err(|e| describe(py, &e)),
+        ))
     });
     match made {
-        Some(Ok(interp)) => {
+        Some(Ok(Ok(interp))) => {
+            subinterpreter::log_made(name, gil.as_ref());
             log(
                 Level::Debug,
                 &format!(
@@ -98,20 +130,21 @@ pub fn get(name: &str) -> Option<&'static Interp> {
             );
             Some(publish(interp))
         }
-        Some(Err(e)) => {
+        Some(Ok(Err(e))) => {
             log(
                 Level::Error,
                 &format!("mod_python: could not start interpreter {name:?}: {e}"),
             );
             None
         }
-        None => {
+        Some(Err(e)) => {
             log(
                 Level::Error,
-                &format!("mod_python: Python could not make interpreter {name:?}"),
+                &format!("mod_python: Python could not make interpreter {name:?}: {e}"),
             );
             None
         }
+        None => None,
     }
 }
 
@@ -123,15 +156,17 @@ pub struct Import {
 }
 
 /// Sets up the main interpreter of the Python [`startup::start`](super::startup::start)
-/// started in this child (since `started`, for the log of what a child's start costs) (with the GIL released, so threads of a threaded MPM can take turns),
-/// then runs the `PythonImport`s in the interpreters they name, in order.
+/// started in this child (with the GIL released, so threads of a threaded MPM can take turns),
+/// then runs the `PythonImport`s in the interpreters they name, in order. `started`: when the
+/// child began starting Python, for the log of what a child's start costs.
 pub fn start(imports: &[Import], native_module: NativeModule, started: Instant) {
     let _ = NATIVE_MODULE.set(native_module);
     // Python itself was started (startup::start) since `started`.
     let initialized = started.elapsed();
     let main = Python::attach(|py| {
         let state = gil::current_interpreter(py);
-        setup(py, MAIN_INTERPRETER, state).map_err(|e| describe(py, &e))
+        subinterpreter::prepare_main(py);
+        setup(py, MAIN_INTERPRETER, state, None).map_err(|e| describe(py, &e))
     });
     match main {
         Ok(interp) => {
@@ -177,14 +212,19 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
+fn setup(
+    py: Python<'_>,
+    name: &str,
+    state: InterpState,
+    gil: Option<&GilSetting>,
+) -> PyResult<Interp> {
     let sys = py.import("sys")?;
     // Libraries that read sys.argv expect it to exist, as under the C module.
     sys.setattr("argv", vec!["mod_python"])?;
     let make_native = NATIVE_MODULE
         .get()
         .ok_or_else(|| PyRuntimeError::new_err("mod_python's native module is not given"))?;
-    let native = make_native(py, name)?;
+    let native = make_native(py, name, gil)?;
     sys.getattr("modules")?
         .set_item("mod_python._apache", &native)?;
     super::package::install(py)?;
@@ -200,6 +240,7 @@ fn setup(py: Python<'_>, name: &str, state: InterpState) -> PyResult<Interp> {
         dispatcher: Dispatcher::new(py, &apache)?,
         run_imports: apache.getattr("_run_imports")?.unbind(),
         request_class: request_class.unbind(),
+        names: RequestNames::new(py),
     })
 }
 

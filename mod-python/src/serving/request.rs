@@ -136,9 +136,12 @@ fn finish(r: &mut Request) {
 /// interpreter; a failure is logged.
 fn finish_objects(objects: Vec<(&'static Interp, Py<PyAny>)>) {
     for (interp, obj) in objects {
+        // Once Python is finalized (a request pool destroyed after the child's cleanup) the
+        // entry is refused and the object is abandoned with its interpreter: dropped outside
+        // an entry it would abort the child (see gil::with_interp).
+        let obj = std::mem::ManuallyDrop::new(obj);
         gil::with_interp(interp.state, |py| {
-            // Released here, under the GIL (see gil::with_interp).
-            let obj = obj.into_bound(py);
+            let obj = std::mem::ManuallyDrop::into_inner(obj).into_bound(py);
             if let Err(e) = obj.call_method0("_finish") {
                 log_python_error(py, "at the end of a request", &e);
             }
@@ -151,7 +154,7 @@ fn finish_objects(objects: Vec<(&'static Interp, Py<PyAny>)>) {
 /// holding the GIL in `interp`.
 pub fn retire(py: Python<'_>, obj: &Bound<'_, PyAny>, interp: &'static Interp) {
     let waiting = obj
-        .getattr(pyo3::intern!(py, "_cleanups"))
+        .getattr(interp.request_names().cleanups.bind(py))
         .and_then(|c| c.is_truthy())
         .unwrap_or(true);
     if waiting {
@@ -172,7 +175,7 @@ pub fn retire(py: Python<'_>, obj: &Bound<'_, PyAny>, interp: &'static Interp) {
         Ok(at.map(|i| state.objects.swap_remove(i).1))
     });
     if let Ok(Some(kept)) = taken {
-        let _ = obj.setattr(pyo3::intern!(py, "_h"), 0);
+        let _ = obj.setattr(interp.request_names().handle.bind(py), 0);
         // Released here, under the GIL (see gil::with_interp).
         drop(kept.into_bound(py));
     }
