@@ -533,6 +533,81 @@ fn reports_mistakes_in_a_sentence() {
         &[],
         &["prefork runs one thread per process"],
     );
+    // A GIL per interpreter needs CPython 3.12: httpd refuses the line, and says why.
+    if !python_at_least(Path::new("/usr/bin/python3"), 12) {
+        refused(
+            venv,
+            &dir,
+            &[
+                "serve",
+                "app.py",
+                "--port",
+                &port,
+                "--interpreter-gil",
+                "own",
+            ],
+            &[],
+            &["PythonInterpreterGIL own", "needs CPython 3.12"],
+        );
+    }
+}
+
+/// Whether `python` is CPython 3.`minor` or later.
+fn python_at_least(python: &Path, minor: u32) -> bool {
+    let out = Command::new(python)
+        .args(["-c", "import sys; print(sys.version_info[1])"])
+        .output()
+        .expect("run python");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse::<u32>()
+        .is_ok_and(|m| m >= minor)
+}
+
+/// `--setup-only` writes the configuration `serve` would run, with the options given.
+#[test]
+fn setup_only_writes_the_configuration_with_the_options() {
+    let venv = system_venv();
+    let dir = Scratch::new("setup-only");
+    dir.write("app.py", WSGI_APP);
+    let root = dir.0.join("root");
+    let root_arg = root.display().to_string();
+    let (status, out, err) = run_cli(
+        venv,
+        &dir.0,
+        &[
+            "serve",
+            "app.py",
+            "--setup-only",
+            "--server-root",
+            &root_arg,
+            "--mpm",
+            "worker",
+            "--interpreter-gil",
+            "own",
+            "--debug",
+        ],
+        &[],
+    );
+    assert!(status.success(), "{out}\n{err}");
+    assert!(out.contains("mod_python start"), "{out}");
+    let conf = std::fs::read_to_string(root.join("httpd.conf")).unwrap();
+    for line in [
+        "PythonInterpreterGIL own",
+        "PythonDebug On",
+        "mod_mpm_worker.so",
+    ] {
+        assert!(conf.contains(line), "no {line:?} in:\n{conf}");
+    }
+    let (status, out, err) = run_cli(
+        venv,
+        &dir.0,
+        &["serve", "app.py", "--setup-only", "--server-root", &root_arg],
+        &[],
+    );
+    assert!(status.success(), "{out}\n{err}");
+    let conf = std::fs::read_to_string(root.join("httpd.conf")).unwrap();
+    assert!(!conf.contains("PythonInterpreterGIL"), "{conf}");
 }
 
 /// `module-config`'s lines load the module into an httpd of the test's own, and give its

@@ -32,6 +32,7 @@ def cmd_serve(args):
         url_aliases=[(url, Path(path).resolve()) for url, path in args.url_alias],
         document_root=Path(args.document_root).resolve() if args.document_root else None,
         debug=args.debug,
+        interpreter_gil=args.interpreter_gil,
         log_level=args.log_level,
         user=args.user,
         group=args.group,
@@ -173,6 +174,13 @@ def parser():
         "--no-reload", action="store_true", help="do not restart httpd when a .py file changes"
     )
     p.add_argument("--debug", action="store_true", help="PythonDebug On: tracebacks in the browser")
+    p.add_argument(
+        "--interpreter-gil",
+        choices=("shared", "own"),
+        default="shared",
+        help="PythonInterpreterGIL: 'own' gives the application's interpreter a GIL of its own "
+        "(CPython 3.12 or later; default shared)",
+    )
     p.add_argument("--log-level", default="warn", help="httpd's LogLevel (default warn)")
     p.add_argument(
         "--user", help="the user httpd's children run as when started as root (default www-data)"

@@ -29,6 +29,9 @@ class Options:
     url_aliases: list[tuple[str, Path]] = field(default_factory=list)
     document_root: Path | None = None
     debug: bool = False
+    # PythonInterpreterGIL: "own" only where the module's CPython has PEP 684 (3.12+); httpd
+    # refuses it otherwise, with the reason.
+    interpreter_gil: str = "shared"
     log_level: str = "warn"
     # None: to the terminal (serve); a directory: files there (--setup-only).
     log_dir: Path | None = None
@@ -240,6 +243,8 @@ def server_config(root, app, opts):
     ]
     if opts.debug:
         lines.append("PythonDebug On")
+    if opts.interpreter_gil != "shared":
+        lines.append(f"PythonInterpreterGIL {opts.interpreter_gil}")
     lines += app_lines(app, opts)
     lines += alias_lines(opts)
     return "\n".join(lines) + "\n"
