@@ -17,8 +17,10 @@
 // Interpreters with a GIL of their own (PythonInterpreterGIL own) must never have one
 // interpreter's objects released by a thread in another: pyo3's process-wide deferred-decref
 // pool would do just that, so the module is only built without it (.cargo/config.toml sets the
-// cfg for cargo, setup.py for pip). See docs/src/interpreters.md.
-#[cfg(all(not(any(test, fuzzing)), not(pyo3_disable_reference_pool)))]
+// cfg for cargo, setup.py for pip). See docs/src/interpreters.md. rustdoc is exempt: it only
+// reads this crate (the pyo3 it links was compiled by rustc, with the flag), and
+// `RUSTDOCFLAGS=...` in the environment replaces the configuration's flags for it.
+#[cfg(all(not(any(test, fuzzing, doc)), not(pyo3_disable_reference_pool)))]
 compile_error!(
     "mod_python must be built with `--cfg pyo3_disable_reference_pool` (set by the workspace's \
      .cargo/config.toml; when RUSTFLAGS is set, add it there)"
