@@ -602,7 +602,13 @@ fn setup_only_writes_the_configuration_with_the_options() {
     let (status, out, err) = run_cli(
         venv,
         &dir.0,
-        &["serve", "app.py", "--setup-only", "--server-root", &root_arg],
+        &[
+            "serve",
+            "app.py",
+            "--setup-only",
+            "--server-root",
+            &root_arg,
+        ],
         &[],
     );
     assert!(status.success(), "{out}\n{err}");

@@ -2,8 +2,9 @@
 //! phases, cleanups, files served with AddHandler, module reloading, the environment Python
 //! starts with, and what runs when a child exits.
 
+mod support;
+
 use harness::{Httpd, Mpm};
-use std::path::PathBuf;
 
 const HANDLERS: &str = r#"
 from mod_python import apache
@@ -152,16 +153,6 @@ fn builder(mpm: Mpm) -> harness::Builder {
         )
         .file("htdocs/app/index.py", "# served by pages.handler\n")
         .config(&conf())
-}
-
-fn scratch_dir(tag: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let d = std::env::temp_dir().join(format!("mod-python-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    // The children run as www-data and write here.
-    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
-    d
 }
 
 #[test]
@@ -315,7 +306,7 @@ fn handler_modules_reload_unless_autoreload_is_off() {
 
 #[test]
 fn pythonpath_from_the_server_environment_is_honoured() {
-    let dir = scratch_dir("env");
+    let dir = support::scratch_dir("env");
     std::fs::write(dir.join("envmod.py"), "VALUE = 'from PYTHONPATH'\n").unwrap();
     let httpd = builder(Mpm::Event)
         .env("PYTHONPATH", dir.to_str().unwrap())
@@ -355,7 +346,7 @@ fn basic_auth_password() {
 #[test]
 fn atexit_functions_run_when_a_child_exits() {
     for mpm in [Mpm::Prefork, Mpm::Event] {
-        let dir = scratch_dir(&format!("atexit-{mpm:?}"));
+        let dir = support::scratch_dir(&format!("atexit-{mpm:?}"));
         let marker = dir.join("marker");
         let httpd = builder(mpm)
             .config(&format!(
@@ -543,20 +534,6 @@ fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
-fn no_crash(log: &str, what: &str) {
-    for bad in [
-        "exit signal",
-        "Segmentation fault",
-        "Fatal Python error",
-        "did not end within",
-    ] {
-        assert!(
-            !log.contains(bad),
-            "{what}: {bad:?} in the error_log:\n{log}"
-        );
-    }
-}
-
 /// Requests to every interpreter, and a thread started; returns the pids that served them.
 fn use_every_interpreter(httpd: &Httpd) -> Vec<String> {
     let mut pids = Vec::new();
@@ -575,7 +552,7 @@ fn use_every_interpreter(httpd: &Httpd) -> Vec<String> {
 #[test]
 fn python_is_finalized_when_the_server_stops() {
     for mpm in Mpm::ALL {
-        let dir = scratch_dir(&format!("fin-stop-{mpm:?}"));
+        let dir = support::scratch_dir(&format!("fin-stop-{mpm:?}"));
         // The error_log outlives the server's root, which stop() removes.
         let log = dir.join("error_log");
         let httpd = finalizing(mpm, &dir)
@@ -587,7 +564,7 @@ fn python_is_finalized_when_the_server_stops() {
         let took = started.elapsed();
         let log = std::fs::read_to_string(&log).unwrap_or_default();
         assert!(took.as_secs() < 8, "{mpm:?}: stop took {took:?}");
-        no_crash(&log, mpm.name());
+        support::no_crash(&log, mpm.name());
         assert!(!log.contains("Python not finalized"), "{mpm:?}: {log}");
         assert_finalized(&dir, &pids, mpm.name());
         // The non-daemon thread was joined before the child ended.
@@ -604,7 +581,7 @@ fn python_is_finalized_when_the_server_stops() {
 #[test]
 fn python_is_finalized_in_old_children_at_graceful_restart() {
     for mpm in Mpm::ALL {
-        let dir = scratch_dir(&format!("fin-graceful-{mpm:?}"));
+        let dir = support::scratch_dir(&format!("fin-graceful-{mpm:?}"));
         let httpd = finalizing(mpm, &dir).start();
         let pids = use_every_interpreter(&httpd);
         httpd.graceful_restart();
@@ -627,7 +604,7 @@ fn python_is_finalized_in_old_children_at_graceful_restart() {
         });
         assert!(done, "{mpm:?}: {:?}\n{}", events(&dir), httpd.error_log());
         assert_finalized(&dir, &pids, mpm.name());
-        no_crash(&httpd.error_log(), mpm.name());
+        support::no_crash(&httpd.error_log(), mpm.name());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
@@ -635,7 +612,7 @@ fn python_is_finalized_in_old_children_at_graceful_restart() {
 #[test]
 fn python_is_finalized_when_a_child_reaches_max_connections() {
     for mpm in Mpm::ALL {
-        let dir = scratch_dir(&format!("fin-maxconn-{mpm:?}"));
+        let dir = support::scratch_dir(&format!("fin-maxconn-{mpm:?}"));
         // One child at a time: the connection that wakes its listener is surely its own (with
         // several, under load, the others could take every one for longer than the wait).
         // Two connections: the harness's readiness probe is the first, so /fin/a is served by
@@ -661,7 +638,7 @@ fn python_is_finalized_when_a_child_reaches_max_connections() {
         });
         assert!(done, "{mpm:?}: {:?}\n{}", events(&dir), httpd.error_log());
         assert_finalized(&dir, &[pid], mpm.name());
-        no_crash(&httpd.error_log(), mpm.name());
+        support::no_crash(&httpd.error_log(), mpm.name());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
@@ -669,7 +646,7 @@ fn python_is_finalized_when_a_child_reaches_max_connections() {
 #[test]
 fn a_stop_during_a_slow_handler_is_bounded_and_does_not_crash() {
     for mpm in Mpm::ALL {
-        let dir = scratch_dir(&format!("fin-slow-{mpm:?}"));
+        let dir = support::scratch_dir(&format!("fin-slow-{mpm:?}"));
         let log = dir.join("error_log");
         let httpd = finalizing(mpm, &dir)
             .config(&format!("ErrorLog {}\nLogLevel info", log.display()))
@@ -700,7 +677,7 @@ fn a_stop_during_a_slow_handler_is_bounded_and_does_not_crash() {
         let log = std::fs::read_to_string(&log).unwrap_or_default();
         // httpd itself kills children still there 9 s into a stop.
         assert!(took.as_secs() < 12, "{mpm:?}: stop took {took:?}\n{log}");
-        no_crash(&log, mpm.name());
+        support::no_crash(&log, mpm.name());
         let ev = events(&dir);
         match mpm {
             // prefork ends a child from its SIGTERM handler, here in the middle of the

@@ -10,7 +10,6 @@
 mod support;
 
 use harness::{Builder, Httpd, Mpm};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Whether the module was built for a CPython that gives interpreters their own GIL; says why
@@ -187,7 +186,7 @@ fn handlers_and_filters_of_two_own_gil_interpreters_run_at_the_same_time() {
         b.start < a.end && overlap(a, b) > 0.3,
         "the second own-GIL filter did not start while the first worked: {a:?} {b:?}"
     );
-    no_crash(&httpd.error_log(), "parallel");
+    support::no_crash(&httpd.error_log(), "parallel");
 }
 
 /// A module imported by both interpreters, each counting its own requests; and the
@@ -274,7 +273,7 @@ fn module_state_and_apache_state_stay_in_their_interpreter() {
             "main_interpreter 1 ['main_interpreter'] main_interpreter False False",
             "{mpm:?}"
         );
-        no_crash(&httpd.error_log(), mpm.name());
+        support::no_crash(&httpd.error_log(), mpm.name());
     }
 }
 
@@ -316,7 +315,7 @@ fn many_requests_at_once_in_two_own_gil_interpreters_are_served_right() {
                 });
             }
         });
-        no_crash(&httpd.error_log(), mpm.name());
+        support::no_crash(&httpd.error_log(), mpm.name());
     }
 }
 
@@ -373,7 +372,7 @@ fn an_extension_refused_in_an_own_gil_interpreter_names_the_directive() {
         log.contains("interpreter \"refusing\" made with its own GIL (PythonInterpreterGIL own"),
         "{log}"
     );
-    no_crash(&log, "refused extension");
+    support::no_crash(&log, "refused extension");
 }
 
 /// An own-GIL interpreter that imports what mod_python's Cookie and Session use (hashlib,
@@ -400,7 +399,7 @@ fn a_child_that_had_own_gil_interpreters_exits_cleanly() {
         return;
     }
     for mpm in Mpm::ALL {
-        let dir = scratch_dir(&format!("exit-{mpm:?}"));
+        let dir = support::scratch_dir(&format!("own-gil-exit-{mpm:?}"));
         let log = dir.join("error_log");
         let marker = dir.join("atexit");
         let mut c = format!(
@@ -422,7 +421,7 @@ fn a_child_that_had_own_gil_interpreters_exits_cleanly() {
         }
         httpd.stop();
         let log = std::fs::read_to_string(&log).unwrap_or_default();
-        no_crash(&log, mpm.name());
+        support::no_crash(&log, mpm.name());
         assert!(!log.contains("Python not finalized"), "{mpm:?}: {log}");
         let ran = std::fs::read_to_string(&marker).unwrap_or_default();
         for interp in ["exit_a", "exit_b", "main_interpreter"] {
@@ -489,27 +488,4 @@ fn the_directive_is_checked_when_the_configuration_is_read() {
             "{e}"
         );
     }
-}
-
-fn no_crash(log: &str, what: &str) {
-    for bad in [
-        "exit signal",
-        "Segmentation fault",
-        "Fatal Python error",
-        "did not end within",
-        "Cannot drop pointer",
-    ] {
-        assert!(
-            !log.contains(bad),
-            "{what}: {bad:?} in the error_log:\n{log}"
-        );
-    }
-}
-
-fn scratch_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mod-python-own-gil-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    support::writable_by_children(Path::new(&d));
-    d
 }

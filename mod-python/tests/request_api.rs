@@ -1,8 +1,9 @@
 //! The rest of mod_python 3.5's request, connection, server and module API on a real httpd,
 //! under event and prefork: each value compared with what httpd really did.
 
+mod support;
+
 use harness::{Httpd, Mpm};
-use std::path::PathBuf;
 
 const API: &str = r#"
 from mod_python import apache
@@ -562,19 +563,10 @@ fn wsgi_environment_and_start_response() {
     });
 }
 
-fn scratch_dir(tag: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let d = std::env::temp_dir().join(format!("mod-python-api-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
-    d
-}
-
 #[test]
 fn cleanups_registered_for_the_child_run_when_it_exits() {
     for mpm in [Mpm::Event, Mpm::Prefork] {
-        let dir = scratch_dir(&format!("{mpm:?}"));
+        let dir = support::scratch_dir(&format!("api-{mpm:?}"));
         let marker = dir.join("marker");
         let httpd = builder(mpm)
             .config(&format!(

@@ -1,6 +1,7 @@
 //! What several test files share: the Python mod_python.so was built for and virtual
 //! environments made with it, Debian's C mod_python 3.5 to compare with when it runs the same
-//! Python version, and directories httpd's children may write.
+//! Python version, directories httpd's children may write, and what a crash leaves in the
+//! error_log.
 
 // Each test file uses the part it needs.
 #![allow(dead_code)]
@@ -140,4 +141,32 @@ fn make_venv(name: &str, venv_args: &[&str], requirements: &str) -> Result<PathB
 pub fn writable_by_children(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+}
+
+/// A new, empty directory `mod-python-<tag>-<pid>` in the temporary directory, which httpd's
+/// children may write.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mod-python-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    writable_by_children(&d);
+    d
+}
+
+/// Fails the test if the error_log shows a crash: a child ended by a signal, a fatal Python
+/// error, an exit that did not finish, or an object dropped without its interpreter (pyo3
+/// without its reference pool).
+pub fn no_crash(log: &str, what: &str) {
+    for bad in [
+        "exit signal",
+        "Segmentation fault",
+        "Fatal Python error",
+        "did not end within",
+        "Cannot drop pointer",
+    ] {
+        assert!(
+            !log.contains(bad),
+            "{what}: {bad:?} in the error_log:\n{log}"
+        );
+    }
 }
