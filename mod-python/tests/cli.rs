@@ -572,26 +572,22 @@ fn setup_only_writes_the_configuration_with_the_options() {
     dir.write("app.py", WSGI_APP);
     let root = dir.0.join("root");
     let root_arg = root.display().to_string();
-    let (status, out, err) = run_cli(
-        venv,
-        &dir.0,
-        &[
+    // The configuration `serve app.py --setup-only` writes with these options.
+    let written = |options: &[&str]| {
+        let mut args = vec![
             "serve",
             "app.py",
             "--setup-only",
             "--server-root",
             &root_arg,
-            "--mpm",
-            "worker",
-            "--interpreter-gil",
-            "own",
-            "--debug",
-        ],
-        &[],
-    );
-    assert!(status.success(), "{out}\n{err}");
-    assert!(out.contains("mod_python start"), "{out}");
-    let conf = std::fs::read_to_string(root.join("httpd.conf")).unwrap();
+        ];
+        args.extend_from_slice(options);
+        let (status, out, err) = run_cli(venv, &dir.0, &args, &[]);
+        assert!(status.success(), "{out}\n{err}");
+        assert!(out.contains("mod_python start"), "{out}");
+        std::fs::read_to_string(root.join("httpd.conf")).unwrap()
+    };
+    let conf = written(&["--mpm", "worker", "--interpreter-gil", "own", "--debug"]);
     for line in [
         "PythonInterpreterGIL own",
         "PythonDebug On",
@@ -599,20 +595,7 @@ fn setup_only_writes_the_configuration_with_the_options() {
     ] {
         assert!(conf.contains(line), "no {line:?} in:\n{conf}");
     }
-    let (status, out, err) = run_cli(
-        venv,
-        &dir.0,
-        &[
-            "serve",
-            "app.py",
-            "--setup-only",
-            "--server-root",
-            &root_arg,
-        ],
-        &[],
-    );
-    assert!(status.success(), "{out}\n{err}");
-    let conf = std::fs::read_to_string(root.join("httpd.conf")).unwrap();
+    let conf = written(&[]);
     assert!(!conf.contains("PythonInterpreterGIL"), "{conf}");
 }
 
