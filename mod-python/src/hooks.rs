@@ -132,7 +132,10 @@ fn start_python(p: &Pool, s: &Server) {
     }
     locks::child_init(p);
     let started = std::time::Instant::now();
-    if let Err(e) = python_home(s).and_then(|home| startup::start(home.as_ref())) {
+    let without_gil = s
+        .module_config::<crate::ThisModule>()
+        .is_some_and(|c| config::FreeThreading::is_on(c.free_threading.as_ref()));
+    if let Err(e) = python_home(s).and_then(|home| startup::start(home.as_ref(), without_gil)) {
         log(
             Level::Error,
             &format!("mod_python: Python could not start in this child: {e}"),

@@ -245,8 +245,8 @@ fn pyenv_python(version: &str) -> Option<PathBuf> {
 /// passes `httpd -t`, one of another version is refused naming both.
 #[test]
 fn real_virtual_environments_are_checked_by_their_version() {
-    let ours = support::python_major_minor();
-    for version in [ours, other_version()] {
+    let ours = support::python_lib_version();
+    for version in [ours.as_str(), other_version()] {
         let Some(python) = pyenv_python(version) else {
             eprintln!("no pyenv CPython {version} installed: its venv is not checked");
             continue;
@@ -280,7 +280,7 @@ fn real_virtual_environments_are_checked_by_their_version() {
 
 #[test]
 fn a_wrong_home_stops_httpd_and_httpd_t_with_file_line_and_reason() {
-    let ours = support::python_major_minor();
+    let ours = support::python_lib_version();
     let other = other_version();
     let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-homes/none-here");
     let neither = fake_home("neither", None, None);
@@ -352,7 +352,7 @@ fn a_home_the_children_cannot_read_is_named_in_the_error_log() {
     let _ = std::fs::remove_dir_all(&private);
     std::fs::create_dir_all(&private).unwrap();
     let home = private.join("prefix");
-    let lib = home.join(format!("lib/python{}", support::python_major_minor()));
+    let lib = home.join(format!("lib/python{}", support::python_lib_version()));
     std::fs::create_dir_all(&lib).unwrap();
     std::fs::write(lib.join("os.py"), "").unwrap();
     use std::os::unix::fs::PermissionsExt;

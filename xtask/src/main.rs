@@ -170,8 +170,11 @@ fn test(args: &[String]) -> Result<(), String> {
             .args(["test", "--workspace"])
             .args(extra),
     )?;
+    // Whether the whole suite ran (`.ci/run` adds only `--no-fail-fast`): then some of it runs
+    // again under other settings, with the same flags.
+    let whole_suite = extra.iter().all(|a| a == "--no-fail-fast");
     // The library's tests again, every interpreter but the main one with a GIL of its own.
-    if python.has_own_gil() && extra.is_empty() {
+    if python.has_own_gil() && whole_suite {
         let mut cmd = cargo();
         python
             .apply(&mut cmd)
@@ -180,7 +183,21 @@ fn test(args: &[String]) -> Result<(), String> {
         for name in test_python::OWN_GIL_TESTS {
             cmd.args(["--test", name]);
         }
+        cmd.args(extra);
         run("test with PythonInterpreterGIL own", &mut cmd)?;
+    }
+    // On a free-threaded CPython, the library's tests again without the GIL.
+    if python.free_threaded && whole_suite {
+        let mut cmd = cargo();
+        python
+            .apply(&mut cmd)
+            .args(["test", "-p", "mod-python"])
+            .env("HARNESS_MODULE_CONFIG", test_python::FREE_THREADING_CONFIG);
+        for name in test_python::FREE_THREADING_TESTS {
+            cmd.args(["--test", name]);
+        }
+        cmd.args(extra);
+        run("test with PythonFreeThreading On", &mut cmd)?;
     }
     // The Python parsers' hypothesis properties, in an environment of their own: the default
     // Python's (its packages and the module the default build makes).

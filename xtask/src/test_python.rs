@@ -29,6 +29,8 @@ pub struct TestPython {
     pub version: String,
     /// Environment variables for cargo; empty for the default Python.
     pub env: Vec<(String, String)>,
+    /// Whether it is a free-threaded build (PEP 703, `python3.13t`).
+    pub free_threaded: bool,
 }
 
 /// What `cargo xtask test` adds to every test server that loads mod_python when it runs the
@@ -46,6 +48,26 @@ pub const OWN_GIL_TESTS: &[&str] = &[
     "wsgi",
     "filters",
     "lifecycle",
+];
+
+/// What `cargo xtask test` adds to every test server that loads mod_python when it runs the
+/// library's tests again on a free-threaded CPython without its GIL.
+pub const FREE_THREADING_CONFIG: &str = "python_module=PythonFreeThreading On";
+
+/// The test files run again that way: the library's, filters, the request object, handlers and
+/// interpreters, and the child's exit.
+pub const FREE_THREADING_TESTS: &[&str] = &[
+    "util",
+    "session",
+    "cookie",
+    "psp",
+    "publisher",
+    "wsgi",
+    "filters",
+    "lifecycle",
+    "request_api",
+    "handlers",
+    "interpreters",
 ];
 
 impl TestPython {
@@ -75,6 +97,9 @@ struct Facts {
     version: String,
     base_prefix: PathBuf,
     shared: bool,
+    /// Its standard library's `os.py` (under `lib/python3.13t` for a free-threaded build).
+    stdlib: PathBuf,
+    free_threaded: bool,
 }
 
 fn facts(python: &Path) -> Result<Facts, String> {
@@ -83,18 +108,22 @@ fn facts(python: &Path) -> Result<Facts, String> {
             "-c",
             "import sys, sysconfig, platform\n\
              print(sys.executable); print(platform.python_version()); print(sys.base_prefix)\n\
-             print(sysconfig.get_config_var('Py_ENABLE_SHARED') or 0)",
+             print(sysconfig.get_config_var('Py_ENABLE_SHARED') or 0)\n\
+             print(sysconfig.get_path('stdlib'))\n\
+             print(sysconfig.get_config_var('Py_GIL_DISABLED') or 0)",
         ])
         .output()
         .map_err(|e| format!("{}: {e}", python.display()))?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let lines: Vec<&str> = text.lines().collect();
     match (out.status.success(), lines.as_slice()) {
-        (true, [exe, version, base, shared]) => Ok(Facts {
+        (true, [exe, version, base, shared, stdlib, free]) => Ok(Facts {
             executable: PathBuf::from(exe),
             version: version.to_string(),
             base_prefix: PathBuf::from(base),
             shared: shared.trim() == "1",
+            stdlib: Path::new(stdlib).join("os.py"),
+            free_threaded: free.trim() == "1",
         }),
         _ => Err(format!(
             "{} does not run as a Python: {}",
@@ -117,6 +146,7 @@ pub fn choose(named: Option<&str>) -> Result<TestPython, String> {
             interpreter: PathBuf::from(DEBIAN_PYTHON),
             version: f.version,
             env: Vec::new(),
+            free_threaded: f.free_threaded,
         });
     }
     let minor: Vec<u32> = f
@@ -144,10 +174,8 @@ pub fn choose(named: Option<&str>) -> Result<TestPython, String> {
     ));
     let mut interpreter = f.executable.clone();
     let mut env = vec![("CARGO_TARGET_DIR".to_string(), target.display().to_string())];
-    let stdlib = f
-        .base_prefix
-        .join(format!("lib/python{}.{}/os.py", minor[0], minor[1]));
-    if let Some(user) = children_user().filter(|u| !readable_by(u, &stdlib)) {
+    let stdlib = &f.stdlib;
+    if let Some(user) = children_user().filter(|u| !readable_by(u, stdlib)) {
         let copy = target.join("python");
         eprintln!(
             "xtask: httpd's children (user {user}) cannot read {}: testing Python {} through a \
@@ -176,6 +204,7 @@ pub fn choose(named: Option<&str>) -> Result<TestPython, String> {
         interpreter,
         version: f.version,
         env,
+        free_threaded: f.free_threaded,
     })
 }
 

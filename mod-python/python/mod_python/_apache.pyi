@@ -17,6 +17,8 @@ interpreter: str
 # ("file:line"); None for the shared GIL.
 own_gil: bool
 gil_directive: str | None
+# A free-threaded CPython (PEP 703), whose sub-interpreters refuse single-phase extensions.
+free_threaded: bool
 MODULE_MAGIC_NUMBER_MAJOR: int
 MODULE_MAGIC_NUMBER_MINOR: int
 

@@ -77,7 +77,7 @@ def dispatch(h: int, req: mp_request, tag: str, code: str, debug: bool,
             exec(source, scope)
         return True
     except Exception as e:
-        apache._note_own_gil(e)
+        apache._note_refused_extension(e)
         text = traceback.format_exc()
         report = "mod_python: exception in #python %s of %s:\n%s" % (tag, req.filename, text)
         for line in report.rstrip().split("\n"):

@@ -448,27 +448,36 @@ def _handler_name(module_name: str, callable_name: str, default: str) -> str:
     return module_name if callable_name == default else "%s::%s" % (module_name, callable_name)
 
 
-# What CPython says of an extension module that cannot be loaded in an interpreter with its
-# own GIL (PEP 684): single-phase, or not declaring support for one.
-_REFUSED_IN_OWN_GIL = "does not support loading in subinterpreters"
+# What CPython says of an extension module that cannot be loaded in a sub-interpreter that
+# checks them: one with its own GIL (PEP 684), or any on a free-threaded CPython (PEP 703).
+_REFUSED_IN_SUBINTERPRETER = "does not support loading in subinterpreters"
 
 
-def _note_own_gil(exc: BaseException | None) -> None:
+def _note_refused_extension(exc: BaseException | None) -> None:
     """Adds to `exc` (PEP 678) what CPython's message does not say, when an extension module
-    was refused because this interpreter has its own GIL: that this is why, where that was
-    set, and what to do instead. Done once per exception, for the first refusal in its chain
-    (`__cause__`, `__context__`)."""
-    if exc is None or not _apache.own_gil:
+    was refused in this sub-interpreter: why (its own GIL, and where that was set; or a
+    free-threaded CPython, whose sub-interpreters all refuse single-phase modules), and what
+    to do instead. Done once per exception, for the first refusal in its chain (`__cause__`,
+    `__context__`)."""
+    free_threaded = _apache.free_threaded and interpreter != "main_interpreter"
+    if exc is None or not (_apache.own_gil or free_threaded):
         return
     seen = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
-        if isinstance(cause, ImportError) and _REFUSED_IN_OWN_GIL in str(cause):
-            note = ("mod_python: interpreter %r has its own GIL (PythonInterpreterGIL own, %s); "
-                    "this extension cannot be loaded in it. Give the interpreter the shared "
-                    "GIL (PythonInterpreterGIL shared %s) or run the application in "
-                    "main_interpreter." % (interpreter, _apache.gil_directive, interpreter))
+        if isinstance(cause, ImportError) and _REFUSED_IN_SUBINTERPRETER in str(cause):
+            if free_threaded:
+                note = ("mod_python: interpreter %r is a sub-interpreter of a free-threaded "
+                        "CPython, which refuses extension modules that do not support "
+                        "sub-interpreters in every one of them, with or without a GIL; run "
+                        "the application in main_interpreter." % interpreter)
+            else:
+                note = ("mod_python: interpreter %r has its own GIL (PythonInterpreterGIL "
+                        "own, %s); this extension cannot be loaded in it. Give the interpreter "
+                        "the shared GIL (PythonInterpreterGIL shared %s) or run the "
+                        "application in main_interpreter."
+                        % (interpreter, _apache.gil_directive, interpreter))
             if note not in getattr(exc, "__notes__", ()):
                 exc.add_note(note)
             return
@@ -481,7 +490,7 @@ def _log_exception(phase: str, hname: str, exc: BaseException | None = None) -> 
     "<phase> <handler>: " (httpd shows the newlines inside an entry as \\n)."""
     if exc is None:
         exc = sys.exc_info()[1]
-    _note_own_gil(exc)
+    _note_refused_extension(exc)
     for entry in traceback.format_exception(exc):
         _apache.log_error("%s %s: %s" % (phase, hname, entry.rstrip("\n")), APLOG_ERR)
 
@@ -651,7 +660,7 @@ def _run_imports(spec: str, python_path: str | None = None) -> None:
         if func:
             getattr(module, func)()
     except Exception as e:
-        _note_own_gil(e)
+        _note_refused_extension(e)
         text = traceback.format_exc()
         for line in ("mod_python: PythonImport %s failed:\n%s" % (spec, text)).rstrip().split("\n"):
             _apache.log_error(line, APLOG_ERR)

@@ -42,6 +42,7 @@ pub fn build<'py>(
     let own = gil.filter(|g| g.gil == Gil::Own);
     m.add("own_gil", own.is_some())?;
     m.add("gil_directive", own.map(|g| g.at.as_str()))?;
+    m.add("free_threaded", cfg!(Py_GIL_DISABLED))?;
     httpd::add(&m)?;
     request::add(&m)?;
     table::add(&m)?;

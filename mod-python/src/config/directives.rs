@@ -4,8 +4,8 @@
 //! (`serving/filter.rs`); what they record is [`FilterSpec`](super::FilterSpec).
 
 use super::{
-    BuiltFor, DirConf, HandlerSpec, Phase, PythonHome, PythonSupport, SrvConf, parse_handlers,
-    parse_single,
+    BuiltFor, DirConf, FreeThreading, HandlerSpec, Phase, PythonHome, PythonSupport, SrvConf,
+    check_with_interpreter_gil, parse_handlers, parse_single,
 };
 use apache::module::{Context, Directive, DirectiveError};
 
@@ -169,13 +169,17 @@ apache::directive!(server PythonHome, take1, |cmd: &mut Directive, s: &mut SrvCo
 }, Context::RSRC_CONF, "a virtual environment or Python installation prefix for Python to start from");
 apache::directive!(server PythonInterpreterGIL, take_argv, |cmd: &mut Directive, s: &mut SrvConf, words: &[&str]| {
     cmd.check_context(apache::ffi::GLOBAL_ONLY)?;
-    let at = match cmd.config_file() {
-        Some((file, line)) => format!("{file}:{line}"),
-        None => "(unknown place)".to_string(),
-    };
-    s.interpreter_gil.add(words, &at, &PythonSupport::this())?;
+    s.interpreter_gil.add(words, &written_at(cmd), &PythonSupport::this())?;
+    check_with_interpreter_gil(s.free_threading.as_ref(), &s.interpreter_gil)?;
     Ok(())
 }, Context::RSRC_CONF, "own|shared [interpreter ...]: whether sub-interpreters get a GIL of their own (CPython 3.12+)");
+apache::directive!(server PythonFreeThreading, flag, |cmd: &mut Directive, s: &mut SrvConf, on: bool| {
+    cmd.check_context(apache::ffi::GLOBAL_ONLY)?;
+    let setting = FreeThreading::new(on, &written_at(cmd), &PythonSupport::this())?;
+    check_with_interpreter_gil(Some(&setting), &s.interpreter_gil)?;
+    s.free_threading = Some(setting);
+    Ok(())
+}, Context::RSRC_CONF, "On: a free-threaded CPython (3.13t+) runs without its GIL");
 apache::directive!(server PythonImport, take2, |_: &mut Directive, s: &mut SrvConf, module: &str, interpreter: &str| {
     s.imports.push((module.to_string(), interpreter.to_string()));
     Ok(())
@@ -185,3 +189,11 @@ apache::directive!(server PythonConnectionHandler, take1, |cmd: &mut Directive, 
     s.connection_handler = Some(parse_single(handler, "connectionhandler", None)?);
     Ok(())
 }, Context::RSRC_CONF, "a Python handler serving whole connections of this (virtual) server");
+
+/// `file:line` of the directive being read, for messages that name an earlier line.
+fn written_at(cmd: &Directive) -> String {
+    match cmd.config_file() {
+        Some((file, line)) => format!("{file}:{line}"),
+        None => "(unknown place)".to_string(),
+    }
+}

@@ -48,6 +48,8 @@ pub struct PythonSupport<'a> {
     pub version: &'a str,
     /// Whether it can give an interpreter its own GIL (3.12 or later).
     pub own_gil: bool,
+    /// Whether it is a free-threaded build (PEP 703), which can run without a GIL.
+    pub free_threaded: bool,
 }
 
 impl PythonSupport<'static> {
@@ -56,6 +58,7 @@ impl PythonSupport<'static> {
         PythonSupport {
             version: env!("MOD_PYTHON_PY_VERSION"),
             own_gil: cfg!(Py_3_12),
+            free_threaded: cfg!(Py_GIL_DISABLED),
         }
     }
 }
@@ -157,10 +160,12 @@ mod tests {
     const NEW: PythonSupport = PythonSupport {
         version: "3.13.0",
         own_gil: true,
+        free_threaded: false,
     };
     const OLD: PythonSupport = PythonSupport {
         version: "3.11.2",
         own_gil: false,
+        free_threaded: false,
     };
 
     #[test]

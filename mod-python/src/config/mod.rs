@@ -9,6 +9,7 @@
 mod dir;
 #[cfg(not(any(test, fuzzing)))]
 mod directives;
+mod free_threading;
 mod handler;
 mod interpreter_gil;
 pub mod options;
@@ -19,6 +20,7 @@ mod python_home;
 mod server;
 
 pub use dir::{DirConf, PhaseSettings};
+pub use free_threading::{FreeThreading, check_with_interpreter_gil};
 pub use handler::{
     FilterSpec, HandlerSpec, find_filter, parse_handlers, parse_single, runtime_directory,
 };

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 /// The Python this module was built for.
 #[derive(Debug, Clone)]
 pub struct BuiltFor {
-    /// `major.minor`, e.g. `3.11`.
+    /// `major.minor`, e.g. `3.11`, with `t` for a free-threaded build (`3.13t`, as its
+    /// `lib/python3.13t` is named).
     pub version: String,
     /// The interpreter the build asked (`PYO3_PYTHON`).
     pub interpreter: String,
@@ -22,7 +23,11 @@ impl BuiltFor {
     /// This build's Python.
     pub fn this() -> BuiltFor {
         BuiltFor {
-            version: major_minor(env!("MOD_PYTHON_PY_VERSION")).to_string(),
+            version: format!(
+                "{}{}",
+                major_minor(env!("MOD_PYTHON_PY_VERSION")),
+                if cfg!(Py_GIL_DISABLED) { "t" } else { "" }
+            ),
             interpreter: env!("MOD_PYTHON_PYTHON_BIN").to_string(),
         }
     }
@@ -103,7 +108,15 @@ impl PythonHome {
         };
         let stated = value("version").or_else(|| value("version_info"));
         let version = match stated {
-            Some(v) => major_minor(v).to_string(),
+            // pyvenv.cfg gives the same version for a free-threaded build; its lib/ tells.
+            Some(v) => {
+                let free = format!("{}t", major_minor(v));
+                if versions_under(&root, "site-packages").contains(&free) {
+                    free
+                } else {
+                    major_minor(v).to_string()
+                }
+            }
             None => match versions_under(&root, "site-packages").as_slice() {
                 [one] => one.clone(),
                 _ => {
@@ -364,6 +377,35 @@ mod tests {
         let e = refusal(&dir);
         assert!(e.contains("virtual environment of Python 3.12"), "{e}");
         assert!(e.contains("built for Python 3.11"), "{e}");
+    }
+
+    #[test]
+    fn a_free_threaded_python_is_told_apart_by_its_lib_directory() {
+        let free = BuiltFor {
+            version: "3.13t".into(),
+            interpreter: "/opt/python/bin/python3.13t".into(),
+        };
+        let base = scratch("venv-base-313t");
+        touch(&base.join("lib/python3.13t/os.py"));
+        touch(&base.join("bin/python3.13t"));
+        assert!(PythonHome::inspect(base.to_str().unwrap(), &free).is_ok());
+        let e = PythonHome::inspect(base.to_str().unwrap(), &built()).unwrap_err();
+        assert!(e.contains("installation of Python 3.13t"), "{e}");
+        // pyvenv.cfg says 3.13.5 for both builds; the environment's site-packages tells.
+        let dir = scratch("venv-313t");
+        venv(&dir, "version = 3.13.5", &base);
+        std::fs::create_dir_all(dir.join("lib/python3.13t/site-packages")).unwrap();
+        assert!(PythonHome::inspect(dir.to_str().unwrap(), &free).is_ok());
+        let gil = BuiltFor {
+            version: "3.13".into(),
+            ..free
+        };
+        let e = PythonHome::inspect(dir.to_str().unwrap(), &gil).unwrap_err();
+        assert!(
+            e.contains("virtual environment of Python 3.13t")
+                && e.contains("built for Python 3.13 "),
+            "{e}"
+        );
     }
 
     #[test]

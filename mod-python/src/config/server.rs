@@ -1,6 +1,6 @@
 //! The per-server configuration: what is read once per (virtual) server.
 
-use super::{HandlerSpec, InterpreterGil, PythonHome};
+use super::{FreeThreading, HandlerSpec, InterpreterGil, PythonHome};
 use apache::module::ModuleConfig;
 
 /// Per-server configuration.
@@ -16,6 +16,8 @@ pub struct SrvConf {
     pub python_home: Option<PythonHome>,
     /// `PythonInterpreterGIL` (main server only).
     pub interpreter_gil: InterpreterGil,
+    /// `PythonFreeThreading` (main server only).
+    pub free_threading: Option<FreeThreading>,
 }
 
 impl ModuleConfig for SrvConf {
@@ -38,6 +40,10 @@ impl ModuleConfig for SrvConf {
             } else {
                 add.interpreter_gil.clone()
             },
+            free_threading: add
+                .free_threading
+                .clone()
+                .or_else(|| base.free_threading.clone()),
         }
     }
 }
@@ -55,6 +61,7 @@ mod tests {
             connection_handler: Some(parse_single("echo", "connectionhandler", None).unwrap()),
             python_home: None,
             interpreter_gil: InterpreterGil::default(),
+            free_threading: None,
         };
         let vhost = SrvConf {
             imports: vec![("b".into(), "vhost".into())],

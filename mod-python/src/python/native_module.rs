@@ -140,12 +140,13 @@ fn definition() -> *mut ffi::PyModuleDef {
             slot: ffi::Py_mod_multiple_interpreters,
             value: ffi::Py_MOD_PER_INTERPRETER_GIL_SUPPORTED,
         });
-        // Free-threaded builds: the module relies on the GIL until audited for running without
-        // one (docs/src/interpreters.md, "Free-threaded CPython").
+        // Free-threaded builds: its state is written once, in `exec`, and its functions keep
+        // nothing between calls that a GIL would have to guard (docs/src/interpreters.md,
+        // "Free-threaded CPython").
         #[cfg(Py_3_13)]
         slots.push(ffi::PyModuleDef_Slot {
             slot: ffi::Py_mod_gil,
-            value: ffi::Py_MOD_GIL_USED,
+            value: ffi::Py_MOD_GIL_NOT_USED,
         });
         slots.push(ffi::PyModuleDef_Slot {
             slot: 0,

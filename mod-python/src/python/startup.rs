@@ -18,8 +18,9 @@ use std::mem::MaybeUninit;
 use std::path::Path;
 
 /// Starts Python in this process (the GIL released afterwards, as pyo3 leaves it); `Err` says
-/// why it could not start.
-pub fn start(home: Option<&PythonHome>) -> Result<(), String> {
+/// why it could not start. `without_gil`: a free-threaded CPython is left without its GIL
+/// (`PythonFreeThreading On`); otherwise it keeps it (ignored by a build with a GIL).
+pub fn start(home: Option<&PythonHome>, without_gil: bool) -> Result<(), String> {
     // SAFETY: may be called at any time.
     if unsafe { ffi::Py_IsInitialized() } != 0 {
         // Another module of this httpd started Python first (mod_wsgi can, in its own
@@ -45,6 +46,14 @@ pub fn start(home: Option<&PythonHome>) -> Result<(), String> {
     config.0.install_signal_handlers = 0;
     config.0.parse_argv = 0;
     config.0.configure_c_stdio = 0;
+    // CPython's own values (-1: its default, off until an extension needs it; 1: on); the
+    // `PYTHON_GIL` environment variable, read afterwards, still overrides them.
+    #[cfg(Py_GIL_DISABLED)]
+    {
+        config.0.enable_gil = if without_gil { -1 } else { 1 };
+    }
+    #[cfg(not(Py_GIL_DISABLED))]
+    let _ = without_gil;
     let built = Path::new(env!("MOD_PYTHON_PYTHON_BIN"));
     // A bare `python3` the build found on PATH would be searched for again by CPython.
     let executable = home

@@ -24,6 +24,13 @@ pub fn python_major_minor() -> &'static str {
     v.match_indices('.').nth(1).map_or(v, |(i, _)| &v[..i])
 }
 
+/// The version a Python home of the module's Python has in its `lib/pythonX.Y` directory:
+/// [`python_major_minor`], with `t` for a free-threaded build (`3.13t`).
+pub fn python_lib_version() -> String {
+    let t = if cfg!(Py_GIL_DISABLED) { "t" } else { "" };
+    format!("{}{t}", python_major_minor())
+}
+
 /// Debian's C mod_python, when it is installed and embeds the same Python `major.minor` as
 /// ours (it links Debian's libpython; answers that show the Python, such as its error
 /// messages, differ between versions): `None`, saying why, otherwise.

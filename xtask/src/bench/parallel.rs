@@ -1,6 +1,8 @@
 //! `cargo xtask bench --parallel [--python PATH]`: CPU-bound Python on the threads of one
 //! child, every interpreter sharing one GIL against each with a GIL of its own (PEP 684,
-//! `PythonInterpreterGIL own`), and the same handler under C mod_python 3.5 and mod_wsgi 4.9.
+//! `PythonInterpreterGIL own`) and, on a free-threaded CPython (3.13t), against no GIL at all
+//! (PEP 703, `PythonFreeThreading On`), and the same handler under C mod_python 3.5 and
+//! mod_wsgi 4.9.
 //!
 //! Each flavor runs on its own httpd: event MPM, one child, as many worker threads as CPUs and
 //! as many interpreters as CPUs (a `<Location>`, or a `WSGIScriptAlias`, each). The load is one
@@ -44,7 +46,8 @@ fn wsgi_source() -> String {
 /// What a flavor loads and how it spreads the handler over interpreters.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    /// Our mod_python, every sub-interpreter with the GIL `PythonInterpreterGIL` names.
+    /// Our mod_python, with this configuration line (`PythonInterpreterGIL shared|own`,
+    /// `PythonFreeThreading On`).
     Ours(&'static str),
     /// Debian's C mod_python 3.5.
     CModPython,
@@ -72,8 +75,9 @@ fn configure(b: harness::Builder, flavor: &Flavor, so: &PathBuf, n: usize) -> ha
     let mut c = sizing;
     match flavor.kind {
         Kind::Ours(_) | Kind::CModPython => {
-            if let Kind::Ours(gil) = flavor.kind {
-                c += &format!("PythonInterpreterGIL {gil}\n");
+            if let Kind::Ours(line) = flavor.kind {
+                c += line;
+                c += "\n";
             }
             for i in 0..n {
                 c += &format!(
@@ -225,6 +229,7 @@ fn system_module(file: &str, package: &str) -> Result<PathBuf, String> {
 
 const SHARED: &str = "ours, one GIL for all interpreters";
 const OWN: &str = "ours, a GIL per interpreter";
+const NO_GIL: &str = "ours, no GIL (free-threaded CPython)";
 
 /// What mod_wsgi 6 says of the same feature (a release candidate, not installed here), from
 /// its documentation and its author's announcement, read with the project's search tool.
@@ -268,22 +273,42 @@ pub fn run(args: &[String]) -> Result<(), String> {
             python.version
         )
     });
+    let no_gil_refused = (!python.free_threaded).then(|| {
+        format!(
+            "Python {} is not free-threaded (3.13t: --python PATH)",
+            python.version
+        )
+    });
     let debian = "3.11 (Debian)".to_string();
+    let version = format!(
+        "{}{}",
+        python.version,
+        if python.free_threaded { "t" } else { "" }
+    );
     let flavors = [
         Flavor {
             name: SHARED,
-            kind: Kind::Ours("shared"),
+            kind: Kind::Ours("PythonInterpreterGIL shared"),
             module: ours.clone(),
-            python: python.version.clone(),
+            python: version.clone(),
         },
         Flavor {
             name: OWN,
-            kind: Kind::Ours("own"),
+            kind: Kind::Ours("PythonInterpreterGIL own"),
             module: match own_refused {
                 Some(why) => Err(why),
                 None => ours.clone(),
             },
-            python: python.version.clone(),
+            python: version.clone(),
+        },
+        Flavor {
+            name: NO_GIL,
+            kind: Kind::Ours("PythonFreeThreading On"),
+            module: match no_gil_refused {
+                Some(why) => Err(why),
+                None => ours.clone(),
+            },
+            python: version.clone(),
         },
         Flavor {
             name: "C mod_python 3.5",
