@@ -169,6 +169,7 @@ pub struct Builder {
     prefix: Vec<String>,
     args: Vec<String>,
     single_child: bool,
+    stop_with_caller: bool,
 }
 
 impl Builder {
@@ -191,6 +192,16 @@ impl Builder {
     /// The MPM (default [`Mpm::Event`]).
     pub fn mpm(mut self, mpm: Mpm) -> Self {
         self.mpm = mpm;
+        self
+    }
+
+    /// httpd is sent SIGTERM when the thread that started it ends, as it does when the whole
+    /// program is killed (by `timeout`, or Ctrl-C, which does not reach httpd's own process
+    /// group): for long runs that are interrupted (the soak, the benchmarks), so that no server
+    /// is left behind. Not for a server that outlives the thread starting it. (Linux's parent
+    /// death signal, which a wrapper that changes user, such as `setpriv`, drops.)
+    pub fn stop_with_caller(mut self) -> Self {
+        self.stop_with_caller = true;
         self
     }
 
@@ -411,6 +422,18 @@ impl Builder {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
+        if self.stop_with_caller {
+            // SAFETY: runs in the forked child before exec, and only calls prctl, which is
+            // async-signal-safe; it allocates nothing and takes no lock.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
         let child = cmd
             .spawn()
             .map_err(|e| format!("cannot run {}: {e}", httpd_binary().display()))?;
@@ -506,6 +529,7 @@ impl Httpd {
             prefix: Vec::new(),
             args: Vec::new(),
             single_child: false,
+            stop_with_caller: false,
         }
     }
 

@@ -144,6 +144,7 @@ fn start(
         .expect("measured flavors have a setup");
     let mut builder = Httpd::builder()
         .mpm(Mpm::Event)
+        .stop_with_caller()
         .log_level("warn")
         .config("MaxKeepAliveRequests 0\n");
     if flavor.load != Load::Wrk {

@@ -51,6 +51,7 @@ fn total(flavor: &Flavor, n: u32, out: &Path) -> Result<u64, String> {
     prefix.extend(["valgrind", "--tool=callgrind", &out_arg]);
     let builder = Httpd::builder()
         .mpm(Mpm::Prefork)
+        .stop_with_caller()
         .log_level("warn")
         .config("MaxKeepAliveRequests 0\n");
     let httpd = setup(builder).wrapped(&prefix, &["-X"]).try_start()?;

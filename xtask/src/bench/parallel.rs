@@ -137,6 +137,7 @@ fn start(flavor: &Flavor, so: &PathBuf, n: usize) -> Result<Httpd, String> {
     // errors. A new connection per request costs little beside 2 ms of Python.
     let b = Httpd::builder()
         .mpm(Mpm::Event)
+        .stop_with_caller()
         .single_child()
         .log_level("warn")
         .config("KeepAlive Off\n");

@@ -152,6 +152,7 @@ pub fn builder(server: Server, module: &std::path::Path, mpm: Mpm, extra: &str) 
     };
     let b = harness::Httpd::builder()
         .mpm(mpm)
+        .stop_with_caller()
         .log_level(level)
         .config(
             "MaxKeepAliveRequests 0\n\
