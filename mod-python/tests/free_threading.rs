@@ -10,7 +10,7 @@
 mod support;
 
 use harness::{Builder, Httpd, Mpm};
-use std::time::Duration;
+use support::busy::{self, Run, overlap};
 
 /// Whether the module was built for a free-threaded CPython; says why not when it was not.
 fn free_threaded(test: &str) -> bool {
@@ -30,46 +30,21 @@ fn mod_python(mpm: Mpm) -> Builder {
         .module("python_module", harness::cdylib("mod_python"))
 }
 
-/// CPU-bound pure Python for `req.args` seconds of this thread's CPU time, between two
-/// readings of `time.monotonic()`, and whether the GIL is on. The switch interval is longer
-/// than the work: with a GIL, a second request waits until the first is done. The whole
-/// library is imported first: none of its extension modules may turn the GIL back on.
-const BUSY: &str = r#"
-import sys, time
+/// The shared CPU-bound work (`support::busy::WORK`), its flag whether the GIL is on. The
+/// whole library is imported first: none of its extension modules may turn the GIL back on.
+fn busy_module() -> String {
+    format!(
+        r#"{}
 from mod_python import apache, util, Session, Cookie, psp, publisher, wsgi, cache
 
 def handler(req):
-    sys.setswitchinterval(60)
-    seconds = float(req.args)
-    start = time.monotonic()
-    cpu = time.thread_time()
-    n = 0
-    while time.thread_time() - cpu < seconds:
-        for i in range(2000):
-            n += i * i
+    text = work(float(req.args), sys._is_gil_enabled())
     req.content_type = 'text/plain'
-    req.write('%.6f %.6f %s' % (start, time.monotonic(), sys._is_gil_enabled()))
+    req.write(text)
     return apache.OK
-"#;
-
-/// One run of [`BUSY`]: when it started and ended, and whether the GIL was on.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    start: f64,
-    end: f64,
-    gil: bool,
-}
-
-impl Run {
-    fn parse(text: &str) -> Run {
-        let f: Vec<&str> = text.split(' ').collect();
-        assert_eq!(f.len(), 3, "{text:?}");
-        Run {
-            start: f[0].parse().unwrap(),
-            end: f[1].parse().unwrap(),
-            gil: f[2] == "True",
-        }
-    }
+"#,
+        busy::WORK
+    )
 }
 
 /// One child of the event MPM with `extra` configuration, [`BUSY`] at `/busy` in one
@@ -77,7 +52,7 @@ impl Run {
 fn busy_server(extra: &str) -> Httpd {
     mod_python(Mpm::Event)
         .single_child()
-        .file("py/busy.py", BUSY)
+        .file("py/busy.py", busy_module())
         .config(&format!(
             "{extra}<Location /busy>\n    SetHandler mod_python\n    PythonInterpreter one\n    \
              PythonPath \"sys.path+['@ROOT@/py']\"\n    PythonHandler busy\n</Location>\n"
@@ -87,14 +62,7 @@ fn busy_server(extra: &str) -> Httpd {
 
 /// Two runs of one second in the same interpreter, the second sent while the first works.
 fn pair(httpd: &Httpd) -> (Run, Run) {
-    std::thread::scope(|s| {
-        let first = s.spawn(|| httpd.get("/busy?1.0"));
-        std::thread::sleep(Duration::from_millis(300));
-        let second = s.spawn(|| httpd.get("/busy?1.0"));
-        let (a, b) = (first.join().unwrap(), second.join().unwrap());
-        assert_eq!((a.status, b.status), (200, 200), "{}", httpd.error_log());
-        (Run::parse(&a.text()), Run::parse(&b.text()))
-    })
+    busy::pair(httpd, "/busy", "/busy", 1.0)
 }
 
 #[test]
@@ -104,9 +72,9 @@ fn without_the_gil_two_requests_of_one_interpreter_run_at_the_same_time() {
     }
     let httpd = busy_server("PythonFreeThreading On\n");
     let (a, b) = pair(&httpd);
-    let both = (a.end.min(b.end) - a.start.max(b.start)).max(0.0);
+    let both = overlap(a, b);
     eprintln!("no GIL: {a:?} {b:?}: overlap {both:.3} s");
-    assert!(!a.gil && !b.gil, "the GIL is on: {a:?} {b:?}");
+    assert!(!a.flag && !b.flag, "the GIL is on: {a:?} {b:?}");
     assert!(
         b.start < a.end && both > 0.3,
         "the second run did not start while the first worked: {a:?} {b:?}"
@@ -124,7 +92,7 @@ fn by_default_a_free_threaded_python_keeps_its_gil() {
     for extra in ["", "PythonFreeThreading Off\n"] {
         let httpd = busy_server(extra);
         let (a, b) = pair(&httpd);
-        assert!(a.gil && b.gil, "{extra:?}: the GIL is off: {a:?} {b:?}");
+        assert!(a.flag && b.flag, "{extra:?}: the GIL is off: {a:?} {b:?}");
         assert!(
             b.start >= a.end - 0.01,
             "{extra:?}: two runs overlapped with the GIL on: {a:?} {b:?}"

@@ -10,7 +10,7 @@
 mod support;
 
 use harness::{Builder, Httpd, Mpm};
-use std::time::Duration;
+use support::busy::{self, overlap, pair};
 
 /// Whether the module was built for a CPython that gives interpreters their own GIL; says why
 /// not when it was not.
@@ -42,28 +42,15 @@ fn location(path: &str, interp: &str, handler: &str) -> String {
     )
 }
 
-/// CPU-bound work in pure Python for `req.args` seconds of this thread's CPU time, between two
-/// readings of the one clock of the machine (`time.monotonic()`, the same in every interpreter
-/// and process). The interpreter's switch interval is made longer than the work: a thread
-/// waiting for this GIL then gets it only once the work is done, so two runs overlap in time
-/// only if they hold different GILs.
-const BUSY: &str = r#"
-import sys, time
+/// The shared CPU-bound work (`support::busy::WORK`), its flag whether the interpreter has
+/// its own GIL, in a handler and in an output filter.
+fn busy_module() -> String {
+    format!(
+        r#"{}
 from mod_python import apache, _apache
 
-def work(seconds):
-    sys.setswitchinterval(60)
-    start = time.monotonic()
-    cpu = time.thread_time()
-    n = 0
-    while time.thread_time() - cpu < seconds:
-        for i in range(2000):
-            n += i * i
-    used = time.thread_time() - cpu
-    return '%.6f %.6f %.6f %s' % (start, time.monotonic(), used, _apache.own_gil)
-
 def handler(req):
-    text = work(float(req.args))
+    text = work(float(req.args), _apache.own_gil)
     req.content_type = 'text/plain'
     req.write(text)
     return apache.OK
@@ -73,49 +60,11 @@ def outputfilter(filter):
     while s:
         s = filter.read()
     if s is None:
-        filter.write(work(float(filter.req.args)))
+        filter.write(work(float(filter.req.args), _apache.own_gil))
         filter.close()
-"#;
-
-/// One run of [`BUSY`]'s work: when it started and ended, the CPU time it used, and whether
-/// its interpreter has its own GIL.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    start: f64,
-    end: f64,
-    cpu: f64,
-    own_gil: bool,
-}
-
-impl Run {
-    fn parse(text: &str) -> Run {
-        let f: Vec<&str> = text.split(' ').collect();
-        assert_eq!(f.len(), 4, "{text:?}");
-        Run {
-            start: f[0].parse().unwrap(),
-            end: f[1].parse().unwrap(),
-            cpu: f[2].parse().unwrap(),
-            own_gil: f[3] == "True",
-        }
-    }
-}
-
-/// Runs the work at `a` and, a moment later, at `b`, from two client threads at once.
-fn pair(httpd: &Httpd, a: &str, b: &str, seconds: f64) -> (Run, Run) {
-    std::thread::scope(|s| {
-        let first = s.spawn(|| httpd.get(&format!("{a}?{seconds}")));
-        // The second starts while the first is surely working (the first needs its GIL only).
-        std::thread::sleep(Duration::from_millis(300));
-        let second = s.spawn(|| httpd.get(&format!("{b}?{seconds}")));
-        let (ra, rb) = (first.join().unwrap(), second.join().unwrap());
-        assert_eq!((ra.status, rb.status), (200, 200), "{}", httpd.error_log());
-        (Run::parse(&ra.text()), Run::parse(&rb.text()))
-    })
-}
-
-/// Seconds during which both runs were working.
-fn overlap(a: Run, b: Run) -> f64 {
-    (a.end.min(b.end) - a.start.max(b.start)).max(0.0)
+"#,
+        busy::WORK
+    )
 }
 
 fn parallel_server() -> Httpd {
@@ -140,7 +89,7 @@ fn parallel_server() -> Httpd {
     }
     mod_python(Mpm::Event)
         .single_child()
-        .file("py/busy.py", BUSY)
+        .file("py/busy.py", busy_module())
         .file("htdocs/fa/x.txt", "x\n")
         .file("htdocs/fb/x.txt", "x\n")
         .config(&c)
@@ -161,7 +110,7 @@ fn handlers_and_filters_of_two_own_gil_interpreters_run_at_the_same_time() {
         "own GILs: {a:?} {b:?}: overlap {both:.3} s, {:.2} cores while both ran",
         (a.cpu + b.cpu) / (a.end.max(b.end) - a.start.min(b.start))
     );
-    assert!(a.own_gil && b.own_gil, "{a:?} {b:?}");
+    assert!(a.flag && b.flag, "{a:?} {b:?}");
     assert!(
         b.start < a.end && both > 0.3,
         "the second own-GIL run did not start while the first worked: {a:?} {b:?}"
@@ -170,7 +119,7 @@ fn handlers_and_filters_of_two_own_gil_interpreters_run_at_the_same_time() {
     // is longer than the work), so the test tells the two apart.
     let (a, b) = pair(&httpd, "/shared-a", "/shared-b", seconds);
     eprintln!("shared GIL: {a:?} {b:?}: overlap {:.3} s", overlap(a, b));
-    assert!(!a.own_gil && !b.own_gil, "{a:?} {b:?}");
+    assert!(!a.flag && !b.flag, "{a:?} {b:?}");
     assert!(
         b.start >= a.end - 0.01,
         "two shared-GIL runs overlapped: {a:?} {b:?}"
@@ -181,7 +130,7 @@ fn handlers_and_filters_of_two_own_gil_interpreters_run_at_the_same_time() {
         "own-GIL filters: {a:?} {b:?}: overlap {:.3} s",
         overlap(a, b)
     );
-    assert!(a.own_gil && b.own_gil, "{a:?} {b:?}");
+    assert!(a.flag && b.flag, "{a:?} {b:?}");
     assert!(
         b.start < a.end && overlap(a, b) > 0.3,
         "the second own-GIL filter did not start while the first worked: {a:?} {b:?}"

@@ -1,10 +1,12 @@
 //! What several test files share: the Python mod_python.so was built for and virtual
 //! environments made with it, Debian's C mod_python 3.5 to compare with when it runs the same
 //! Python version, directories httpd's children may write, and what a crash leaves in the
-//! error_log.
+//! error_log; and CPU-bound work that shows whether two requests ran at once (`busy`).
 
 // Each test file uses the part it needs.
 #![allow(dead_code)]
+
+pub mod busy;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
