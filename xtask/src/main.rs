@@ -173,31 +173,23 @@ fn test(args: &[String]) -> Result<(), String> {
     // Whether the whole suite ran (`.ci/run` adds only `--no-fail-fast`): then some of it runs
     // again under other settings, with the same flags.
     let whole_suite = extra.iter().all(|a| a == "--no-fail-fast");
-    // The library's tests again, every interpreter but the main one with a GIL of its own.
-    if python.has_own_gil() && whole_suite {
+    // Parts of the suite again: every interpreter but the main one with a GIL of its own
+    // (3.12+), and, on a free-threaded CPython, no GIL.
+    let reruns = [
+        (python.has_own_gil(), test_python::OWN_GIL),
+        (python.free_threaded, test_python::FREE_THREADING),
+    ];
+    for (_, rerun) in reruns.iter().filter(|(wanted, _)| *wanted && whole_suite) {
         let mut cmd = cargo();
         python
             .apply(&mut cmd)
             .args(["test", "-p", "mod-python"])
-            .env("HARNESS_MODULE_CONFIG", test_python::OWN_GIL_CONFIG);
-        for name in test_python::OWN_GIL_TESTS {
+            .env("HARNESS_MODULE_CONFIG", rerun.config);
+        for name in test_python::LIBRARY_TESTS.iter().chain(rerun.more_tests) {
             cmd.args(["--test", name]);
         }
         cmd.args(extra);
-        run("test with PythonInterpreterGIL own", &mut cmd)?;
-    }
-    // On a free-threaded CPython, the library's tests again without the GIL.
-    if python.free_threaded && whole_suite {
-        let mut cmd = cargo();
-        python
-            .apply(&mut cmd)
-            .args(["test", "-p", "mod-python"])
-            .env("HARNESS_MODULE_CONFIG", test_python::FREE_THREADING_CONFIG);
-        for name in test_python::FREE_THREADING_TESTS {
-            cmd.args(["--test", name]);
-        }
-        cmd.args(extra);
-        run("test with PythonFreeThreading On", &mut cmd)?;
+        run(&format!("test with {}", rerun.name), &mut cmd)?;
     }
     // The Python parsers' hypothesis properties, in an environment of their own: the default
     // Python's (its packages and the module the default build makes).

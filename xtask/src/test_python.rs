@@ -33,13 +33,21 @@ pub struct TestPython {
     pub free_threaded: bool,
 }
 
-/// What `cargo xtask test` adds to every test server that loads mod_python when it runs the
-/// library's tests again with a GIL per interpreter (harness's `HARNESS_MODULE_CONFIG`).
-pub const OWN_GIL_CONFIG: &str = "python_module=PythonInterpreterGIL own";
+/// A part of the suite `cargo xtask test` runs again with configuration added to every test
+/// server that loads mod_python (the harness's `HARNESS_MODULE_CONFIG`): the library's tests
+/// ([`LIBRARY_TESTS`]) and its own.
+pub struct Rerun {
+    /// What the run is called in the output.
+    pub name: &'static str,
+    /// `HARNESS_MODULE_CONFIG`'s value.
+    pub config: &'static str,
+    /// Test files of mod-python run too.
+    pub more_tests: &'static [&'static str],
+}
 
-/// The test files run again that way: the library (util, Session, Cookie, psp, publisher,
-/// wsgi), filters and connection handlers, and the child's exit.
-pub const OWN_GIL_TESTS: &[&str] = &[
+/// The library (util, Session, Cookie, psp, publisher, wsgi), filters and connection handlers,
+/// and the child's exit: what each interpreter setting must keep working.
+pub const LIBRARY_TESTS: &[&str] = &[
     "util",
     "session",
     "cookie",
@@ -50,25 +58,20 @@ pub const OWN_GIL_TESTS: &[&str] = &[
     "lifecycle",
 ];
 
-/// What `cargo xtask test` adds to every test server that loads mod_python when it runs the
-/// library's tests again on a free-threaded CPython without its GIL.
-pub const FREE_THREADING_CONFIG: &str = "python_module=PythonFreeThreading On";
+/// Every sub-interpreter with a GIL of its own (CPython 3.12+).
+pub const OWN_GIL: Rerun = Rerun {
+    name: "PythonInterpreterGIL own",
+    config: "python_module=PythonInterpreterGIL own",
+    more_tests: &[],
+};
 
-/// The test files run again that way: the library's, filters, the request object, handlers and
-/// interpreters, and the child's exit.
-pub const FREE_THREADING_TESTS: &[&str] = &[
-    "util",
-    "session",
-    "cookie",
-    "psp",
-    "publisher",
-    "wsgi",
-    "filters",
-    "lifecycle",
-    "request_api",
-    "handlers",
-    "interpreters",
-];
+/// No GIL (a free-threaded CPython): also the request object, handlers and interpreters, which
+/// threads of one interpreter now use at once.
+pub const FREE_THREADING: Rerun = Rerun {
+    name: "PythonFreeThreading On",
+    config: "python_module=PythonFreeThreading On",
+    more_tests: &["request_api", "handlers", "interpreters"],
+};
 
 impl TestPython {
     /// Whether this Python gives sub-interpreters a GIL of their own (3.12 and later).
