@@ -348,16 +348,21 @@ fn atexit_functions_run_when_a_child_exits() {
     for mpm in [Mpm::Prefork, Mpm::Event] {
         let dir = support::scratch_dir(&format!("atexit-{mpm:?}"));
         let marker = dir.join("marker");
+        // The error_log outlives the server's root, which stop() removes.
+        let log = dir.join("error_log");
         let httpd = builder(mpm)
             .config(&format!(
-                "<Location /atexit>\n    PythonOption marker {}\n</Location>\n",
-                marker.display()
+                "<Location /atexit>\n    PythonOption marker {}\n</Location>\nErrorLog {}\nLogLevel debug\n",
+                marker.display(),
+                log.display()
             ))
             .start();
         assert_eq!(httpd.get("/atexit").text(), "registered");
         httpd.stop();
         let text = std::fs::read_to_string(&marker).unwrap_or_default();
-        assert!(text.contains("atexit ran"), "{mpm:?}: {text:?}");
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        support::no_crash(&log, mpm.name());
+        assert!(text.contains("atexit ran"), "{mpm:?}: {text:?}\n{log}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
