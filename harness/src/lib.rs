@@ -332,6 +332,9 @@ impl Builder {
             c += text;
             c += "\n";
         }
+        if let Some(dir) = core_dir(root) {
+            c += &format!("CoreDumpDirectory \"{}\"\n", dir.display());
+        }
         c.replace("@ROOT@", &root.display().to_string())
     }
 
@@ -422,6 +425,21 @@ impl Builder {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
+        if core_dir(root).is_some() {
+            // SAFETY: runs in the forked child before exec, and only calls setrlimit, which is
+            // async-signal-safe; it allocates nothing and takes no lock.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                    let unlimited = libc::rlimit {
+                        rlim_cur: libc::RLIM_INFINITY,
+                        rlim_max: libc::RLIM_INFINITY,
+                    };
+                    // Best effort: without it the kernel writes no core, and nothing else changes.
+                    libc::setrlimit(libc::RLIMIT_CORE, &unlimited);
+                    Ok(())
+                });
+            }
+        }
         if self.stop_with_caller {
             // SAFETY: runs in the forked child before exec, and only calls prctl, which is
             // async-signal-safe; it allocates nothing and takes no lock.
@@ -488,6 +506,26 @@ fn make_temp_dir(kind: &str) -> Result<PathBuf, String> {
     let dir = std::env::temp_dir().join(name);
     mkdir(&dir)?;
     Ok(dir)
+}
+
+/// `HARNESS_CORES=DIR`: where a crashing child of a test's httpd leaves its core, in a
+/// directory named after the server's root (`cargo xtask test` sets it and shows the cores'
+/// backtraces when a test fails). `None` without it, or when the kernel does not write cores
+/// as plain files in the process's directory (`core_pattern` a pipe or a path).
+fn core_dir(root: &Path) -> Option<PathBuf> {
+    let base = PathBuf::from(std::env::var_os("HARNESS_CORES")?);
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").ok()?;
+    if pattern.starts_with('|') || pattern.contains('/') {
+        return None;
+    }
+    let dir = base.join(root.file_name()?);
+    std::fs::create_dir_all(&dir).ok()?;
+    use std::os::unix::fs::PermissionsExt;
+    // httpd's children, which dump, run as its User.
+    for d in [&base, &dir] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o1777)).ok()?;
+    }
+    Some(dir)
 }
 
 fn make_root() -> Result<PathBuf, String> {

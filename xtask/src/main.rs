@@ -2,6 +2,7 @@
 //! docs | package | new`.
 
 mod bench;
+mod cores;
 mod demo_index;
 mod docs;
 mod install;
@@ -163,13 +164,18 @@ fn test(args: &[String]) -> Result<(), String> {
         "build",
         python.apply(&mut cargo()).args(["build", "--workspace"]),
     )?;
-    run(
+    // A child of a test server that crashes leaves its core here, shown after the run.
+    let cores = cores::prepare();
+    let tested = run(
         "test",
         python
             .apply(&mut cargo())
             .args(["test", "--workspace"])
-            .args(extra),
-    )?;
+            .args(extra)
+            .env("HARNESS_CORES", &cores),
+    );
+    cores::report(&cores);
+    tested?;
     // Whether the whole suite ran (`.ci/run` adds only `--no-fail-fast`): then some of it runs
     // again under other settings, with the same flags.
     let whole_suite = extra.iter().all(|a| a == "--no-fail-fast");
@@ -188,8 +194,10 @@ fn test(args: &[String]) -> Result<(), String> {
         for name in test_python::LIBRARY_TESTS.iter().chain(rerun.more_tests) {
             cmd.args(["--test", name]);
         }
-        cmd.args(extra);
-        run(&format!("test with {}", rerun.name), &mut cmd)?;
+        cmd.args(extra).env("HARNESS_CORES", &cores);
+        let tested = run(&format!("test with {}", rerun.name), &mut cmd);
+        cores::report(&cores);
+        tested?;
     }
     // The Python parsers' hypothesis properties, in an environment of their own: the default
     // Python's (its packages and the module the default build makes).
