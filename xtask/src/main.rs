@@ -50,7 +50,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                          (--instructions: instructions per request under callgrind)
   bench --parallel [--python PATH] [--seconds N] [--rounds N]
                          a CPU-bound handler on one child's threads: one GIL against a GIL
-                         per interpreter (PATH: a CPython 3.12+), C mod_python, mod_wsgi
+                         per interpreter (PATH: a CPython 3.12+) and, with a free-threaded
+                         PATH (3.13t), no GIL; C mod_python, mod_wsgi
   docs                   rustdoc -D warnings; the guide (mdBook) into target/book, links checked
   package                cargo package the published crates (apache-sys, apache-httpd,
                          apache-test-harness), verified, in dependency order
