@@ -50,6 +50,10 @@ def handler(req):
 /// One child of the event MPM with `extra` configuration, [`BUSY`] at `/busy` in one
 /// interpreter.
 fn busy_server(extra: &str) -> Httpd {
+    busy_builder(extra).start()
+}
+
+fn busy_builder(extra: &str) -> Builder {
     mod_python(Mpm::Event)
         .single_child()
         .file("py/busy.py", busy_module())
@@ -57,7 +61,6 @@ fn busy_server(extra: &str) -> Httpd {
             "{extra}<Location /busy>\n    SetHandler mod_python\n    PythonInterpreter one\n    \
              PythonPath \"sys.path+['@ROOT@/py']\"\n    PythonHandler busy\n</Location>\n"
         ))
-        .start()
 }
 
 /// Two runs of one second in the same interpreter, the second sent while the first works.
@@ -97,6 +100,20 @@ fn by_default_a_free_threaded_python_keeps_its_gil() {
             b.start >= a.end - 0.01,
             "{extra:?}: two runs overlapped with the GIL on: {a:?} {b:?}"
         );
+    }
+}
+
+#[test]
+fn python_gil_in_httpds_environment_overrides_the_directive() {
+    if !free_threaded("python_gil_in_httpds_environment_overrides_the_directive") {
+        return;
+    }
+    for (env, directive, gil) in [("0", "Off", false), ("1", "On", true)] {
+        let httpd = busy_builder(&format!("PythonFreeThreading {directive}\n"))
+            .env("PYTHON_GIL", env)
+            .start();
+        let run = Run::parse(&httpd.get("/busy?0.01").text());
+        assert_eq!(run.flag, gil, "PYTHON_GIL={env} with {directive}");
     }
 }
 
