@@ -550,6 +550,14 @@ fn reports_mistakes_in_a_sentence() {
             &["PythonInterpreterGIL own", "needs CPython 3.12"],
         );
     }
+    // Debian's CPython has a GIL: no running without it.
+    refused(
+        venv,
+        &dir,
+        &["serve", "app.py", "--port", &port, "--free-threading", "on"],
+        &[],
+        &["PythonFreeThreading On", "needs a free-threaded CPython"],
+    );
 }
 
 /// Whether `python` is CPython 3.`minor` or later.
@@ -587,6 +595,8 @@ fn setup_only_writes_the_configuration_with_the_options() {
         assert!(out.contains("mod_python start"), "{out}");
         std::fs::read_to_string(root.join("httpd.conf")).unwrap()
     };
+    let conf = written(&["--free-threading", "on"]);
+    assert!(conf.contains("PythonFreeThreading On"), "{conf}");
     let conf = written(&["--mpm", "worker", "--interpreter-gil", "own", "--debug"]);
     for line in [
         "PythonInterpreterGIL own",
@@ -597,6 +607,7 @@ fn setup_only_writes_the_configuration_with_the_options() {
     }
     let conf = written(&[]);
     assert!(!conf.contains("PythonInterpreterGIL"), "{conf}");
+    assert!(!conf.contains("PythonFreeThreading"), "{conf}");
 }
 
 /// `module-config`'s lines load the module into an httpd of the test's own, and give its

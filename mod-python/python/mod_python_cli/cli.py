@@ -33,6 +33,7 @@ def cmd_serve(args):
         document_root=Path(args.document_root).resolve() if args.document_root else None,
         debug=args.debug,
         interpreter_gil=args.interpreter_gil,
+        free_threading=args.free_threading == "on",
         log_level=args.log_level,
         user=args.user,
         group=args.group,
@@ -180,6 +181,14 @@ def parser():
         default="shared",
         help="PythonInterpreterGIL: 'own' gives the application's interpreter a GIL of its own "
         "(CPython 3.12 or later; default shared)",
+    )
+    p.add_argument(
+        "--free-threading",
+        choices=("off", "on"),
+        default="off",
+        help="PythonFreeThreading: 'on' runs Python without its GIL, so that the application's "
+        "requests run in parallel on the threads of a process (a free-threaded CPython, "
+        "3.13t or later; default off)",
     )
     p.add_argument("--log-level", default="warn", help="httpd's LogLevel (default warn)")
     p.add_argument(

@@ -32,6 +32,9 @@ class Options:
     # PythonInterpreterGIL: "own" only where the module's CPython has PEP 684 (3.12+); httpd
     # refuses it otherwise, with the reason.
     interpreter_gil: str = "shared"
+    # PythonFreeThreading On: only where the module's CPython is free-threaded (3.13t); httpd
+    # refuses it otherwise, with the reason.
+    free_threading: bool = False
     log_level: str = "warn"
     # None: to the terminal (serve); a directory: files there (--setup-only).
     log_dir: Path | None = None
@@ -245,6 +248,8 @@ def server_config(root, app, opts):
         lines.append("PythonDebug On")
     if opts.interpreter_gil != "shared":
         lines.append(f"PythonInterpreterGIL {opts.interpreter_gil}")
+    if opts.free_threading:
+        lines.append("PythonFreeThreading On")
     lines += app_lines(app, opts)
     lines += alias_lines(opts)
     return "\n".join(lines) + "\n"
