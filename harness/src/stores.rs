@@ -170,8 +170,19 @@ impl Store {
 
     /// Freezes the server (SIGSTOP): the kernel still accepts connections and takes what is
     /// sent, but nothing answers, as with a server that hangs, until [`Store::resume`].
+    /// Returns once every thread of it has stopped: kill() returns before a thread busy on
+    /// another CPU has, and a multi-threaded server (memcached) could still answer a request
+    /// sent right after it.
     pub fn pause(&self) {
         self.signal(libc::SIGSTOP);
+        let Some(c) = &self.child else {
+            return;
+        };
+        let tasks = PathBuf::from(format!("/proc/{}/task", c.id()));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && !all_stopped(&tasks) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Lets a paused server run again (SIGCONT): it answers what it was sent meanwhile.
@@ -438,4 +449,21 @@ fn read_block(r: &mut impl Read, len: usize) -> std::io::Result<Vec<u8>> {
     r.read_exact(&mut data)?;
     data.truncate(len);
     Ok(data)
+}
+
+/// Whether every thread under `/proc/<pid>/task` is stopped (state `T`, after the command's
+/// name in parentheses in its `stat`).
+fn all_stopped(tasks: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(tasks) else {
+        return false;
+    };
+    entries.flatten().all(|t| {
+        std::fs::read_to_string(t.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
+                Some(state == 'T')
+            })
+            .unwrap_or(false)
+    })
 }
