@@ -289,7 +289,8 @@ impl Builder {
         Err(last)
     }
 
-    fn conf_text(&self, root: &Path, port: u16) -> String {
+    /// `cores`: the server's `CoreDumpDirectory`, when crashed children are to leave cores.
+    fn conf_text(&self, root: &Path, port: u16, cores: Option<&Path>) -> String {
         let r = root.display();
         let moddir = system_modules_dir();
         let m = moddir.display();
@@ -332,7 +333,7 @@ impl Builder {
             c += text;
             c += "\n";
         }
-        if let Some(dir) = core_dir(root) {
+        if let Some(dir) = cores {
             c += &format!("CoreDumpDirectory \"{}\"\n", dir.display());
         }
         c.replace("@ROOT@", &root.display().to_string())
@@ -351,7 +352,7 @@ impl Builder {
     }
 
     fn config_test_at(&self, root: &Path) -> Result<String, String> {
-        let conf = self.write_root(root, free_port()?)?;
+        let conf = self.write_root(root, free_port()?, None)?;
         let mut cmd = Command::new(httpd_binary());
         cmd.arg("-t").arg("-d").arg(root).arg("-f").arg(&conf);
         for (k, v) in &self.env {
@@ -374,7 +375,7 @@ impl Builder {
     }
 
     /// Writes the test's files and `httpd.conf` under `root`; returns the configuration's path.
-    fn write_root(&self, root: &Path, port: u16) -> Result<PathBuf, String> {
+    fn write_root(&self, root: &Path, port: u16, cores: Option<&Path>) -> Result<PathBuf, String> {
         let root_str = root.display().to_string();
         for (rel, contents) in &self.files {
             let p = root.join(rel);
@@ -390,12 +391,13 @@ impl Builder {
             std::fs::write(&p, data).map_err(|e| format!("{}: {e}", p.display()))?;
         }
         let conf = root.join("httpd.conf");
-        std::fs::write(&conf, self.conf_text(root, port)).map_err(|e| e.to_string())?;
+        std::fs::write(&conf, self.conf_text(root, port, cores)).map_err(|e| e.to_string())?;
         Ok(conf)
     }
 
     fn start_at(&self, root: &Path, port: u16) -> Result<Httpd, String> {
-        let conf = self.write_root(root, port)?;
+        let cores = core_dir(root);
+        let conf = self.write_root(root, port, cores.as_deref())?;
         let out = std::fs::File::create(root.join("logs/stdout")).map_err(|e| e.to_string())?;
         let err = std::fs::File::create(root.join("logs/stderr")).map_err(|e| e.to_string())?;
         let mut cmd = match self.prefix.split_first() {
@@ -425,7 +427,7 @@ impl Builder {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        if core_dir(root).is_some() {
+        if cores.is_some() {
             // SAFETY: runs in the forked child before exec, and only calls setrlimit, which is
             // async-signal-safe; it allocates nothing and takes no lock.
             unsafe {
@@ -509,8 +511,8 @@ fn make_temp_dir(kind: &str) -> Result<PathBuf, String> {
 }
 
 /// `HARNESS_CORES=DIR`: where a crashing child of a test's httpd leaves its core, in a
-/// directory named after the server's root (`cargo xtask test` sets it and shows the cores'
-/// backtraces when a test fails). `None` without it, or when the kernel does not write cores
+/// directory named after the server's root, made here (`cargo xtask test` sets it and shows
+/// the cores' backtraces after each run, whether or not a test failed). `None` without it, or when the kernel does not write cores
 /// as plain files in the process's directory (`core_pattern` a pipe or a path).
 fn core_dir(root: &Path) -> Option<PathBuf> {
     let base = PathBuf::from(std::env::var_os("HARNESS_CORES")?);
